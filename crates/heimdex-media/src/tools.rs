@@ -1,0 +1,106 @@
+//! Finding and running the ffmpeg tools.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Environment variable naming the ffmpeg binary (default: `ffmpeg` on `PATH`).
+pub const FFMPEG_ENV: &str = "HEIMDEX_FFMPEG";
+/// Environment variable naming the ffprobe binary (default: `ffprobe` on `PATH`).
+pub const FFPROBE_ENV: &str = "HEIMDEX_FFPROBE";
+
+pub fn ffmpeg_path() -> PathBuf {
+    tool_path(FFMPEG_ENV, "ffmpeg")
+}
+
+pub fn ffprobe_path() -> PathBuf {
+    tool_path(FFPROBE_ENV, "ffprobe")
+}
+
+fn tool_path(env: &str, default: &str) -> PathBuf {
+    std::env::var_os(env)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    #[error("{tool} is not installed or not on PATH (install ffmpeg: apt-get install ffmpeg)")]
+    Missing { tool: String },
+    #[error("could not run {tool}: {source}")]
+    Spawn {
+        tool: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{tool} took longer than {secs} s and was stopped")]
+    Timeout { tool: String, secs: u64 },
+}
+
+/// What a finished tool printed.
+#[derive(Debug)]
+pub struct Output {
+    pub success: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs `cmd` to completion, killing it after `timeout`. Output is collected on helper threads so a
+/// chatty process cannot block on a full pipe.
+pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Output, ToolError> {
+    let tool = cmd.get_program().to_string_lossy().into_owned();
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ToolError::Missing { tool: tool.clone() }
+        } else {
+            ToolError::Spawn { tool: tool.clone(), source }
+        }
+    })?;
+    let stdout = child.stdout.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf);
+            buf
+        })
+    });
+    let stderr = child.stderr.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf);
+            buf
+        })
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ToolError::Timeout { tool, secs: timeout.as_secs() });
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(source) => return Err(ToolError::Spawn { tool, source }),
+        }
+    };
+    let stdout = stdout.and_then(|h| h.join().ok()).unwrap_or_default();
+    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    Ok(Output {
+        success: status.success(),
+        stdout,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
+}
+
+/// The last meaningful line of a tool's stderr, for error messages.
+pub fn last_error_line(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or("no error output")
+        .to_owned()
+}
