@@ -39,7 +39,7 @@ impl Default for ProbeLimits {
 pub enum ProbeError {
     #[error("not a video: ffprobe found no video stream")]
     NoVideoStream,
-    #[error("not a readable media file: {reason}")]
+    #[error("not a playable video, or a damaged one (ffprobe: {reason})")]
     Unreadable { reason: String },
     #[error("picture too large: {width}x{height} (limit {max_width}x{max_height}, {max_pixels} pixels)")]
     TooLarge { width: u32, height: u32, max_width: u32, max_height: u32, max_pixels: u64 },
@@ -110,7 +110,11 @@ pub fn probe(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, ProbeError>
         .arg(path);
     let out = run_with_timeout(cmd, limits.timeout)?;
     if !out.success {
-        return Err(ProbeError::Unreadable { reason: last_error_line(&out.stderr) });
+        let line = last_error_line(&out.stderr);
+        // ffprobe starts its message with the path; the caller names the file already.
+        let prefix = format!("{}: ", path.display());
+        let reason = line.strip_prefix(&prefix).unwrap_or(&line).to_owned();
+        return Err(ProbeError::Unreadable { reason });
     }
     let parsed: FfOutput =
         serde_json::from_slice(&out.stdout).map_err(|e| ProbeError::BadOutput(e.to_string()))?;
@@ -139,6 +143,11 @@ fn to_media_info(out: &FfOutput, limits: &ProbeLimits) -> Result<MediaInfo, Prob
         .ok_or(ProbeError::NoVideoStream)?;
     let audio = out.streams.iter().find(|s| s.codec_type.as_deref() == Some("audio"));
     let format = out.format.as_ref();
+    // Still images and text (ffmpeg's `tty` demuxer renders text as video) are not videos.
+    let container = format.and_then(|f| f.format_name.as_deref()).unwrap_or_default();
+    if container == "tty" || container.starts_with("image2") || container.ends_with("_pipe") {
+        return Err(ProbeError::NoVideoStream);
+    }
 
     let (width, height) = match (video.width, video.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
@@ -321,6 +330,17 @@ mod tests {
             "format": {"format_name": "mp3", "duration": "10.0"}
         }));
         assert!(matches!(to_media_info(&out, &ProbeLimits::default()), Err(ProbeError::NoVideoStream)));
+    }
+
+    #[test]
+    fn text_and_still_images_are_not_videos() {
+        for container in ["tty", "image2", "png_pipe"] {
+            let out = stream(serde_json::json!({
+                "streams": [{"codec_type": "video", "codec_name": "ansi", "width": 640, "height": 400}],
+                "format": {"format_name": container, "duration": "1.0"}
+            }));
+            assert!(matches!(to_media_info(&out, &ProbeLimits::default()), Err(ProbeError::NoVideoStream)));
+        }
     }
 
     #[test]
