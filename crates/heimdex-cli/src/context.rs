@@ -15,7 +15,9 @@ impl Context {
         let library = Library::open(paths.clone())
             .await
             .with_context(|| format!("cannot open the library in {}", paths.data_dir.display()))?;
-        Ok(Self { pipeline: Pipeline::new(library, stages::default_stages()) })
+        Ok(Self {
+            pipeline: Pipeline::new(library, stages::default_stages()),
+        })
     }
 
     pub fn library(&self) -> &Library {

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "heimdex", version, about = "Turn a pile of video files into a searchable archive of scenes")]
+#[command(
+    name = "heimdex",
+    version,
+    about = "Turn a pile of video files into a searchable archive of scenes"
+)]
 struct Cli {
     /// Library folder (default: $HEIMDEX_DATA_DIR, else the platform's app-data folder).
     #[arg(long, global = true, value_name = "DIR")]
@@ -41,11 +45,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HEIMDEX_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("HEIMDEX_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -19,7 +19,11 @@ impl ProgressView {
         } else {
             ProgressDrawTarget::stderr_with_hz(10)
         });
-        Self { multi, bars: HashMap::new(), plain }
+        Self {
+            multi,
+            bars: HashMap::new(),
+            plain,
+        }
     }
 
     /// Prints a line above the bars.
@@ -32,7 +36,15 @@ impl ProgressView {
     }
 
     pub fn handle(&mut self, event: &Event) {
-        let Event::Job { video, name, stage, update } = event else { return };
+        let Event::Job {
+            video,
+            name,
+            stage,
+            update,
+        } = event
+        else {
+            return;
+        };
         let key = (video.clone(), *stage);
         match update {
             JobUpdate::Started { attempt } => {
@@ -53,10 +65,19 @@ impl ProgressView {
             JobUpdate::Done { secs } => {
                 self.finish(&key, &format!("✓ {name} · {stage} done in {secs:.1} s"));
             }
-            JobUpdate::Failed { error, retry_in_secs: Some(s) } => {
-                self.finish(&key, &format!("! {name} · {stage} failed, retrying in {s:.0} s: {error}"));
+            JobUpdate::Failed {
+                error,
+                retry_in_secs: Some(s),
+            } => {
+                self.finish(
+                    &key,
+                    &format!("! {name} · {stage} failed, retrying in {s:.0} s: {error}"),
+                );
             }
-            JobUpdate::Failed { error, retry_in_secs: None } => {
+            JobUpdate::Failed {
+                error,
+                retry_in_secs: None,
+            } => {
                 self.finish(&key, &format!("✗ {name} · {stage} failed: {error}"));
             }
             JobUpdate::Cancelled => self.finish(&key, &format!("– {name} · {stage} cancelled")),
@@ -82,9 +103,15 @@ impl ProgressView {
 fn style(unit: Option<Unit>) -> ProgressStyle {
     let template = match unit {
         None => "{spinner} {prefix} {msg}",
-        Some(Unit::Seconds) => "{spinner} {prefix} [{bar:30}] {pos}/{len} s audio · ETA {eta} {msg}",
-        Some(Unit::Frames) => "{spinner} {prefix} [{bar:30}] {pos}/{len} frames · {per_sec} · ETA {eta} {msg}",
-        Some(Unit::Bytes) => "{spinner} {prefix} [{bar:30}] {bytes}/{total_bytes} · ETA {eta} {msg}",
+        Some(Unit::Seconds) => {
+            "{spinner} {prefix} [{bar:30}] {pos}/{len} s audio · ETA {eta} {msg}"
+        }
+        Some(Unit::Frames) => {
+            "{spinner} {prefix} [{bar:30}] {pos}/{len} frames · {per_sec} · ETA {eta} {msg}"
+        }
+        Some(Unit::Bytes) => {
+            "{spinner} {prefix} [{bar:30}] {bytes}/{total_bytes} · ETA {eta} {msg}"
+        }
         Some(Unit::Items) => "{spinner} {prefix} [{bar:30}] {pos}/{len} · ETA {eta} {msg}",
     };
     ProgressStyle::with_template(template)

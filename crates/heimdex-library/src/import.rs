@@ -120,9 +120,16 @@ pub async fn import_paths(
                         moved: true,
                     });
                 }
-                report.videos.push(ImportedVideo { id: record.id, path: cand.path, outcome });
+                report.videos.push(ImportedVideo {
+                    id: record.id,
+                    path: cand.path,
+                    outcome,
+                });
             }
-            Examined::New { record, modified_at } => {
+            Examined::New {
+                record,
+                modified_at,
+            } => {
                 // Two names for one new file in the same import: the first one wins.
                 if let Some(existing) = videos::by_hash(pool, &record.content_hash).await? {
                     report.videos.push(ImportedVideo {
@@ -140,29 +147,46 @@ pub async fn import_paths(
                     path: cand.path.display().to_string(),
                     moved: false,
                 });
-                report.videos.push(ImportedVideo { id: record.id, path: cand.path, outcome: ImportOutcome::Added });
+                report.videos.push(ImportedVideo {
+                    id: record.id,
+                    path: cand.path,
+                    outcome: ImportOutcome::Added,
+                });
             }
             Examined::NotVideo(_) if !cand.named => report.skipped_non_video += 1,
             // In a folder, a bad file is only an error when its name says it is a video.
-            Examined::Unreadable(_) | Examined::Bad(_) if !cand.named && !has_video_extension(&cand.path) => {
+            Examined::Unreadable(_) | Examined::Bad(_)
+                if !cand.named && !has_video_extension(&cand.path) =>
+            {
                 report.skipped_non_video += 1
             }
             Examined::NotVideo(error) | Examined::Unreadable(error) | Examined::Bad(error) => {
-                report.failures.push(ImportFailure { path: cand.path, error });
+                report.failures.push(ImportFailure {
+                    path: cand.path,
+                    error,
+                });
             }
         }
     }
     for failure in &report.failures {
         record_failure(pool, failure).await?;
-        library.emit(Event::ImportFailed { path: failure.path.display().to_string(), error: failure.error.clone() });
+        library.emit(Event::ImportFailed {
+            path: failure.path.display().to_string(),
+            error: failure.error.clone(),
+        });
     }
     library.notify_work();
     Ok(report)
 }
 
 enum Examined {
-    Known { record: VideoRecord },
-    New { record: VideoRecord, modified_at: Option<i64> },
+    Known {
+        record: VideoRecord,
+    },
+    New {
+        record: VideoRecord,
+        modified_at: Option<i64>,
+    },
     NotVideo(String),
     /// ffprobe could not read it: a damaged video, or not media at all.
     Unreadable(String),
@@ -171,8 +195,8 @@ enum Examined {
 
 /// File name extensions of video containers, to tell a damaged video from a stray document.
 const VIDEO_EXTENSIONS: &[&str] = &[
-    "3g2", "3gp", "asf", "avi", "dv", "f4v", "flv", "m2ts", "m2v", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "mts",
-    "mxf", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv",
+    "3g2", "3gp", "asf", "avi", "dv", "f4v", "flv", "m2ts", "m2v", "m4v", "mkv", "mov", "mp4",
+    "mpeg", "mpg", "mts", "mxf", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv",
 ];
 
 fn has_video_extension(path: &Path) -> bool {
@@ -185,7 +209,10 @@ fn has_video_extension(path: &Path) -> bool {
 fn collect(path: &Path, out: &mut Vec<Candidate>, failures: &mut Vec<ImportFailure>) {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     match std::fs::metadata(&abs) {
-        Err(e) => failures.push(ImportFailure { path: abs, error: io_reason(&e) }),
+        Err(e) => failures.push(ImportFailure {
+            path: abs,
+            error: io_reason(&e),
+        }),
         Ok(m) if m.is_dir() => {
             let mut found: Vec<PathBuf> = Vec::new();
             for entry in walkdir::WalkDir::new(&abs).follow_links(true) {
@@ -198,16 +225,29 @@ fn collect(path: &Path, out: &mut Vec<Candidate>, failures: &mut Vec<ImportFailu
                     }
                     Ok(_) => {}
                     Err(e) => failures.push(ImportFailure {
-                        path: e.path().map(Path::to_path_buf).unwrap_or_else(|| abs.clone()),
+                        path: e
+                            .path()
+                            .map(Path::to_path_buf)
+                            .unwrap_or_else(|| abs.clone()),
                         error: e.io_error().map(io_reason).unwrap_or_else(|| e.to_string()),
                     }),
                 }
             }
             found.sort();
-            out.extend(found.into_iter().map(|path| Candidate { path, named: false }));
+            out.extend(
+                found
+                    .into_iter()
+                    .map(|path| Candidate { path, named: false }),
+            );
         }
-        Ok(m) if m.is_file() => out.push(Candidate { path: abs, named: true }),
-        Ok(_) => failures.push(ImportFailure { path: abs, error: "not a regular file".into() }),
+        Ok(m) if m.is_file() => out.push(Candidate {
+            path: abs,
+            named: true,
+        }),
+        Ok(_) => failures.push(ImportFailure {
+            path: abs,
+            error: "not a regular file".into(),
+        }),
     }
 }
 
@@ -261,12 +301,18 @@ async fn examine(pool: &SqlitePool, path: &Path, limits: &Arc<ProbeLimits>) -> E
         id: VideoId::from_content_hash(&hash),
         content_hash: hash,
         path: path.to_path_buf(),
-        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         size_bytes: size,
         info,
         imported_at_ms: now_ms(),
     };
-    Examined::New { record, modified_at }
+    Examined::New {
+        record,
+        modified_at,
+    }
 }
 
 async fn record_failure(pool: &SqlitePool, failure: &ImportFailure) -> Result<()> {
@@ -293,8 +339,16 @@ async fn clear_failure(pool: &SqlitePool, path: &Path) -> Result<()> {
 /// Paths that could not be imported, newest first.
 pub async fn failures(pool: &SqlitePool) -> Result<Vec<ImportFailure>> {
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT path, error FROM import_failures ORDER BY failed_at DESC, path").fetch_all(pool).await?;
-    Ok(rows.into_iter().map(|(path, error)| ImportFailure { path: PathBuf::from(path), error }).collect())
+        sqlx::query_as("SELECT path, error FROM import_failures ORDER BY failed_at DESC, path")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(path, error)| ImportFailure {
+            path: PathBuf::from(path),
+            error,
+        })
+        .collect())
 }
 
 /// Forgets the recorded failure of `path` (after the user dismissed it).

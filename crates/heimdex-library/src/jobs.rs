@@ -91,9 +91,10 @@ pub async fn pending_count(pool: &SqlitePool) -> Result<i64> {
 
 /// Milliseconds until the earliest backed-off job becomes runnable, if any is waiting.
 pub async fn next_wakeup_ms(pool: &SqlitePool) -> Result<Option<i64>> {
-    let at: Option<i64> = sqlx::query_scalar("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
-        .fetch_one(pool)
-        .await?;
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
+            .fetch_one(pool)
+            .await?;
     Ok(at.map(|t| (t - now_ms()).max(0)))
 }
 
@@ -141,13 +142,18 @@ pub async fn mark_failed(
     Ok(())
 }
 
-/// Back-off before attempt `attempt + 1`: 2 s, 8 s, 32 s, … capped at 10 minutes.
-pub fn backoff_ms(attempt: u32) -> i64 {
+/// Back-off before attempt `attempt + 1`: `base`, 4×`base`, 16×`base`, … capped at 10 minutes.
+pub fn backoff_ms(base: std::time::Duration, attempt: u32) -> i64 {
     let exp = 4_i64.saturating_pow(attempt.saturating_sub(1).min(10));
-    (2_000 * exp).min(600_000)
+    (base.as_millis() as i64).saturating_mul(exp).min(600_000)
 }
 
-pub async fn set_progress(pool: &SqlitePool, video: &VideoId, stage: Stage, fraction: f64) -> Result<()> {
+pub async fn set_progress(
+    pool: &SqlitePool,
+    video: &VideoId,
+    stage: Stage,
+    fraction: f64,
+) -> Result<()> {
     sqlx::query("UPDATE jobs SET progress = ?, updated_at = ? WHERE video_id = ? AND stage = ? AND state = 'running'")
         .bind(fraction)
         .bind(now_ms())
@@ -198,10 +204,12 @@ pub async fn recover_orphans(pool: &SqlitePool) -> Result<u64> {
     .bind(now)
     .execute(pool)
     .await?;
-    let queued = sqlx::query("UPDATE jobs SET state = 'queued', progress = NULL, updated_at = ? WHERE state = 'running'")
-        .bind(now)
-        .execute(pool)
-        .await?;
+    let queued = sqlx::query(
+        "UPDATE jobs SET state = 'queued', progress = NULL, updated_at = ? WHERE state = 'running'",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
     Ok(failed.rows_affected() + queued.rows_affected())
 }
 
@@ -219,12 +227,17 @@ pub async fn requeue_interrupted(pool: &SqlitePool) -> Result<u64> {
 }
 
 /// The state of one job, if it exists.
-pub async fn state_of(pool: &SqlitePool, video: &VideoId, stage: Stage) -> Result<Option<JobState>> {
-    let s: Option<String> = sqlx::query_scalar("SELECT state FROM jobs WHERE video_id = ? AND stage = ?")
-        .bind(video.as_str())
-        .bind(stage.as_str())
-        .fetch_optional(pool)
-        .await?;
+pub async fn state_of(
+    pool: &SqlitePool,
+    video: &VideoId,
+    stage: Stage,
+) -> Result<Option<JobState>> {
+    let s: Option<String> =
+        sqlx::query_scalar("SELECT state FROM jobs WHERE video_id = ? AND stage = ?")
+            .bind(video.as_str())
+            .bind(stage.as_str())
+            .fetch_optional(pool)
+            .await?;
     Ok(s.and_then(|s| s.parse().ok()))
 }
 
@@ -267,9 +280,10 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_caps() {
-        assert_eq!(backoff_ms(1), 2_000);
-        assert_eq!(backoff_ms(2), 8_000);
-        assert_eq!(backoff_ms(3), 32_000);
-        assert_eq!(backoff_ms(30), 600_000);
+        let base = std::time::Duration::from_secs(2);
+        assert_eq!(backoff_ms(base, 1), 2_000);
+        assert_eq!(backoff_ms(base, 2), 8_000);
+        assert_eq!(backoff_ms(base, 3), 32_000);
+        assert_eq!(backoff_ms(base, 30), 600_000);
     }
 }

@@ -21,12 +21,19 @@ impl Library {
     /// applying migrations.
     pub async fn open(paths: DataPaths) -> Result<Self> {
         for dir in [&paths.data_dir, &paths.cache_dir] {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| LibraryError::DataDir { path: dir.display().to_string(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| LibraryError::DataDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
         }
         let pool = open_pool(&paths.database()).await?;
         let (events, _) = broadcast::channel(4096);
-        Ok(Self { pool, paths, events, work_added: Arc::new(Notify::new()) })
+        Ok(Self {
+            pool,
+            paths,
+            events,
+            work_added: Arc::new(Notify::new()),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -22,11 +22,17 @@ impl RunnerLock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|source| LibraryError::Lock { path: path.display().to_string(), source })?;
+            .map_err(|source| LibraryError::Lock {
+                path: path.display().to_string(),
+                source,
+            })?;
         match file.try_lock() {
             Ok(()) => Ok(Some(Self { _file: file })),
             Err(TryLockError::WouldBlock) => Ok(None),
-            Err(TryLockError::Error(source)) => Err(LibraryError::Lock { path: path.display().to_string(), source }),
+            Err(TryLockError::Error(source)) => Err(LibraryError::Lock {
+                path: path.display().to_string(),
+                source,
+            }),
         }
     }
 }
@@ -39,7 +45,9 @@ mod tests {
     fn second_holder_is_refused_until_release() {
         let dir = tempfile::tempdir().expect("tempdir");
         let paths = DataPaths::under(dir.path());
-        let first = RunnerLock::try_acquire(&paths).expect("lock").expect("free");
+        let first = RunnerLock::try_acquire(&paths)
+            .expect("lock")
+            .expect("free");
         assert!(RunnerLock::try_acquire(&paths).expect("lock").is_none());
         drop(first);
         assert!(RunnerLock::try_acquire(&paths).expect("lock").is_some());

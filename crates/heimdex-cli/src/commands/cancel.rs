@@ -13,6 +13,9 @@ pub struct Args {
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let video = videos::resolve(ctx.library().pool(), &args.video).await?;
     let n = ctx.pipeline.cancel(&video.id).await?;
-    eprintln!("{}: {n} stage(s) cancelled; `heimdex retry` resumes them", video.path.display());
+    eprintln!(
+        "{}: {n} stage(s) cancelled; `heimdex retry` resumes them",
+        video.path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

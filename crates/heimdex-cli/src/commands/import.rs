@@ -55,7 +55,10 @@ pub fn print_report(report: &ImportReport) {
         report.failures.len()
     );
     if report.skipped_non_video > 0 {
-        summary.push_str(&format!(", {} non-video files skipped", report.skipped_non_video));
+        summary.push_str(&format!(
+            ", {} non-video files skipped",
+            report.skipped_non_video
+        ));
     }
     eprintln!("{summary}");
 }

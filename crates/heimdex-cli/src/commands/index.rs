@@ -26,12 +26,33 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     run_until_settled(ctx, &ids, args.jobs).await?;
 
     let summaries = videos::list_summaries(ctx.library().pool()).await?;
-    let mine: Vec<_> = summaries.iter().filter(|s| args.paths.is_empty() || ids.contains(&s.video.id)).collect();
-    let ready = mine.iter().filter(|s| s.status == VideoStatus::Ready).count();
-    let failed: Vec<_> = mine.iter().filter(|s| s.status == VideoStatus::Failed).collect();
+    let mine: Vec<_> = summaries
+        .iter()
+        .filter(|s| args.paths.is_empty() || ids.contains(&s.video.id))
+        .collect();
+    let ready = mine
+        .iter()
+        .filter(|s| s.status == VideoStatus::Ready)
+        .count();
+    let failed: Vec<_> = mine
+        .iter()
+        .filter(|s| s.status == VideoStatus::Failed)
+        .collect();
     for s in &failed {
-        eprintln!("error: {}: {}", s.video.path.display(), s.error.as_deref().unwrap_or("failed"));
+        eprintln!(
+            "error: {}: {}",
+            s.video.path.display(),
+            s.error.as_deref().unwrap_or("failed")
+        );
     }
-    eprintln!("{ready} of {} videos indexed, {} failed", mine.len(), failed.len());
-    Ok(if args.paths.is_empty() { ExitCode::SUCCESS } else { exit_code(&report) })
+    eprintln!(
+        "{ready} of {} videos indexed, {} failed",
+        mine.len(),
+        failed.len()
+    );
+    Ok(if args.paths.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        exit_code(&report)
+    })
 }

@@ -13,6 +13,9 @@ pub struct Args {
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let video = videos::resolve(ctx.library().pool(), &args.video).await?;
     ctx.pipeline.remove(&video.id).await?;
-    eprintln!("removed {} from the library (the file was not touched)", video.path.display());
+    eprintln!(
+        "removed {} from the library (the file was not touched)",
+        video.path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

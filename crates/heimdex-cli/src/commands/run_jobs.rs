@@ -7,10 +7,16 @@ use heimdex_library::{jobs, RunOptions, Runner};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-pub async fn run_until_settled(ctx: &Context, videos: &[VideoId], concurrency: Option<usize>) -> anyhow::Result<()> {
+pub async fn run_until_settled(
+    ctx: &Context,
+    videos: &[VideoId],
+    concurrency: Option<usize>,
+) -> anyhow::Result<()> {
     let mut view = ProgressView::new();
     let Some(runner) = Runner::acquire(&ctx.pipeline).await? else {
-        view.println("Another Heimdex process (the app or a CLI) is indexing this library; waiting for it…");
+        view.println(
+            "Another Heimdex process (the app or a CLI) is indexing this library; waiting for it…",
+        );
         while !jobs::all_settled(ctx.library().pool(), videos).await? {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -19,8 +25,10 @@ pub async fn run_until_settled(ctx: &Context, videos: &[VideoId], concurrency: O
     let mut events = ctx.library().subscribe();
     let shutdown = CancellationToken::new();
     let opts = RunOptions {
-        concurrency: concurrency.unwrap_or_else(heimdex_library::pipeline::runner::default_concurrency),
+        concurrency: concurrency
+            .unwrap_or_else(heimdex_library::pipeline::runner::default_concurrency),
         exit_when_idle: true,
+        ..RunOptions::default()
     };
     let run = runner.run(&opts, shutdown.clone());
     tokio::pin!(run);

@@ -46,15 +46,33 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let stages: Vec<_> = ctx.pipeline.stages().iter().map(|s| s.as_str()).collect();
     println!("Stages:  {}", stages.join(" → "));
     let jobs_line: Vec<_> = job_counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    println!("Jobs:    {}", if jobs_line.is_empty() { "none".into() } else { jobs_line.join(", ") });
+    println!(
+        "Jobs:    {}",
+        if jobs_line.is_empty() {
+            "none".into()
+        } else {
+            jobs_line.join(", ")
+        }
+    );
     for s in list.iter().filter(|s| s.status == VideoStatus::Indexing) {
-        for j in s.jobs.iter().filter(|j| j.state == heimdex_core::JobState::Running) {
-            let pct = j.progress.map(|p| format!(" {:.0}%", p * 100.0)).unwrap_or_default();
+        for j in s
+            .jobs
+            .iter()
+            .filter(|j| j.state == heimdex_core::JobState::Running)
+        {
+            let pct = j
+                .progress
+                .map(|p| format!(" {:.0}%", p * 100.0))
+                .unwrap_or_default();
             println!("  running: {} · {}{pct}", s.video.file_name, j.stage);
         }
     }
     for s in list.iter().filter(|s| s.status == VideoStatus::Failed) {
-        println!("  failed:  {}: {}", s.video.path.display(), s.error.as_deref().unwrap_or("unknown error"));
+        println!(
+            "  failed:  {}: {}",
+            s.video.path.display(),
+            s.error.as_deref().unwrap_or("unknown error")
+        );
     }
     for f in &failures {
         println!("  not imported: {f}");

@@ -38,7 +38,14 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     for f in &failures {
-        println!("{:<16}  {:<9} {:>8}  {:>9}  {}", "-", "error", "", "", f.path.display());
+        println!(
+            "{:<16}  {:<9} {:>8}  {:>9}  {}",
+            "-",
+            "error",
+            "",
+            "",
+            f.path.display()
+        );
         println!("    error: {}", f.error);
     }
     Ok(ExitCode::SUCCESS)

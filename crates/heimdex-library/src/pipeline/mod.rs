@@ -26,7 +26,10 @@ impl Pipeline {
     pub fn new(library: Library, stages: Vec<Arc<dyn StageRunner>>) -> Self {
         let mut stages = stages;
         stages.sort_by_key(|s| s.stage().order());
-        Self { library, stages: Arc::new(stages) }
+        Self {
+            library,
+            stages: Arc::new(stages),
+        }
     }
 
     pub fn library(&self) -> &Library {
@@ -73,7 +76,9 @@ impl Pipeline {
             let _ = tokio::fs::remove_dir_all(&cache).await;
         }
         if existed {
-            self.library.emit(Event::VideoRemoved { video: video.clone() });
+            self.library.emit(Event::VideoRemoved {
+                video: video.clone(),
+            });
         }
         Ok(existed)
     }

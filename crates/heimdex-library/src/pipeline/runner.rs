@@ -20,17 +20,25 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Return once no job is left (the CLI); otherwise wait for more work until shut down (the app).
     pub exit_when_idle: bool,
+    /// Wait before the second attempt of a failed job; each further attempt waits 4× longer.
+    pub backoff_base: Duration,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { concurrency: default_concurrency(), exit_when_idle: true }
+        Self {
+            concurrency: default_concurrency(),
+            exit_when_idle: true,
+            backoff_base: Duration::from_secs(2),
+        }
     }
 }
 
 /// Half the cores, at least one: each stage already uses several threads (ffmpeg, the models).
 pub fn default_concurrency() -> usize {
-    std::thread::available_parallelism().map(|n| (n.get() / 2).max(1)).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| (n.get() / 2).max(1))
+        .unwrap_or(1)
 }
 
 /// Runs jobs for one library while holding its runner lock.
@@ -55,7 +63,10 @@ impl Runner {
         if recovered > 0 {
             tracing::info!(recovered, "resuming jobs a stopped process left unfinished");
         }
-        Ok(Some(Self { pipeline: pipeline.clone(), _lock: lock }))
+        Ok(Some(Self {
+            pipeline: pipeline.clone(),
+            _lock: lock,
+        }))
     }
 
     /// Runs until idle (with `exit_when_idle`) or until `shutdown` is cancelled. On shutdown,
@@ -72,9 +83,11 @@ impl Runner {
                 break;
             }
             while active.len() < concurrency {
-                let Some(job) = jobs::claim_next(&pool).await? else { break };
+                let Some(job) = jobs::claim_next(&pool).await? else {
+                    break;
+                };
                 let key = (job.video.clone(), job.stage);
-                match self.start(job, &mut tasks).await {
+                match self.start(job, opts.backoff_base, &mut tasks).await {
                     Ok(Some(a)) => {
                         active.insert(key, a);
                     }
@@ -94,7 +107,9 @@ impl Runner {
                 was_busy = true;
             }
             let wait = match jobs::next_wakeup_ms(&pool).await? {
-                Some(ms) if active.is_empty() => Duration::from_millis(ms as u64).clamp(Duration::from_millis(20), POLL),
+                Some(ms) if active.is_empty() => {
+                    Duration::from_millis(ms as u64).clamp(Duration::from_millis(20), POLL)
+                }
                 _ => POLL,
             };
             tokio::select! {
@@ -133,15 +148,26 @@ impl Runner {
         }
     }
 
-    async fn start(&self, job: ClaimedJob, tasks: &mut JoinSet<(VideoId, Stage)>) -> Result<Option<Active>> {
+    async fn start(
+        &self,
+        job: ClaimedJob,
+        backoff_base: Duration,
+        tasks: &mut JoinSet<(VideoId, Stage)>,
+    ) -> Result<Option<Active>> {
         let library = self.pipeline.library().clone();
         let pool = library.pool().clone();
         let Some(video) = crate::videos::get(&pool, &job.video).await? else {
             return Ok(None);
         };
         let Some(runner) = self.pipeline.stage_runner(job.stage) else {
-            jobs::mark_failed(&pool, &job.video, job.stage, "this version of Heimdex cannot run this stage", None)
-                .await?;
+            jobs::mark_failed(
+                &pool,
+                &job.video,
+                job.stage,
+                "this version of Heimdex cannot run this stage",
+                None,
+            )
+            .await?;
             return Ok(None);
         };
         let progress = ProgressReporter::new(
@@ -162,10 +188,17 @@ impl Runner {
             let library = library.clone();
             let (id, name, stage) = (video.id.clone(), video.file_name.clone(), job.stage);
             move |update: JobUpdate| {
-                library.emit(Event::Job { video: id.clone(), name: name.clone(), stage, update });
+                library.emit(Event::Job {
+                    video: id.clone(),
+                    name: name.clone(),
+                    stage,
+                    update,
+                });
             }
         };
-        emit(JobUpdate::Started { attempt: job.attempt });
+        emit(JobUpdate::Started {
+            attempt: job.attempt,
+        });
         let key = (job.video.clone(), job.stage);
         tasks.spawn(async move {
             let started = Instant::now();
@@ -181,12 +214,20 @@ impl Runner {
                     video.path.display()
                 )))
             };
-            let outcome = finish(&pool, &job, result).await;
+            let outcome = finish(&pool, &job, result, backoff_base).await;
             match outcome {
                 Ok(update) => emit(match update {
-                    Finished::Done => JobUpdate::Done { secs: started.elapsed().as_secs_f64() },
+                    Finished::Done => JobUpdate::Done {
+                        secs: started.elapsed().as_secs_f64(),
+                    },
                     Finished::Cancelled => JobUpdate::Cancelled,
-                    Finished::Failed { error, retry_in_secs } => JobUpdate::Failed { error, retry_in_secs },
+                    Finished::Failed {
+                        error,
+                        retry_in_secs,
+                    } => JobUpdate::Failed {
+                        error,
+                        retry_in_secs,
+                    },
                 }),
                 Err(e) => tracing::warn!("could not record the end of a job: {e}"),
             }
@@ -199,13 +240,17 @@ impl Runner {
 enum Finished {
     Done,
     Cancelled,
-    Failed { error: String, retry_in_secs: Option<f64> },
+    Failed {
+        error: String,
+        retry_in_secs: Option<f64>,
+    },
 }
 
 async fn finish(
     pool: &sqlx::SqlitePool,
     job: &ClaimedJob,
     result: std::result::Result<(), StageError>,
+    backoff_base: Duration,
 ) -> Result<Finished> {
     match result {
         Ok(()) => {
@@ -219,12 +264,19 @@ async fn finish(
         }
         Err(StageError::Permanent(error)) => {
             jobs::mark_failed(pool, &job.video, job.stage, &error, None).await?;
-            Ok(Finished::Failed { error, retry_in_secs: None })
+            Ok(Finished::Failed {
+                error,
+                retry_in_secs: None,
+            })
         }
         Err(StageError::Transient(error)) => {
-            let retry = (job.attempt < job.max_attempts).then(|| jobs::backoff_ms(job.attempt));
+            let retry = (job.attempt < job.max_attempts)
+                .then(|| jobs::backoff_ms(backoff_base, job.attempt));
             jobs::mark_failed(pool, &job.video, job.stage, &error, retry).await?;
-            Ok(Finished::Failed { error, retry_in_secs: retry.map(|ms| ms as f64 / 1000.0) })
+            Ok(Finished::Failed {
+                error,
+                retry_in_secs: retry.map(|ms| ms as f64 / 1000.0),
+            })
         }
     }
 }
