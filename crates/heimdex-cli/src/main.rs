@@ -39,6 +39,12 @@ enum Command {
     Cancel(commands::cancel::Args),
     /// Remove a video from the library (the file itself is not touched).
     Remove(commands::remove::Args),
+    /// Sign in to the team backend (Supabase-compatible): browser (PKCE) or email + password.
+    Login(commands::login::LoginArgs),
+    /// Sign out and revoke the session.
+    Logout,
+    /// Show who is signed in.
+    Whoami,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +76,9 @@ fn main() -> ExitCode {
             Command::Retry(a) => commands::retry::run(&ctx, a).await,
             Command::Cancel(a) => commands::cancel::run(&ctx, a).await,
             Command::Remove(a) => commands::remove::run(&ctx, a).await,
+            Command::Login(a) => commands::login::login(&ctx, a).await,
+            Command::Logout => commands::login::logout(&ctx).await,
+            Command::Whoami => commands::login::whoami(&ctx).await,
         }
     });
     match result {

@@ -210,3 +210,21 @@ fn kill_9_in_the_middle_of_index_then_resume() {
     assert!(String::from_utf8_lossy(&again.stderr)
         .contains(&format!("0 added, 0 moved, {count} already in library")));
 }
+
+#[test]
+fn sign_in_without_a_server_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("whoami")
+        .env_remove("HEIMDEX_AUTH_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no sign-in server configured: pass --url"),
+        "{err}"
+    );
+}

@@ -3,6 +3,7 @@
 pub mod cancel;
 pub mod import;
 pub mod index;
+pub mod login;
 pub mod remove;
 pub mod retry;
 pub mod run_jobs;
