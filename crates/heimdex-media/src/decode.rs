@@ -1,0 +1,534 @@
+//! The one decode pass: a single `ffmpeg` child process turns a video into a stream of small BGR
+//! analysis frames (stdout) with each frame's real presentation time (parsed from `showinfo` on
+//! stderr), and optionally a second, larger stream of keyframe candidates (every `every`-th frame,
+//! RGB, sent over a loopback TCP socket) from the same decoder.
+//!
+//! Memory stays flat: frames are handed to callbacks one at a time and never accumulated here.
+
+use crate::tools::{ffmpeg_path, last_error_line};
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A picture size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Size {
+    pub const fn new(width: u32, height: u32) -> Self {
+        Self { width, height }
+    }
+
+    /// Bytes of one packed 8-bit, 3-channel picture.
+    pub fn rgb_bytes(self) -> usize {
+        self.width as usize * self.height as usize * 3
+    }
+}
+
+/// The larger keyframe-candidate output.
+#[derive(Debug, Clone, Copy)]
+pub struct CandidateSpec {
+    /// Every `every`-th decoded frame (0, every, 2 * every, ...) becomes a candidate.
+    pub every: u32,
+    /// Size of the candidate pictures (RGB).
+    pub size: Size,
+}
+
+/// What the decode pass produces.
+#[derive(Debug, Clone)]
+pub struct DecodeSpec {
+    /// Size of the picture after the decoder's automatic rotation.
+    pub source: Size,
+    /// Size of the analysis frames (BGR, like OpenCV).
+    pub analysis: Size,
+    pub candidates: Option<CandidateSpec>,
+    /// Wall-clock limit for the whole pass; the child is killed after it.
+    pub timeout: Duration,
+}
+
+/// One analysis frame, borrowed for the duration of the callback.
+#[derive(Debug)]
+pub struct AnalysisFrame<'a> {
+    /// Position in decode order, from 0.
+    pub index: u64,
+    /// Presentation time in seconds, as ffmpeg reports it (includes a non-zero start time).
+    pub pts_secs: Option<f64>,
+    pub size: Size,
+    /// Packed BGR, `size.rgb_bytes()` long.
+    pub bgr: &'a [u8],
+}
+
+/// One keyframe candidate (owned: the caller may keep a few).
+#[derive(Debug, Clone)]
+pub struct CandidateImage {
+    /// Index of the analysis frame this picture belongs to.
+    pub index: u64,
+    pub size: Size,
+    /// Packed RGB, `size.rgb_bytes()` long.
+    pub rgb: Vec<u8>,
+}
+
+/// What the pass saw.
+#[derive(Debug, Clone, Default)]
+pub struct DecodeSummary {
+    pub frames: u64,
+    pub candidates: u64,
+    /// ffmpeg exited with an error after delivering frames (truncated or damaged file).
+    pub ended_early: bool,
+    /// Decode errors ffmpeg reported and skipped.
+    pub decode_errors: u64,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{path}: ffmpeg could not decode any frame: {reason}")]
+    Failed { path: PathBuf, reason: String },
+    #[error("{path}: decoding took longer than {secs} s and was stopped")]
+    Timeout { path: PathBuf, secs: u64 },
+    #[error("decoding was cancelled")]
+    Cancelled,
+    #[error("ffmpeg is not installed or not on PATH (install ffmpeg: apt-get install ffmpeg)")]
+    Missing,
+    #[error("could not run ffmpeg: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The size PySceneDetect analyses a frame at: its auto-downscale factor is
+/// `max(width, height) / 256` (no scaling below 256), and the new size is rounded half-to-even.
+pub fn analysis_size(source: Size) -> Size {
+    let longest = source.width.max(source.height);
+    if longest < 256 || longest == 0 {
+        return source;
+    }
+    let factor = f64::from(longest) / 256.0;
+    let scale = |v: u32| ((f64::from(v) / factor).round_ties_even() as u32).max(1);
+    Size::new(scale(source.width), scale(source.height))
+}
+
+/// Kills the child when dropped (errors, panics, cancellation).
+struct ChildGuard(Arc<Mutex<Child>>);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.0.lock() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Decodes `path` once, calling `on_frame` for every analysis frame in order and `on_candidate`
+/// for every candidate picture (interleaved; a candidate may arrive slightly before or after its
+/// analysis frame). `cancel` is polled; when it turns true the child is killed and
+/// [`DecodeError::Cancelled`] returned.
+pub fn decode_video(
+    path: &Path,
+    spec: &DecodeSpec,
+    cancel: &AtomicBool,
+    mut on_frame: impl FnMut(AnalysisFrame<'_>),
+    mut on_candidate: impl FnMut(CandidateImage),
+) -> Result<DecodeSummary, DecodeError> {
+    let listener = match spec.candidates {
+        Some(_) => Some(TcpListener::bind(("127.0.0.1", 0))?),
+        None => None,
+    };
+    let args = ffmpeg_args(
+        path,
+        spec,
+        listener.as_ref().map(|l| l.local_addr()).transpose()?,
+    );
+    let mut cmd = Command::new(ffmpeg_path());
+    cmd.args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| {
+        if e.kind() == ErrorKind::NotFound {
+            DecodeError::Missing
+        } else {
+            DecodeError::Io(e)
+        }
+    })?;
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdout"))?;
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stderr"))?;
+    let child = Arc::new(Mutex::new(child));
+    let _guard = ChildGuard(child.clone());
+
+    // stderr: showinfo timestamps and error lines.
+    let (pts_tx, pts_rx) = mpsc::channel::<(u64, Option<f64>)>();
+    let errors = Arc::new(Mutex::new(ErrorLog::default()));
+    let stderr_thread = {
+        let errors = errors.clone();
+        std::thread::spawn(move || read_stderr(stderr, &pts_tx, &errors))
+    };
+
+    // Watchdog: kills the child on cancellation or timeout, which ends every read below.
+    let done = Arc::new(AtomicBool::new(false));
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let cancelled = Arc::new(AtomicBool::new(false));
+    // The watchdog polls a flag it owns; the caller's `cancel` is copied into it by the main loop
+    // and by a scoped helper below.
+    let deadline = Instant::now() + spec.timeout;
+
+    // Candidate reader.
+    let (cand_tx, cand_rx) = mpsc::channel::<CandidateImage>();
+    let cand_thread = match (listener, spec.candidates) {
+        (Some(listener), Some(cs)) => {
+            let done = done.clone();
+            Some(std::thread::spawn(move || {
+                read_candidates(&listener, cs, &done, &cand_tx)
+            }))
+        }
+        _ => None,
+    };
+
+    let frame_bytes = spec.analysis.rgb_bytes();
+    let mut buf = vec![0u8; frame_bytes];
+    let mut summary = DecodeSummary::default();
+    let mut pending_pts: VecDeque<(u64, Option<f64>)> = VecDeque::new();
+    let mut pts_open = true;
+
+    let result = std::thread::scope(|scope| -> Result<(), DecodeError> {
+        let watchdog = {
+            let child = child.clone();
+            let done = done.clone();
+            let timed_out = timed_out.clone();
+            let cancelled = cancelled.clone();
+            scope.spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    let stop_cancel = cancel.load(Ordering::Relaxed);
+                    let stop_time = Instant::now() >= deadline;
+                    if stop_cancel || stop_time {
+                        if stop_cancel {
+                            cancelled.store(true, Ordering::Relaxed);
+                        } else {
+                            timed_out.store(true, Ordering::Relaxed);
+                        }
+                        if let Ok(mut c) = child.lock() {
+                            let _ = c.kill();
+                        }
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+        };
+        let mut index = 0u64;
+        loop {
+            if !read_full(&mut stdout, &mut buf)? {
+                break;
+            }
+            // The showinfo line for frame n is written before the frame reaches the muxer.
+            let mut pts = None;
+            while pts_open {
+                if let Some(&(n, t)) = pending_pts.front() {
+                    if n < index {
+                        pending_pts.pop_front();
+                        continue;
+                    }
+                    if n == index {
+                        pts = t;
+                        pending_pts.pop_front();
+                    }
+                    break;
+                }
+                match pts_rx.recv_timeout(Duration::from_secs(5)) {
+                    Ok(v) => pending_pts.push_back(v),
+                    Err(_) => pts_open = false,
+                }
+            }
+            while let Ok(c) = cand_rx.try_recv() {
+                summary.candidates += 1;
+                on_candidate(c);
+            }
+            on_frame(AnalysisFrame {
+                index,
+                pts_secs: pts,
+                size: spec.analysis,
+                bgr: &buf,
+            });
+            index += 1;
+            if cancel.load(Ordering::Relaxed) {
+                cancelled.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        summary.frames = index;
+        done.store(true, Ordering::Relaxed);
+        let _ = watchdog.join();
+        Ok(())
+    });
+    done.store(true, Ordering::Relaxed);
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(DecodeError::Cancelled);
+    }
+    result?;
+    let status = child
+        .lock()
+        .map_err(|_| std::io::Error::other("child lock poisoned"))?
+        .wait()?;
+    if let Some(t) = cand_thread {
+        let _ = t.join();
+    }
+    while let Ok(c) = cand_rx.try_recv() {
+        summary.candidates += 1;
+        on_candidate(c);
+    }
+    let _ = stderr_thread.join();
+    if timed_out.load(Ordering::Relaxed) {
+        return Err(DecodeError::Timeout {
+            path: path.to_owned(),
+            secs: spec.timeout.as_secs(),
+        });
+    }
+    let log = errors.lock().map(|e| e.clone()).unwrap_or_default();
+    summary.decode_errors = log.count;
+    summary.last_error = log.last.clone();
+    if !status.success() {
+        if summary.frames == 0 {
+            return Err(DecodeError::Failed {
+                path: path.to_owned(),
+                reason: log.last.unwrap_or_else(|| last_error_line("")),
+            });
+        }
+        summary.ended_early = true;
+    }
+    Ok(summary)
+}
+
+/// The ffmpeg command line for `spec`.
+fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>) -> Vec<String> {
+    let a = spec.analysis;
+    // Very large inputs are first brought down cheaply in YUV so the full-size RGB conversion
+    // below never touches 8K pictures.
+    let longest = spec.source.width.max(spec.source.height);
+    let pre = if longest > 2048 {
+        "scale=w='if(gte(iw,ih),1024,-2)':h='if(gte(iw,ih),-2,1024)':flags=area,".to_owned()
+    } else {
+        String::new()
+    };
+    // Convert to BGR at (near) full size, then point-sample down: this reproduces OpenCV's
+    // VideoCapture (swscale YUV->BGR) followed by cv2.resize closely.
+    let analysis_chain = format!(
+        "{pre}format=bgr24,scale={}:{}:flags=neighbor,showinfo",
+        a.width, a.height
+    );
+    let mut args: Vec<String> = [
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-i",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.push(path.to_string_lossy().into_owned());
+    match (spec.candidates, tcp) {
+        (Some(c), Some(addr)) => {
+            let graph = format!(
+                "[0:v:0]split=2[a][b];[a]{analysis_chain}[va];\
+                 [b]select='not(mod(n\\,{every}))',scale={w}:{h}:flags=bilinear,format=rgb24[vb]",
+                every = c.every.max(1),
+                w = c.size.width,
+                h = c.size.height
+            );
+            args.extend(["-filter_complex".into(), graph]);
+            args.extend(
+                [
+                    "-map",
+                    "[va]",
+                    "-fps_mode",
+                    "passthrough",
+                    "-f",
+                    "rawvideo",
+                    "pipe:1",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned()),
+            );
+            args.extend(
+                ["-map", "[vb]", "-fps_mode", "passthrough", "-f", "rawvideo"]
+                    .iter()
+                    .map(|s| (*s).to_owned()),
+            );
+            args.push(format!("tcp://{addr}"));
+        }
+        _ => {
+            args.extend(["-map".into(), "0:v:0".into(), "-vf".into(), analysis_chain]);
+            args.extend(
+                ["-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1"]
+                    .iter()
+                    .map(|s| (*s).to_owned()),
+            );
+        }
+    }
+    args
+}
+
+/// Fills `buf` completely; `Ok(false)` at a clean or partial end of stream.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+#[derive(Debug, Clone, Default)]
+struct ErrorLog {
+    count: u64,
+    last: Option<String>,
+}
+
+fn read_stderr(
+    stderr: impl Read,
+    pts_tx: &mpsc::Sender<(u64, Option<f64>)>,
+    errors: &Mutex<ErrorLog>,
+) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(stderr);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line);
+        if let Some(v) = parse_showinfo(&text) {
+            let _ = pts_tx.send(v);
+        } else if looks_like_error(&text) {
+            if let Ok(mut e) = errors.lock() {
+                e.count += 1;
+                e.last = Some(text.trim().to_owned());
+            }
+        }
+    }
+}
+
+fn looks_like_error(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.contains("error")
+        || l.contains("invalid")
+        || l.contains("corrupt")
+        || l.contains("no such file")
+        || l.contains("does not contain")
+        || l.contains("matches no streams")
+}
+
+/// Parses the frame number and `pts_time` of a showinfo line
+/// (`[Parsed_showinfo_2 @ 0x..] n:   3 pts:   3003 pts_time:0.1001 ...`).
+pub(crate) fn parse_showinfo(line: &str) -> Option<(u64, Option<f64>)> {
+    if !line.contains("showinfo") {
+        return None;
+    }
+    let rest = &line[line.find(" n:")? + 3..];
+    let n: u64 = rest.split_whitespace().next()?.parse().ok()?;
+    let t = line
+        .find("pts_time:")
+        .and_then(|i| line[i + 9..].split_whitespace().next())
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|v| v.is_finite());
+    Some((n, t))
+}
+
+fn read_candidates(
+    listener: &TcpListener,
+    spec: CandidateSpec,
+    done: &AtomicBool,
+    tx: &mpsc::Sender<CandidateImage>,
+) {
+    let Some(mut stream) = accept_until(listener, done) else {
+        return;
+    };
+    let bytes = spec.size.rgb_bytes();
+    let mut k = 0u64;
+    loop {
+        let mut rgb = vec![0u8; bytes];
+        match read_full(&mut stream, &mut rgb) {
+            Ok(true) => {}
+            _ => return,
+        }
+        let image = CandidateImage {
+            index: k * u64::from(spec.every.max(1)),
+            size: spec.size,
+            rgb,
+        };
+        if tx.send(image).is_err() {
+            return;
+        }
+        k += 1;
+    }
+}
+
+/// Accepts ffmpeg's connection (from loopback only), giving up once `done` is set.
+fn accept_until(listener: &TcpListener, done: &AtomicBool) -> Option<TcpStream> {
+    listener.set_nonblocking(true).ok()?;
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) if peer.ip().is_loopback() => {
+                stream.set_nonblocking(false).ok()?;
+                return Some(stream);
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                if done.load(Ordering::Relaxed) {
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analysis_size_matches_pyscenedetect() {
+        assert_eq!(analysis_size(Size::new(1280, 720)), Size::new(256, 144));
+        assert_eq!(analysis_size(Size::new(1920, 1080)), Size::new(256, 144));
+        assert_eq!(analysis_size(Size::new(480, 320)), Size::new(256, 171));
+        assert_eq!(analysis_size(Size::new(704, 576)), Size::new(256, 209));
+        assert_eq!(analysis_size(Size::new(200, 100)), Size::new(200, 100));
+        assert_eq!(analysis_size(Size::new(720, 1280)), Size::new(144, 256));
+    }
+
+    #[test]
+    fn parses_showinfo_lines() {
+        let l = "[Parsed_showinfo_2 @ 0x55d] n:  12 pts:  12012 pts_time:0.4004  duration:1001";
+        assert_eq!(parse_showinfo(l), Some((12, Some(0.4004))));
+        let l = "[Parsed_showinfo_2 @ 0x55d] n:   0 pts:NOPTS pts_time:NOPTS duration:1";
+        assert_eq!(parse_showinfo(l), Some((0, None)));
+        assert_eq!(
+            parse_showinfo("[Parsed_showinfo_2 @ 0x55d] color_range:tv"),
+            None
+        );
+        assert_eq!(parse_showinfo("frame=  10 fps=0.0"), None);
+    }
+}
