@@ -60,7 +60,8 @@ pub struct DecodeSpec {
 pub struct AnalysisFrame<'a> {
     /// Position in decode order, from 0.
     pub index: u64,
-    /// Presentation time in seconds, as ffmpeg reports it (includes a non-zero start time).
+    /// Presentation time in seconds as the container stores it (`-copyts`: a stream that starts
+    /// late has its first frame at its real start time, not at 0).
     pub pts_secs: Option<f64>,
     pub size: Size,
     /// Packed BGR, `size.rgb_bytes()` long.
@@ -335,6 +336,7 @@ fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>
         "-nostats",
         "-loglevel",
         "info",
+        "-copyts",
         "-i",
     ]
     .iter()

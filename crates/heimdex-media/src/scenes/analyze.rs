@@ -215,7 +215,9 @@ pub fn analyze(
     let total = info.estimated_frames().max(1);
 
     let mut detector = opts.detector.build();
-    let state = RefCell::new(Assembler::new(opts));
+    let mut assembler = Assembler::new(opts);
+    assembler.every = u64::from(every);
+    let state = RefCell::new(assembler);
     let mut first_pts: Option<f64> = None;
     let mut last_ref: Option<FrameRef> = None;
     let mut error: Option<keyframes::ImageError> = None;
@@ -256,6 +258,7 @@ pub fn analyze(
         return Err(e.into());
     }
     let mut state = state.into_inner();
+    state.next_candidate = u64::MAX;
     if let Some(last) = last_ref {
         state.cuts.extend(detector.finish(last));
         state.advance(i64::MAX)?;
@@ -298,6 +301,10 @@ struct Assembler<'a> {
     all_cuts: Vec<FrameRef>,
     building: Option<Building>,
     scenes: Vec<Scene>,
+    /// Index of the next candidate the decoder will deliver (`u64::MAX` once all arrived or when
+    /// keyframes are off): a scene is closed only after every candidate before its end arrived.
+    next_candidate: u64,
+    every: u64,
 }
 
 impl<'a> Assembler<'a> {
@@ -310,6 +317,12 @@ impl<'a> Assembler<'a> {
             all_cuts: Vec::new(),
             building: None,
             scenes: Vec::new(),
+            next_candidate: if opts.keyframes.is_some() {
+                0
+            } else {
+                u64::MAX
+            },
+            every: 1,
         }
     }
 
@@ -330,6 +343,7 @@ impl<'a> Assembler<'a> {
 
     fn candidate(&mut self, c: CandidateImage) {
         if self.opts.keyframes.is_some() {
+            self.next_candidate = c.index.saturating_add(self.every);
             let picture = Picture::new(c.rgb, c.size);
             self.pending.push_back(Pending {
                 index: c.index,
@@ -355,7 +369,7 @@ impl<'a> Assembler<'a> {
             let cut = self.cuts.front().copied();
             match (cand, cut) {
                 (Some(f), Some(c)) if f.number < c.number => self.place(f)?,
-                (_, Some(c)) if c.number < settled => {
+                (_, Some(c)) if c.number < settled && self.next_candidate >= c.index => {
                     self.cuts.pop_front();
                     self.all_cuts.push(c);
                     self.close(c.number, c.secs)?;

@@ -8,7 +8,7 @@
 /// PySceneDetect's `_estimated_kernel_size`: `4 + round(sqrt(w * h) / 192)`, made odd.
 pub fn estimated_kernel_size(width: u32, height: u32) -> u32 {
     let size = 4 + ((f64::from(width) * f64::from(height)).sqrt() / 192.0).round_ties_even() as u32;
-    if size % 2 == 0 {
+    if size.is_multiple_of(2) {
         size + 1
     } else {
         size
@@ -22,7 +22,7 @@ pub fn detect_edges(lum: &[u8], w: usize, h: usize, kernel: usize) -> Vec<u8> {
     if w < 3 || h < 3 || lum.len() < n {
         return out;
     }
-    let median = median(lum) as f64;
+    let median = median(lum);
     let sigma = 1.0 / 3.0;
     let low = ((1.0 - sigma) * median).max(0.0) as i32;
     let high = ((1.0 + sigma) * median).min(255.0) as i32;
