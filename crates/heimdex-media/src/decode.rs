@@ -201,6 +201,7 @@ pub fn decode_video(
 
     let frame_bytes = spec.analysis.rgb_bytes();
     let mut buf = vec![0u8; frame_bytes];
+    let mut bgr = vec![0u8; frame_bytes];
     let mut summary = DecodeSummary::default();
     let mut pending_pts: VecDeque<(u64, Option<f64>)> = VecDeque::new();
     let mut pts_open = true;
@@ -258,11 +259,12 @@ pub fn decode_video(
                 summary.candidates += 1;
                 on_candidate(c);
             }
+            yuv444_to_bgr(&buf, &mut bgr);
             on_frame(AnalysisFrame {
                 index,
                 pts_secs: pts,
                 size: spec.analysis,
-                bgr: &buf,
+                bgr: &bgr,
             });
             index += 1;
             if cancel.load(Ordering::Relaxed) {
@@ -324,10 +326,12 @@ fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>
     } else {
         String::new()
     };
-    // Convert to BGR at (near) full size, then point-sample down: this reproduces OpenCV's
-    // VideoCapture (swscale YUV->BGR) followed by cv2.resize closely.
+    // Point-sample the YUV planes down (for an odd integer factor this picks exactly the pixels
+    // cv2.resize's bilinear filter lands on, with their 4:2:0 chroma), then convert to BGR here
+    // with swscale's own arithmetic (see `yuv444_to_bgr`): the same pixels OpenCV's VideoCapture +
+    // cv2.resize give, without converting full-size pictures to RGB.
     let analysis_chain = format!(
-        "{pre}format=bgr24,scale={}:{}:flags=neighbor,showinfo",
+        "{pre}scale={}:{}:flags=neighbor,format=yuv444p,showinfo",
         a.width, a.height
     );
     let mut args: Vec<String> = [
@@ -383,6 +387,49 @@ fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>
         }
     }
     args
+}
+
+/// Converts planar 8-bit YUV 4:4:4 (BT.601, limited range) to packed BGR exactly as FFmpeg's
+/// swscale does for `yuv420p -> bgr24` at the same size (its x86 SIMD path, which OpenCV's
+/// VideoCapture uses): 16-bit fixed-point products (`pmulhw`), each colour a saturated sum of a
+/// luma term and one or two chroma terms. Checked against ffmpeg 5.1 for every (Y, U, V).
+pub fn yuv444_to_bgr(planes: &[u8], out: &mut [u8]) {
+    let n = planes.len() / 3;
+    let (y, rest) = planes.split_at(n);
+    let (u, v) = rest.split_at(n);
+    let t = yuv_tables();
+    for (i, px) in out.chunks_exact_mut(3).enumerate().take(n) {
+        let yc = t.y[y[i] as usize];
+        let (uu, vv) = (u[i] as usize, v[i] as usize);
+        px[0] = (yc + t.ub[uu]).clamp(0, 255) as u8;
+        px[1] = (yc + t.ug[uu] + t.vg[vv]).clamp(0, 255) as u8;
+        px[2] = (yc + t.vr[vv]).clamp(0, 255) as u8;
+    }
+}
+
+struct YuvTables {
+    y: [i32; 256],
+    ub: [i32; 256],
+    ug: [i32; 256],
+    vg: [i32; 256],
+    vr: [i32; 256],
+}
+
+fn yuv_tables() -> &'static YuvTables {
+    static T: std::sync::OnceLock<YuvTables> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        // (value * 8 - offset) * coefficient >> 16, as pmulhw computes it.
+        let f = |off: i32, c: i32| -> [i32; 256] {
+            std::array::from_fn(|i| ((i as i32 * 8 - off) * c) >> 16)
+        };
+        YuvTables {
+            y: f(128, 9539),
+            ub: f(1024, 16525),
+            ug: f(1024, -3209),
+            vg: f(1024, -6660),
+            vr: f(1024, 13075),
+        }
+    })
 }
 
 /// Fills `buf` completely; `Ok(false)` at a clean or partial end of stream.
@@ -519,6 +566,22 @@ mod tests {
         assert_eq!(analysis_size(Size::new(704, 576)), Size::new(256, 209));
         assert_eq!(analysis_size(Size::new(200, 100)), Size::new(200, 100));
         assert_eq!(analysis_size(Size::new(720, 1280)), Size::new(144, 256));
+    }
+
+    #[test]
+    fn yuv_conversion_matches_swscale() {
+        // (Y, U, V) -> (B, G, R) as `ffmpeg -pix_fmt yuv420p ... -vf format=bgr24` prints them.
+        let cases = [
+            ([16u8, 128, 128], [0u8, 0, 0]),
+            ([235, 128, 128], [255, 255, 255]),
+            ([128, 128, 128], [130, 130, 130]),
+            ([81, 90, 240], [0, 0, 253]),
+        ];
+        for (yuv, want) in cases {
+            let mut out = [0u8; 3];
+            yuv444_to_bgr(&yuv, &mut out);
+            assert_eq!(out, want, "yuv {yuv:?}");
+        }
     }
 
     #[test]
