@@ -30,7 +30,7 @@ fn main() -> Result<(), BoxError> {
             &AtomicBool::new(false),
             &mut |_, _| {},
         )?;
-        let cuts: Vec<String> = a.cuts.iter().map(|c| c.number.to_string()).collect();
+        let cuts: Vec<String> = a.cuts.iter().map(|c| format!("{:.3}", c.secs)).collect();
         println!("{} {}", a.frames, cuts.join(","));
         return Ok(());
     }
@@ -106,7 +106,7 @@ fn main() -> Result<(), BoxError> {
         let py_cuts = pyscenedetect_cuts(&py_out);
         let fps = |s: &Sample| frames as f64 / s.wall.as_secs_f64();
         println!(
-            "{:<28} {:>6} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>5.2}x {:>5.2}x {:>5.0}% | ours [{}] pyscenedetect [{}] {}",
+            "{:<28} {:>6} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>5.2}x {:>5.2}x {:>5.0}% | cut times: ours [{}] pyscenedetect [{}] {}",
             name,
             frames,
             fps(&decode),
@@ -146,8 +146,8 @@ fn main() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Cut frames from `scenedetect ... list-scenes` console output (its table's start frames are
-/// 1-based; cuts are the start frames of scenes 2.. minus one).
+/// Cut times (seconds, 3 decimals) from `scenedetect ... list-scenes` console output: the start
+/// times of scenes 2.. (times rather than frames so variable frame rate files compare too).
 fn pyscenedetect_cuts(out: &str) -> Option<String> {
     let mut starts = Vec::new();
     let mut in_table = false;
@@ -159,9 +159,9 @@ fn pyscenedetect_cuts(out: &str) -> Option<String> {
         if in_table && line.trim_start().starts_with('|') {
             let cols: Vec<&str> = line.split('|').map(str::trim).collect();
             if let (Some(_), Some(start)) =
-                (cols.get(1).and_then(|c| c.parse::<u64>().ok()), cols.get(2))
+                (cols.get(1).and_then(|c| c.parse::<u64>().ok()), cols.get(3))
             {
-                starts.push(start.parse::<i64>().ok()? - 1);
+                starts.push(parse_timecode(start)?);
             }
         }
     }
@@ -176,10 +176,19 @@ fn pyscenedetect_cuts(out: &str) -> Option<String> {
         starts
             .iter()
             .skip(1)
-            .map(i64::to_string)
+            .map(|s| format!("{s:.3}"))
             .collect::<Vec<_>>()
             .join(","),
     )
+}
+
+/// `HH:MM:SS.mmm` in seconds.
+fn parse_timecode(tc: &str) -> Option<f64> {
+    let mut parts = tc.split(':');
+    let h: f64 = parts.next()?.parse().ok()?;
+    let m: f64 = parts.next()?.parse().ok()?;
+    let s: f64 = parts.next()?.parse().ok()?;
+    Some(h * 3600.0 + m * 60.0 + s)
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -40,38 +40,54 @@ impl Quality {
     }
 }
 
-/// Measures a packed RGB picture.
+/// Measures a packed RGB picture. Pictures wider than 640 px are measured on every second pixel
+/// of every second row (the Laplacian of a half-size picture): 4x less work, same ranking.
 pub fn assess_rgb(rgb: &[u8], size: Size) -> Quality {
     let (w, h) = (size.width as usize, size.height as usize);
     if w == 0 || h == 0 || rgb.len() < w * h * 3 {
         return Quality::default();
     }
-    let luma: Vec<i32> = rgb
-        .chunks_exact(3)
-        .map(|p| (i32::from(p[0]) * 77 + i32::from(p[1]) * 150 + i32::from(p[2]) * 29) >> 8)
-        .collect();
-    let n = (w * h) as f64;
-    let (sum, sum2) = luma.iter().fold((0f64, 0f64), |(s, s2), &v| {
-        (s + f64::from(v), s2 + f64::from(v * v))
+    let step = if w > 640 { 2 } else { 1 };
+    let (sw, sh) = (w.div_ceil(step), h.div_ceil(step));
+    let mut luma = Vec::with_capacity(sw * sh);
+    for y in (0..h).step_by(step) {
+        let row = &rgb[y * w * 3..(y + 1) * w * 3];
+        for p in row.chunks_exact(3 * step) {
+            luma.push((i32::from(p[0]) * 77 + i32::from(p[1]) * 150 + i32::from(p[2]) * 29) >> 8);
+        }
+        // A last pixel that `chunks_exact` left out when the width is odd.
+        if luma.len() % sw != 0 {
+            let p = &row[(w - 1) * 3..];
+            luma.push((i32::from(p[0]) * 77 + i32::from(p[1]) * 150 + i32::from(p[2]) * 29) >> 8);
+        }
+    }
+    laplacian_quality(&luma, sw, sh)
+}
+
+/// Mean, spread and variance of the 4-neighbour Laplacian of a luma plane.
+fn laplacian_quality(luma: &[i32], w: usize, h: usize) -> Quality {
+    let n = luma.len().max(1) as f64;
+    let (sum, sum2) = luma.iter().fold((0i64, 0i64), |(s, s2), &v| {
+        (s + i64::from(v), s2 + i64::from(v * v))
     });
-    let mean = sum / n;
-    let contrast = (sum2 / n - mean * mean).max(0.0).sqrt();
+    let mean = sum as f64 / n;
+    let contrast = (sum2 as f64 / n - mean * mean).max(0.0).sqrt();
     let mut sharpness = 0.0;
     if w >= 3 && h >= 3 {
-        let (mut ls, mut ls2) = (0f64, 0f64);
+        let (mut ls, mut ls2) = (0i64, 0i64);
         for y in 1..h - 1 {
             let row = &luma[y * w..(y + 1) * w];
             let up = &luma[(y - 1) * w..y * w];
             let down = &luma[(y + 1) * w..(y + 2) * w];
             for x in 1..w - 1 {
-                let l = f64::from(up[x] + down[x] + row[x - 1] + row[x + 1] - 4 * row[x]);
+                let l = i64::from(up[x] + down[x] + row[x - 1] + row[x + 1] - 4 * row[x]);
                 ls += l;
                 ls2 += l * l;
             }
         }
         let m = ((w - 2) * (h - 2)) as f64;
-        let lm = ls / m;
-        sharpness = ls2 / m - lm * lm;
+        let lm = ls as f64 / m;
+        sharpness = ls2 as f64 / m - lm * lm;
     }
     Quality {
         sharpness,
