@@ -39,7 +39,7 @@ impl Default for ProbeLimits {
 pub enum ProbeError {
     #[error("not a video: ffprobe found no video stream")]
     NoVideoStream,
-    #[error("not a readable media file: {reason}")]
+    #[error("not a playable video, or a damaged one (ffprobe: {reason})")]
     Unreadable { reason: String },
     #[error(
         "picture too large: {width}x{height} (limit {max_width}x{max_height}, {max_pixels} pixels)"
@@ -129,9 +129,11 @@ pub fn probe(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, ProbeError>
     .arg(path);
     let out = run_with_timeout(cmd, limits.timeout)?;
     if !out.success {
-        return Err(ProbeError::Unreadable {
-            reason: last_error_line(&out.stderr),
-        });
+        let line = last_error_line(&out.stderr);
+        // ffprobe starts its message with the path; the caller names the file already.
+        let prefix = format!("{}: ", path.display());
+        let reason = line.strip_prefix(&prefix).unwrap_or(&line).to_owned();
+        return Err(ProbeError::Unreadable { reason });
     }
     let parsed: FfOutput =
         serde_json::from_slice(&out.stdout).map_err(|e| ProbeError::BadOutput(e.to_string()))?;
@@ -167,6 +169,13 @@ fn to_media_info(out: &FfOutput, limits: &ProbeLimits) -> Result<MediaInfo, Prob
         .iter()
         .find(|s| s.codec_type.as_deref() == Some("audio"));
     let format = out.format.as_ref();
+    // Still images and text (ffmpeg's `tty` demuxer renders text as video) are not videos.
+    let container = format
+        .and_then(|f| f.format_name.as_deref())
+        .unwrap_or_default();
+    if container == "tty" || container.starts_with("image2") || container.ends_with("_pipe") {
+        return Err(ProbeError::NoVideoStream);
+    }
 
     let (width, height) = match (video.width, video.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
@@ -351,10 +360,24 @@ fn measure_variable_rate(path: &Path, limits: &ProbeLimits) -> Option<bool> {
         .map(|w| w[1] - w[0])
         .filter(|d| *d > 0.0)
         .collect();
-    let min = deltas.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = deltas.iter().copied().fold(0.0, f64::max);
-    // Timestamps are rounded to the time base; a spread under 1 ms (or 10 %) is constant rate.
-    Some(min.is_finite() && max - min > 0.001_f64.max(min * 0.1))
+    Some(is_variable_rate(&deltas))
+}
+
+/// Frame durations are variable when more than 2 % of them differ from the median by more than
+/// rounding (1 ms or 10 %). A constant-rate file with a few dropped frames is not variable.
+fn is_variable_rate(deltas: &[f64]) -> bool {
+    if deltas.len() < 2 {
+        return false;
+    }
+    let mut sorted = deltas.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let tolerance = 0.001_f64.max(median * 0.1);
+    let off = deltas
+        .iter()
+        .filter(|d| (**d - median).abs() > tolerance)
+        .count();
+    off * 50 > deltas.len()
 }
 
 #[cfg(test)]
@@ -363,6 +386,18 @@ mod tests {
 
     fn stream(json: serde_json::Value) -> FfOutput {
         serde_json::from_value(json).expect("valid ffprobe json")
+    }
+
+    #[test]
+    fn variable_rate_needs_more_than_a_few_gaps() {
+        let mut cfr = vec![0.0333; 600];
+        cfr[100] = 0.1333;
+        cfr[300] = 0.1333;
+        assert!(!is_variable_rate(&cfr));
+        let vfr: Vec<f64> = (0..600)
+            .map(|i| if i % 3 == 0 { 0.0834 } else { 0.0417 })
+            .collect();
+        assert!(is_variable_rate(&vfr));
     }
 
     #[test]
@@ -389,6 +424,20 @@ mod tests {
             to_media_info(&out, &ProbeLimits::default()),
             Err(ProbeError::NoVideoStream)
         ));
+    }
+
+    #[test]
+    fn text_and_still_images_are_not_videos() {
+        for container in ["tty", "image2", "png_pipe"] {
+            let out = stream(serde_json::json!({
+                "streams": [{"codec_type": "video", "codec_name": "ansi", "width": 640, "height": 400}],
+                "format": {"format_name": container, "duration": "1.0"}
+            }));
+            assert!(matches!(
+                to_media_info(&out, &ProbeLimits::default()),
+                Err(ProbeError::NoVideoStream)
+            ));
+        }
     }
 
     #[test]
