@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod library;
 pub mod lock;
 pub mod pipeline;
+pub mod scenes;
 pub mod stages;
 pub mod videos;
 

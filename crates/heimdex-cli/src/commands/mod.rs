@@ -6,5 +6,6 @@ pub mod index;
 pub mod remove;
 pub mod retry;
 pub mod run_jobs;
+pub mod scenes;
 pub mod status;
 pub mod videos;
