@@ -460,6 +460,9 @@ fn read_stderr(
     use std::io::BufRead;
     let mut reader = std::io::BufReader::new(stderr);
     let mut line = Vec::new();
+    // showinfo's input time base: exact times from the integer pts (its pts_time has only six
+    // significant digits, 10 ms steps past 1000 s).
+    let mut time_base: Option<(i64, i64)> = None;
     loop {
         line.clear();
         match reader.read_until(b'\n', &mut line) {
@@ -467,8 +470,14 @@ fn read_stderr(
             Ok(_) => {}
         }
         let text = String::from_utf8_lossy(&line);
-        if let Some(v) = parse_showinfo(&text) {
-            let _ = pts_tx.send(v);
+        if let Some(tb) = parse_time_base(&text) {
+            time_base.get_or_insert(tb);
+        } else if let Some(f) = parse_showinfo(&text) {
+            let secs = match (f.pts, time_base) {
+                (Some(pts), Some((num, den))) => Some(pts as f64 * num as f64 / den as f64),
+                _ => f.pts_time,
+            };
+            let _ = pts_tx.send((f.n, secs));
         } else if looks_like_error(&text) {
             if let Ok(mut e) = errors.lock() {
                 e.count += 1;
@@ -488,20 +497,42 @@ fn looks_like_error(line: &str) -> bool {
         || l.contains("matches no streams")
 }
 
-/// Parses the frame number and `pts_time` of a showinfo line
+/// What a showinfo frame line says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ShowInfo {
+    pub n: u64,
+    pub pts: Option<i64>,
+    pub pts_time: Option<f64>,
+}
+
+/// Parses a showinfo frame line
 /// (`[Parsed_showinfo_2 @ 0x..] n:   3 pts:   3003 pts_time:0.1001 ...`).
-pub(crate) fn parse_showinfo(line: &str) -> Option<(u64, Option<f64>)> {
+pub(crate) fn parse_showinfo(line: &str) -> Option<ShowInfo> {
     if !line.contains("showinfo") {
         return None;
     }
-    let rest = &line[line.find(" n:")? + 3..];
-    let n: u64 = rest.split_whitespace().next()?.parse().ok()?;
-    let t = line
-        .find("pts_time:")
-        .and_then(|i| line[i + 9..].split_whitespace().next())
+    let value = |key: &str| {
+        line.find(key)
+            .and_then(|i| line[i + key.len()..].split_whitespace().next())
+    };
+    let n: u64 = value(" n:")?.parse().ok()?;
+    let pts = value(" pts:").and_then(|s| s.parse::<i64>().ok());
+    let pts_time = value("pts_time:")
         .and_then(|s| s.parse::<f64>().ok())
         .filter(|v| v.is_finite());
-    Some((n, t))
+    Some(ShowInfo { n, pts, pts_time })
+}
+
+/// Parses showinfo's `config in time_base: 1/30000, ...` line.
+fn parse_time_base(line: &str) -> Option<(i64, i64)> {
+    if !line.contains("showinfo") {
+        return None;
+    }
+    let rest = &line[line.find("config in time_base:")? + 20..];
+    let tb = rest.split([',', ' ']).find(|s| !s.is_empty())?;
+    let (a, b) = tb.split_once('/')?;
+    let (num, den) = (a.parse().ok()?, b.parse::<i64>().ok()?);
+    (num > 0 && den > 0).then_some((num, den))
 }
 
 fn read_candidates(
@@ -587,9 +618,24 @@ mod tests {
     #[test]
     fn parses_showinfo_lines() {
         let l = "[Parsed_showinfo_2 @ 0x55d] n:  12 pts:  12012 pts_time:0.4004  duration:1001";
-        assert_eq!(parse_showinfo(l), Some((12, Some(0.4004))));
+        let want = ShowInfo {
+            n: 12,
+            pts: Some(12012),
+            pts_time: Some(0.4004),
+        };
+        assert_eq!(parse_showinfo(l), Some(want));
         let l = "[Parsed_showinfo_2 @ 0x55d] n:   0 pts:NOPTS pts_time:NOPTS duration:1";
-        assert_eq!(parse_showinfo(l), Some((0, None)));
+        assert_eq!(
+            parse_showinfo(l),
+            Some(ShowInfo {
+                n: 0,
+                pts: None,
+                pts_time: None
+            })
+        );
+        let l = "[Parsed_showinfo_1 @ 0x55] config in time_base: 1/30000, frame_rate: 30000/1001";
+        assert_eq!(parse_time_base(l), Some((1, 30000)));
+        assert_eq!(parse_showinfo(l), None);
         assert_eq!(
             parse_showinfo("[Parsed_showinfo_2 @ 0x55d] color_range:tv"),
             None
