@@ -148,35 +148,65 @@ pub fn write_jpeg(path: &Path, rgb: &[u8], size: Size, quality: u8) -> Result<()
         path: path.to_owned(),
         source,
     };
+    let encode_err = |message: String| ImageError::Encode {
+        path: path.to_owned(),
+        message,
+    };
+    let (w, h) = (
+        u16::try_from(size.width).map_err(|_| encode_err("picture too wide for JPEG".into()))?,
+        u16::try_from(size.height).map_err(|_| encode_err("picture too tall for JPEG".into()))?,
+    );
     let tmp = path.with_extension("jpg.tmp");
     {
         let file = std::fs::File::create(&tmp).map_err(io)?;
         let mut out = BufWriter::new(file);
-        let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+        let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
         encoder
-            .encode(rgb, size.width, size.height, image::ExtendedColorType::Rgb8)
-            .map_err(|e| ImageError::Encode {
-                path: path.to_owned(),
-                message: e.to_string(),
-            })?;
+            .encode(rgb, w, h, jpeg_encoder::ColorType::Rgb)
+            .map_err(|e| encode_err(e.to_string()))?;
         std::io::Write::flush(&mut out).map_err(io)?;
     }
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Scales packed RGB to `width` wide (aspect kept), with a triangle filter.
+/// Scales packed RGB down to `width` wide (aspect kept) by averaging the source pixels that fall
+/// in each target pixel (a box filter: fast, and sharp enough for thumbnails).
 pub fn resize_rgb(rgb: &[u8], size: Size, width: u32) -> (Vec<u8>, Size) {
-    if size.width <= width || size.width == 0 {
+    let (sw, sh) = (size.width as usize, size.height as usize);
+    if size.width <= width || sw == 0 || sh == 0 || rgb.len() < sw * sh * 3 {
         return (rgb.to_vec(), size);
     }
     let height = ((u64::from(size.height) * u64::from(width) + u64::from(size.width) / 2)
         / u64::from(size.width))
     .max(1) as u32;
-    let Some(img) = image::RgbImage::from_raw(size.width, size.height, rgb.to_vec()) else {
-        return (rgb.to_vec(), size);
-    };
-    let small = image::imageops::resize(&img, width, height, image::imageops::FilterType::Triangle);
-    (small.into_raw(), Size::new(width, height))
+    let (dw, dh) = (width as usize, height as usize);
+    // Source column range of each target column.
+    let cols: Vec<(usize, usize)> = (0..dw)
+        .map(|x| (x * sw / dw, ((x + 1) * sw / dw).max(x * sw / dw + 1)))
+        .collect();
+    let mut out = Vec::with_capacity(dw * dh * 3);
+    let mut acc = vec![0u32; dw * 3];
+    for y in 0..dh {
+        let (y0, y1) = (y * sh / dh, ((y + 1) * sh / dh).max(y * sh / dh + 1));
+        acc.iter_mut().for_each(|a| *a = 0);
+        for sy in y0..y1 {
+            let row = &rgb[sy * sw * 3..(sy + 1) * sw * 3];
+            for (x, &(x0, x1)) in cols.iter().enumerate() {
+                for px in row[x0 * 3..x1 * 3].chunks_exact(3) {
+                    acc[x * 3] += u32::from(px[0]);
+                    acc[x * 3 + 1] += u32::from(px[1]);
+                    acc[x * 3 + 2] += u32::from(px[2]);
+                }
+            }
+        }
+        for (x, &(x0, x1)) in cols.iter().enumerate() {
+            let n = ((x1 - x0) * (y1 - y0)) as u32;
+            for c in 0..3 {
+                out.push(((acc[x * 3 + c] + n / 2) / n) as u8);
+            }
+        }
+    }
+    (out, Size::new(width, height))
 }
 
 /// Files written for one picture.
@@ -210,6 +240,86 @@ pub fn save_picture(
         None => None,
     };
     Ok(SavedPicture { path, thumbnail })
+}
+
+/// One picture to write.
+struct Job {
+    dir: PathBuf,
+    name: String,
+    thumb: Option<(String, u32)>,
+    picture: Picture,
+}
+
+/// Writes pictures on a background thread so JPEG encoding overlaps decoding. `save` returns the
+/// paths at once; [`PictureWriter::finish`] waits and reports the first error.
+pub struct PictureWriter {
+    tx: Option<std::sync::mpsc::SyncSender<Job>>,
+    handle: Option<std::thread::JoinHandle<Result<(), ImageError>>>,
+}
+
+impl Default for PictureWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PictureWriter {
+    pub fn new() -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4);
+        let handle = std::thread::spawn(move || {
+            let mut first_error = None;
+            for job in rx {
+                let thumb = job.thumb.as_ref().map(|(n, w)| (n.as_str(), *w));
+                if let Err(e) = save_picture(&job.dir, &job.name, thumb, &job.picture) {
+                    first_error.get_or_insert(e);
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        });
+        Self {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    /// Queues `picture` for writing as `dir/name` (and a thumbnail); returns the paths it will
+    /// have.
+    pub fn save(
+        &self,
+        dir: &Path,
+        name: &str,
+        thumb: Option<(&str, u32)>,
+        picture: &Picture,
+    ) -> SavedPicture {
+        let saved = SavedPicture {
+            path: dir.join(name),
+            thumbnail: thumb.map(|(n, _)| dir.join(n)),
+        };
+        let job = Job {
+            dir: dir.to_owned(),
+            name: name.to_owned(),
+            thumb: thumb.map(|(n, w)| (n.to_owned(), w)),
+            picture: picture.clone(),
+        };
+        if let Some(tx) = &self.tx {
+            // A closed channel means the thread died; `finish` reports it.
+            let _ = tx.send(job);
+        }
+        saved
+    }
+
+    /// Waits until every queued picture is written.
+    pub fn finish(mut self) -> Result<(), ImageError> {
+        self.tx = None;
+        match self.handle.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(ImageError::Encode {
+                path: PathBuf::new(),
+                message: "picture writer crashed".into(),
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use super::{BgrImage, DetectorKind, FrameRef};
 use crate::decode::{
     self, AnalysisFrame, CandidateImage, CandidateSpec, DecodeSpec, DecodeSummary, Size,
 };
-use crate::keyframes::{self, Picture, SavedPicture};
+use crate::keyframes::{self, Picture, PictureWriter, SavedPicture};
 use crate::probe::{probe, ProbeError, ProbeLimits};
 use heimdex_core::MediaInfo;
 use serde::Serialize;
@@ -264,11 +264,18 @@ pub fn analyze(
         state.advance(i64::MAX)?;
         state.close(last.number + 1, last.secs + 1.0 / fps)?;
     }
+    let Assembler {
+        writer,
+        all_cuts,
+        scenes,
+        ..
+    } = state;
+    writer.finish()?;
     Ok(SceneAnalysis {
         fps,
         frames: summary.frames,
-        cuts: state.all_cuts,
-        scenes: state.scenes,
+        cuts: all_cuts,
+        scenes,
         analysis_size: (analysis.width, analysis.height),
         decode: summary,
         no_video: false,
@@ -294,6 +301,7 @@ struct Building {
 
 /// Turns the stream of frames, cuts and candidates into finished scenes.
 struct Assembler<'a> {
+    writer: PictureWriter,
     opts: &'a AnalyzeOptions,
     recent: VecDeque<FrameRef>,
     pending: VecDeque<Pending>,
@@ -310,6 +318,7 @@ struct Assembler<'a> {
 impl<'a> Assembler<'a> {
     fn new(opts: &'a AnalyzeOptions) -> Self {
         Self {
+            writer: PictureWriter::new(),
             opts,
             recent: VecDeque::new(),
             pending: VecDeque::new(),
@@ -398,7 +407,7 @@ impl<'a> Assembler<'a> {
                 b.held.push((sf, sp));
             }
             if f.secs - b.start.secs > opts.long_scene_secs {
-                b.flush_samples(opts)?;
+                b.flush_samples(opts, &self.writer)?;
             }
         }
         let replace_seg = b
@@ -436,16 +445,16 @@ impl<'a> Assembler<'a> {
                 if let Some((_, sf, sp)) = b.segment.take() {
                     b.held.push((sf, sp));
                 }
-                b.flush_samples(self.opts)?;
+                b.flush_samples(self.opts, &self.writer)?;
             }
             scene.samples = std::mem::take(&mut b.samples);
             if let Some((f, p)) = &b.best {
-                let saved = keyframes::save_picture(
+                let saved = self.writer.save(
                     &kf.dir,
                     &keyframes::keyframe_name(b.idx),
                     Some((&keyframes::thumbnail_name(b.idx), kf.thumb_width)),
                     p,
-                )?;
+                );
                 scene.keyframe = Some(saved_frame(*f, saved, p));
             }
         }
@@ -485,15 +494,18 @@ impl Building {
     }
 
     /// Writes the held segment pictures as samples of this (long) scene.
-    fn flush_samples(&mut self, opts: &AnalyzeOptions) -> Result<(), keyframes::ImageError> {
+    fn flush_samples(
+        &mut self,
+        opts: &AnalyzeOptions,
+        writer: &PictureWriter,
+    ) -> Result<(), keyframes::ImageError> {
         let Some(kf) = &opts.keyframes else {
             self.held.clear();
             return Ok(());
         };
         for (f, p) in self.held.drain(..) {
             let k = self.samples.len();
-            let saved =
-                keyframes::save_picture(&kf.dir, &keyframes::sample_name(self.idx, k), None, &p)?;
+            let saved = writer.save(&kf.dir, &keyframes::sample_name(self.idx, k), None, &p);
             self.samples.push(saved_frame(f, saved, &p));
         }
         Ok(())
