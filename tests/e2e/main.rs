@@ -4,3 +4,4 @@
 mod import;
 mod probe_shared;
 mod queue;
+mod scenes;

@@ -45,6 +45,8 @@ enum Command {
     Logout,
     /// Show who is signed in.
     Whoami,
+    /// Print a video's scene cuts (frames, timecodes): stored ones, or detected now for a file.
+    Scenes(commands::scenes::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
             Command::Login(a) => commands::login::login(&ctx, a).await,
             Command::Logout => commands::login::logout(&ctx).await,
             Command::Whoami => commands::login::whoami(&ctx).await,
+            Command::Scenes(a) => commands::scenes::run(&ctx, a).await,
         }
     });
     match result {

@@ -10,6 +10,7 @@ pub mod library;
 pub mod lock;
 pub mod pipeline;
 pub mod settings;
+pub mod scenes;
 pub mod stages;
 pub mod videos;
 

@@ -3,7 +3,10 @@
 //! Running the tools as separate processes keeps a crashing or hanging decoder away from the
 //! library: a corrupt file costs one failed job, never the app.
 
+pub mod decode;
+pub mod keyframes;
 pub mod probe;
+pub mod scenes;
 pub mod tools;
 
 pub use probe::{probe, ProbeError, ProbeLimits};

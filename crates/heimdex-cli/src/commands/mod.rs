@@ -7,5 +7,6 @@ pub mod login;
 pub mod remove;
 pub mod retry;
 pub mod run_jobs;
+pub mod scenes;
 pub mod status;
 pub mod videos;

@@ -1,11 +1,15 @@
 //! The stages this build runs, one file each.
 
 pub mod poster;
+pub mod scenes;
 
 use crate::pipeline::StageRunner;
 use std::sync::Arc;
 
 /// Every stage of the default build, in pipeline order.
 pub fn default_stages() -> Vec<Arc<dyn StageRunner>> {
-    vec![Arc::new(poster::PosterStage)]
+    vec![
+        Arc::new(poster::PosterStage),
+        Arc::new(scenes::ScenesStage::default()),
+    ]
 }

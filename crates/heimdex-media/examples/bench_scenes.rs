@@ -1,0 +1,293 @@
+//! Benchmark: our scene stage vs PySceneDetect vs ffmpeg decode alone, side by side on the same
+//! files in one run. Prints frames/s, ratios, peak RSS (summed over the process tree, sampled from
+//! /proc) and whether the cuts agree.
+//!
+//! Run through `scripts/bench-scenes.sh` (sets up PySceneDetect in a virtualenv), or:
+//! `cargo run --release -p heimdex-media --example bench_scenes -- [--scenedetect BIN] [--runs N] FILE...`
+
+use heimdex_media::scenes::analyze::KeyframeOptions;
+use heimdex_media::scenes::{analyze, AnalyzeOptions};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+type BoxError = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Child mode: run our stage once and print "frames cuts" on stdout.
+    if args.first().map(String::as_str) == Some("--run-stage") {
+        let file = args.get(1).ok_or("--run-stage FILE [KEYFRAME_DIR]")?;
+        let opts = AnalyzeOptions {
+            keyframes: args.get(2).map(KeyframeOptions::new),
+            ..Default::default()
+        };
+        let a = analyze(
+            Path::new(file),
+            None,
+            &opts,
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )?;
+        let cuts: Vec<String> = a.cuts.iter().map(|c| format!("{:.3}", c.secs)).collect();
+        println!("{} {}", a.frames, cuts.join(","));
+        return Ok(());
+    }
+    let mut scenedetect = std::env::var("SCENEDETECT").unwrap_or_else(|_| "scenedetect".into());
+    let mut runs = 3usize;
+    let mut files = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--scenedetect" => scenedetect = it.next().ok_or("--scenedetect BIN")?,
+            "--runs" => runs = it.next().ok_or("--runs N")?.parse()?,
+            _ => files.push(PathBuf::from(a)),
+        }
+    }
+    if files.is_empty() {
+        let root = heimdex_core::testdata::shared_data_root().join("scenes");
+        files = [
+            "testvideo.mp4",
+            "goldeneye-vfr-drop3.mp4",
+            "issue-195-aspect-ratio.mp4",
+            "fades.mp4",
+        ]
+        .iter()
+        .map(|f| root.join(f))
+        .filter(|p| p.exists())
+        .collect();
+    }
+    let exe = std::env::current_exe()?;
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("cores: {cores}; best of {runs} runs; RSS = peak of the summed process tree");
+    println!(
+        "{:<28} {:>6} | {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>7} | {:>6} {:>6} {:>6} | cuts",
+        "file", "frames", "decode", "MB", "ours", "MB", "ours+kf", "MB", "pyscene", "MB", "o/py", "kf/py", "o/dec"
+    );
+    let (mut tot_frames, mut tot) = (0u64, [0f64; 4]);
+    for file in &files {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_owned();
+        let kf_dir = tempfile::tempdir()?;
+        let f = file.to_string_lossy().into_owned();
+        let kf = kf_dir.path().to_string_lossy().into_owned();
+        let mut decode = Sample::worst();
+        let mut ours = Sample::worst();
+        let mut ours_kf = Sample::worst();
+        let mut py = Sample::worst();
+        let mut our_out = String::new();
+        let mut py_out = String::new();
+        for _ in 0..runs {
+            decode = decode
+                .best(measure(Command::new("ffmpeg").args([
+                    "-nostdin", "-v", "error", "-i", &f, "-f", "null", "-",
+                ]))?);
+            let (s, out) = measure_out(Command::new(&exe).args(["--run-stage", &f]))?;
+            ours = ours.best(s);
+            our_out = out;
+            ours_kf = ours_kf.best(measure(Command::new(&exe).args(["--run-stage", &f, &kf]))?);
+            let (s, out) = measure_out(Command::new(&scenedetect).args([
+                "-i",
+                &f,
+                "detect-content",
+                "list-scenes",
+                "-n",
+            ]))?;
+            py = py.best(s);
+            py_out = out;
+        }
+        let mut parts = our_out.split_whitespace();
+        let frames: u64 = parts.next().unwrap_or("0").parse().unwrap_or(0);
+        let our_cuts = parts.next().unwrap_or("").to_owned();
+        let py_cuts = pyscenedetect_cuts(&py_out);
+        let fps = |s: &Sample| frames as f64 / s.wall.as_secs_f64();
+        println!(
+            "{:<28} {:>6} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>5.2}x {:>5.2}x {:>5.0}% | cut times: ours [{}] pyscenedetect [{}] {}",
+            name,
+            frames,
+            fps(&decode),
+            decode.rss_mb(),
+            fps(&ours),
+            ours.rss_mb(),
+            fps(&ours_kf),
+            ours_kf.rss_mb(),
+            fps(&py),
+            py.rss_mb(),
+            fps(&ours) / fps(&py),
+            fps(&ours_kf) / fps(&py),
+            100.0 * fps(&ours) / fps(&decode),
+            our_cuts,
+            py_cuts.as_deref().unwrap_or("?"),
+            if py_cuts.as_deref() == Some(our_cuts.as_str()) { "SAME" } else { "DIFFERENT" },
+        );
+        tot_frames += frames;
+        for (t, s) in tot.iter_mut().zip([&decode, &ours, &ours_kf, &py]) {
+            *t += s.wall.as_secs_f64();
+        }
+    }
+    let n = tot_frames as f64;
+    println!(
+        "total: {} frames; frames/s: decode {:.0}, ours {:.0}, ours+keyframes {:.0}, pyscenedetect {:.0}; \
+         ours/pyscenedetect {:.2}x, ours+keyframes/pyscenedetect {:.2}x, ours/decode {:.0}%, ours+keyframes/decode {:.0}%",
+        tot_frames,
+        n / tot[0],
+        n / tot[1],
+        n / tot[2],
+        n / tot[3],
+        tot[3] / tot[1],
+        tot[3] / tot[2],
+        100.0 * tot[0] / tot[1],
+        100.0 * tot[0] / tot[2],
+    );
+    Ok(())
+}
+
+/// Cut times (seconds, 3 decimals) from `scenedetect ... list-scenes` console output: the start
+/// times of scenes 2.. (times rather than frames so variable frame rate files compare too).
+fn pyscenedetect_cuts(out: &str) -> Option<String> {
+    let mut starts = Vec::new();
+    let mut in_table = false;
+    for line in out.lines() {
+        if line.contains("Scene #") {
+            in_table = true;
+            continue;
+        }
+        if in_table && line.trim_start().starts_with('|') {
+            let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+            if let (Some(_), Some(start)) =
+                (cols.get(1).and_then(|c| c.parse::<u64>().ok()), cols.get(3))
+            {
+                starts.push(parse_timecode(start)?);
+            }
+        }
+    }
+    if !in_table {
+        // A video with one scene prints no table.
+        return out
+            .contains("No scenes detected")
+            .then(String::new)
+            .or(Some(String::new()));
+    }
+    Some(
+        starts
+            .iter()
+            .skip(1)
+            .map(|s| format!("{s:.3}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// `HH:MM:SS.mmm` in seconds.
+fn parse_timecode(tc: &str) -> Option<f64> {
+    let mut parts = tc.split(':');
+    let h: f64 = parts.next()?.parse().ok()?;
+    let m: f64 = parts.next()?.parse().ok()?;
+    let s: f64 = parts.next()?.parse().ok()?;
+    Some(h * 3600.0 + m * 60.0 + s)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    rss_kb: u64,
+}
+
+impl Sample {
+    fn worst() -> Self {
+        Self {
+            wall: Duration::MAX,
+            rss_kb: 0,
+        }
+    }
+
+    fn best(self, other: Sample) -> Sample {
+        Sample {
+            wall: self.wall.min(other.wall),
+            rss_kb: self.rss_kb.max(other.rss_kb),
+        }
+    }
+
+    fn rss_mb(&self) -> f64 {
+        self.rss_kb as f64 / 1024.0
+    }
+}
+
+fn measure(cmd: &mut Command) -> Result<Sample, BoxError> {
+    Ok(measure_out(cmd)?.0)
+}
+
+/// Runs `cmd`, timing it and sampling the RSS of its process tree every few milliseconds.
+fn measure_out(cmd: &mut Command) -> Result<(Sample, String), BoxError> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut stderr = child.stderr.take().ok_or("no stderr")?;
+    let out_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
+        s
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let mut peak = 0u64;
+    let status = loop {
+        peak = peak.max(tree_rss_kb(pid));
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    };
+    let wall = start.elapsed();
+    let out = out_thread.join().unwrap_or_default();
+    let err = err_thread.join().unwrap_or_default();
+    if !status.success() {
+        return Err(format!(
+            "{:?} failed: {}",
+            cmd.get_program(),
+            err.lines().last().unwrap_or("")
+        )
+        .into());
+    }
+    Ok((Sample { wall, rss_kb: peak }, out + &err))
+}
+
+/// Summed VmRSS (kB) of `pid` and all its descendants (Linux /proc; 0 elsewhere).
+fn tree_rss_kb(pid: u32) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+            total += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) {
+            for t in tasks.flatten() {
+                if let Ok(children) = std::fs::read_to_string(t.path().join("children")) {
+                    stack.extend(
+                        children
+                            .split_whitespace()
+                            .filter_map(|c| c.parse::<u32>().ok()),
+                    );
+                }
+            }
+        }
+    }
+    total
+}
