@@ -12,6 +12,8 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-base
   xvfb webkit2gtk-driver
+  # the OS keychain (Secret Service over D-Bus) for sign-in tokens
+  libdbus-1-dev
   # test media: synthesised speech
   espeak-ng
   # benchmark virtualenvs

@@ -10,6 +10,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "system packages"
 bash scripts/install-deps.sh
 
+step "PostgreSQL + pgvector for the sync tests (from PyPI)"
+bash scripts/install-pgserver.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

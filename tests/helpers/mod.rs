@@ -4,3 +4,4 @@
 pub mod events;
 pub mod library;
 pub mod media;
+pub mod pg;

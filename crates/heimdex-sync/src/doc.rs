@@ -1,0 +1,44 @@
+//! What is pushed to a team backend.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who is asking: the `sub` of the access token (the owner of what they push), and the team their
+/// new rows are shared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub user_id: Uuid,
+    pub team_id: Option<Uuid>,
+}
+
+impl Identity {
+    /// The JWT claims Postgres sees (`request.jwt.claims`), as Supabase sets them.
+    pub fn claims_json(&self) -> String {
+        serde_json::json!({ "sub": self.user_id, "role": "authenticated" }).to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoDoc {
+    pub id: Uuid,
+    pub content_hash: String,
+    pub file_name: String,
+    pub duration_secs: f64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+/// One scene with its text and vectors. The model id travels with every vector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneDoc {
+    pub id: Uuid,
+    pub video_id: Uuid,
+    pub scene_index: i32,
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub combined_text: String,
+    pub transcript: String,
+    pub thumbnail_ref: Option<String>,
+    pub text_vector: Option<(String, Vec<f32>)>,
+    pub image_vector: Option<(String, Vec<f32>)>,
+}

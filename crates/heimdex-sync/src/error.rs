@@ -1,0 +1,40 @@
+//! Errors of the sync crate.
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("cannot reach the team database: {0}")]
+    Connect(String),
+    #[error("the team database refused the request: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the team database schema could not be applied: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("vector of {got} dimensions where the backend stores {want} ({what})")]
+    Dimension {
+        what: &'static str,
+        got: usize,
+        want: usize,
+    },
+}
+
+impl SyncError {
+    /// True when trying again later can help (network, server restart), false for refusals.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SyncError::Connect(_) => true,
+            SyncError::Database(e) => {
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::Tls(_)
+                ) || e.as_database_error().is_some_and(|d| {
+                    // 57P01 admin shutdown, 57P03 cannot connect now, 08xxx connection exceptions
+                    d.code()
+                        .is_some_and(|c| c.starts_with("57P") || c.starts_with("08"))
+                })
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Postgres + pgvector team backend (Supabase or any Postgres with the `vector` extension).
+//!
+//! Every request runs in a transaction as the `authenticated` role with the caller's claims in
+//! `request.jwt.claims`, exactly as Supabase's PostgREST does, so row-level security decides what
+//! each user sees and writes.
+
+use crate::doc::{Identity, SceneDoc, VideoDoc};
+use crate::error::SyncError;
+use crate::target::{SyncTarget, TeamHit};
+use pgvector::Vector;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Dimensions of the vector columns in `migrations/postgres`.
+pub const TEXT_DIM: usize = 384;
+pub const IMAGE_DIM: usize = 512;
+
+/// The schema of the team backend, applied by an administrator (`heimdex sync init`).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+#[derive(Clone)]
+pub struct PgTarget {
+    pool: PgPool,
+}
+
+impl PgTarget {
+    /// Connects to `url` (`postgres://user:pass@host:port/db`).
+    pub async fn connect(url: &str) -> Result<Self, SyncError> {
+        let opts =
+            PgConnectOptions::from_str(url).map_err(|e| SyncError::Connect(e.to_string()))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| SyncError::Connect(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies the team schema (needs a role that may create extensions, roles and policies).
+    pub async fn apply_schema(&self) -> Result<(), SyncError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// A transaction acting as `who` under row-level security.
+    async fn as_user(&self, who: &Identity) -> Result<Transaction<'static, Postgres>, SyncError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL ROLE authenticated")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SELECT set_config('request.jwt.claims', $1, true)")
+            .bind(who.claims_json())
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
+fn checked(
+    what: &'static str,
+    v: &Option<(String, Vec<f32>)>,
+    want: usize,
+) -> Result<(Option<String>, Option<Vector>), SyncError> {
+    match v {
+        None => Ok((None, None)),
+        Some((_, vec)) if vec.len() != want => Err(SyncError::Dimension {
+            what,
+            got: vec.len(),
+            want,
+        }),
+        Some((model, vec)) => Ok((Some(model.clone()), Some(Vector::from(vec.clone())))),
+    }
+}
+
+#[async_trait::async_trait]
+impl SyncTarget for PgTarget {
+    async fn upsert(
+        &self,
+        who: &Identity,
+        videos: &[VideoDoc],
+        scenes: &[SceneDoc],
+    ) -> Result<(), SyncError> {
+        let mut tx = self.as_user(who).await?;
+        if !videos.is_empty() {
+            sqlx::query(
+                "INSERT INTO videos (id, content_hash, owner_id, team_id, file_name, duration_secs, width, height)
+                 SELECT id, hash, (SELECT auth.uid()), $2, name, dur, w, h
+                 FROM UNNEST($1::uuid[], $3::text[], $4::text[], $5::float8[], $6::int4[], $7::int4[])
+                      AS t(id, hash, name, dur, w, h)
+                 ON CONFLICT (id) DO UPDATE SET file_name = excluded.file_name, team_id = excluded.team_id,
+                     duration_secs = excluded.duration_secs, width = excluded.width, height = excluded.height,
+                     updated_at = now()",
+            )
+            .bind(videos.iter().map(|v| v.id).collect::<Vec<_>>())
+            .bind(who.team_id)
+            .bind(videos.iter().map(|v| v.content_hash.clone()).collect::<Vec<_>>())
+            .bind(videos.iter().map(|v| v.file_name.clone()).collect::<Vec<_>>())
+            .bind(videos.iter().map(|v| v.duration_secs).collect::<Vec<_>>())
+            .bind(videos.iter().map(|v| v.width).collect::<Vec<_>>())
+            .bind(videos.iter().map(|v| v.height).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !scenes.is_empty() {
+            let mut text_models = Vec::with_capacity(scenes.len());
+            let mut text_vecs = Vec::with_capacity(scenes.len());
+            let mut image_models = Vec::with_capacity(scenes.len());
+            let mut image_vecs = Vec::with_capacity(scenes.len());
+            for s in scenes {
+                let (m, v) = checked("text vector", &s.text_vector, TEXT_DIM)?;
+                text_models.push(m);
+                text_vecs.push(v);
+                let (m, v) = checked("image vector", &s.image_vector, IMAGE_DIM)?;
+                image_models.push(m);
+                image_vecs.push(v);
+            }
+            sqlx::query(
+                "INSERT INTO video_scenes (id, video_id, owner_id, team_id, scene_index, start_secs, end_secs,
+                                           combined_text, transcript, thumbnail_ref, text_model, text_embedding,
+                                           image_model, image_embedding)
+                 SELECT id, vid, (SELECT auth.uid()), $2, idx, s, e, ct, tr, th, tm, tv, im, iv
+                 FROM UNNEST($1::uuid[], $3::uuid[], $4::int4[], $5::float8[], $6::float8[], $7::text[], $8::text[],
+                             $9::text[], $10::text[], $11::vector[], $12::text[], $13::vector[])
+                      AS t(id, vid, idx, s, e, ct, tr, th, tm, tv, im, iv)
+                 ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id, start_secs = excluded.start_secs,
+                     end_secs = excluded.end_secs, combined_text = excluded.combined_text,
+                     transcript = excluded.transcript, thumbnail_ref = excluded.thumbnail_ref,
+                     text_model = excluded.text_model, text_embedding = excluded.text_embedding,
+                     image_model = excluded.image_model, image_embedding = excluded.image_embedding,
+                     updated_at = now()",
+            )
+            .bind(scenes.iter().map(|s| s.id).collect::<Vec<_>>())
+            .bind(who.team_id)
+            .bind(scenes.iter().map(|s| s.video_id).collect::<Vec<_>>())
+            .bind(scenes.iter().map(|s| s.scene_index).collect::<Vec<_>>())
+            .bind(scenes.iter().map(|s| s.start_secs).collect::<Vec<_>>())
+            .bind(scenes.iter().map(|s| s.end_secs).collect::<Vec<_>>())
+            .bind(scenes.iter().map(|s| s.combined_text.clone()).collect::<Vec<_>>())
+            .bind(scenes.iter().map(|s| s.transcript.clone()).collect::<Vec<_>>())
+            .bind(scenes.iter().map(|s| s.thumbnail_ref.clone()).collect::<Vec<_>>())
+            .bind(text_models)
+            .bind(text_vecs)
+            .bind(image_models)
+            .bind(image_vecs)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_videos(&self, who: &Identity, videos: &[Uuid]) -> Result<(), SyncError> {
+        let mut tx = self.as_user(who).await?;
+        sqlx::query("DELETE FROM videos WHERE id = ANY($1)")
+            .bind(videos)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn search_text(
+        &self,
+        who: &Identity,
+        model: &str,
+        vector: &[f32],
+        limit: usize,
+    ) -> Result<Vec<TeamHit>, SyncError> {
+        if vector.len() != TEXT_DIM {
+            return Err(SyncError::Dimension {
+                what: "query vector",
+                got: vector.len(),
+                want: TEXT_DIM,
+            });
+        }
+        let mut tx = self.as_user(who).await?;
+        let rows = sqlx::query(
+            "SELECT scene_id, video_id, file_name, scene_index, start_secs, end_secs, combined_text, similarity
+             FROM search_scenes_by_embedding($1, $2, $3)",
+        )
+        .bind(Vector::from(vector.to_vec()))
+        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+        .bind(model)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TeamHit {
+                    scene_id: r.try_get("scene_id")?,
+                    video_id: r.try_get("video_id")?,
+                    file_name: r.try_get("file_name")?,
+                    scene_index: r.try_get("scene_index")?,
+                    start_secs: r.try_get("start_secs")?,
+                    end_secs: r.try_get("end_secs")?,
+                    combined_text: r.try_get("combined_text")?,
+                    similarity: r.try_get("similarity")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,40 @@
+//! One trait for every team backend.
+
+use crate::doc::{Identity, SceneDoc, VideoDoc};
+use crate::error::SyncError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A scene found in the team backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamHit {
+    pub scene_id: Uuid,
+    pub video_id: Uuid,
+    pub file_name: String,
+    pub scene_index: i32,
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub combined_text: String,
+    pub similarity: f64,
+}
+
+#[async_trait::async_trait]
+pub trait SyncTarget: Send + Sync {
+    /// Inserts or replaces videos and their scenes (idempotent: keyed by the stable ids).
+    async fn upsert(
+        &self,
+        who: &Identity,
+        videos: &[VideoDoc],
+        scenes: &[SceneDoc],
+    ) -> Result<(), SyncError>;
+    /// Deletes videos (and their scenes) by id.
+    async fn delete_videos(&self, who: &Identity, videos: &[Uuid]) -> Result<(), SyncError>;
+    /// Nearest scenes to a text vector of `model`, among those `who` may see.
+    async fn search_text(
+        &self,
+        who: &Identity,
+        model: &str,
+        vector: &[f32],
+        limit: usize,
+    ) -> Result<Vec<TeamHit>, SyncError>;
+}
