@@ -1,0 +1,158 @@
+//! Reciprocal-rank fusion: each ranked list gives a scene `1 / (k + rank)`; the sums order the hits.
+//! Scores of different signals (BM25, cosines) are not comparable, ranks are.
+
+use crate::SceneKey;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The usual constant of reciprocal-rank fusion (Cormack et al.).
+pub const RRF_K: f64 = 60.0;
+
+/// Where a ranked list came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// FTS5 BM25 over the sidecar text.
+    Bm25,
+    /// Cosine of the query's text vector with the scene's sidecar-text vector.
+    TextVector,
+    /// Cosine of the query's CLIP text vector with the scene's keyframe vector.
+    ImageVector,
+}
+
+/// One signal's ranked list, best first, with that signal's own scores.
+#[derive(Debug, Clone)]
+pub struct RankedList {
+    pub signal: Signal,
+    pub hits: Vec<(SceneKey, f32)>,
+}
+
+impl RankedList {
+    pub fn new(signal: Signal, hits: Vec<(SceneKey, f32)>) -> Self {
+        Self { signal, hits }
+    }
+}
+
+/// What one signal said about a hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalScore {
+    pub signal: Signal,
+    /// 1-based rank in that signal's list.
+    pub rank: usize,
+    /// The signal's own score (BM25 as given, cosine).
+    pub score: f32,
+    /// This signal's share of the fused score: `1 / (k + rank)`.
+    pub contribution: f64,
+}
+
+/// A fused hit: the scene, its fused score and the breakdown by signal (in [`Signal`] order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FusedHit {
+    pub key: SceneKey,
+    pub score: f64,
+    pub signals: Vec<SignalScore>,
+}
+
+impl FusedHit {
+    /// The breakdown entry of `signal`, if that signal found the scene.
+    pub fn signal(&self, signal: Signal) -> Option<&SignalScore> {
+        self.signals.iter().find(|s| s.signal == signal)
+    }
+}
+
+/// Fuses `lists` with constant `k` and returns the best `limit` hits. A scene listed twice in one
+/// list counts once, at its best rank. Ties: more signals first, then scene order (stable output).
+pub fn reciprocal_rank_fusion(lists: &[RankedList], k: f64, limit: usize) -> Vec<FusedHit> {
+    let mut by_key: HashMap<&SceneKey, FusedHit> = HashMap::new();
+    for list in lists {
+        for (i, (key, score)) in list.hits.iter().enumerate() {
+            let hit = by_key.entry(key).or_insert_with(|| FusedHit {
+                key: key.clone(),
+                score: 0.0,
+                signals: Vec::new(),
+            });
+            if hit.signal(list.signal).is_some() {
+                continue;
+            }
+            let rank = i + 1;
+            let contribution = 1.0 / (k + rank as f64);
+            hit.score += contribution;
+            hit.signals.push(SignalScore {
+                signal: list.signal,
+                rank,
+                score: *score,
+                contribution,
+            });
+        }
+    }
+    let mut hits: Vec<FusedHit> = by_key.into_values().collect();
+    for h in &mut hits {
+        h.signals.sort_by_key(|s| s.signal);
+    }
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.signals.len().cmp(&a.signals.len()))
+            .then(a.key.cmp(&b.key))
+    });
+    hits.truncate(limit);
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use heimdex_core::VideoId;
+
+    fn key(s: u32) -> SceneKey {
+        SceneKey::new(VideoId("v".into()), s)
+    }
+
+    fn list(signal: Signal, scenes: &[u32]) -> RankedList {
+        RankedList::new(
+            signal,
+            scenes
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| (key(s), 1.0 - i as f32 * 0.1))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn agreement_beats_a_single_first_place() {
+        let lists = [
+            list(Signal::Bm25, &[1, 2, 3]),
+            list(Signal::TextVector, &[2, 3, 1]),
+            list(Signal::ImageVector, &[2, 9]),
+        ];
+        let fused = reciprocal_rank_fusion(&lists, RRF_K, 10);
+        assert_eq!(fused[0].key, key(2));
+        let expected = 1.0 / 62.0 + 1.0 / 61.0 + 1.0 / 61.0;
+        assert!((fused[0].score - expected).abs() < 1e-12);
+        let bm25 = fused[0].signal(Signal::Bm25).expect("bm25 found it");
+        assert_eq!(bm25.rank, 2);
+        assert!((bm25.score - 0.9).abs() < 1e-6);
+        assert_eq!(fused[0].signals.len(), 3);
+        // scene 9 is only in one list, at rank 2: last.
+        assert_eq!(fused.last().map(|h| h.key.clone()), Some(key(9)));
+        assert_eq!(fused.len(), 4);
+    }
+
+    #[test]
+    fn limit_and_duplicates() {
+        let lists = [list(Signal::Bm25, &[1, 1, 2])];
+        let fused = reciprocal_rank_fusion(&lists, RRF_K, 1);
+        assert_eq!(fused.len(), 1);
+        assert_eq!(fused[0].signals.len(), 1);
+        assert!(reciprocal_rank_fusion(&[], RRF_K, 5).is_empty());
+    }
+
+    #[test]
+    fn ties_are_broken_deterministically() {
+        let lists = [list(Signal::Bm25, &[5]), list(Signal::TextVector, &[4])];
+        let fused = reciprocal_rank_fusion(&lists, RRF_K, 10);
+        assert_eq!(fused[0].key, key(4));
+        assert_eq!(fused[1].key, key(5));
+    }
+}
