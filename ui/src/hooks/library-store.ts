@@ -23,7 +23,7 @@ export function applyEvent(live: LiveMap, event: LibraryEvent): EventEffect {
     case "job": {
       const { video, stage, update } = event;
       if (update.kind === "progress") {
-        const fraction = update.total != null && update.total > 0 ? Math.min(1, Math.max(0, update.done / update.total)) : null;
+        const fraction = update.total != null && update.total > 0 && update.done != null ? Math.min(1, Math.max(0, update.done / update.total)) : null;
         const next: LiveProgress = { fraction, etaSecs: update.etaSecs ?? null, message: update.message ?? null };
         return { reload: false, live: { ...live, [video]: { ...live[video], [stage]: next } } };
       }

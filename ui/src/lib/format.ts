@@ -1,8 +1,8 @@
 /** Formatting for the grid and the status bar. Pure functions, tested in format.test.ts. */
 
 /** `0:24`, `12:05`, `1:02:03`. */
-export function formatDuration(secs: number): string {
-  if (!Number.isFinite(secs) || secs < 0) return "–";
+export function formatDuration(secs: number | null): string {
+  if (secs == null || !Number.isFinite(secs) || secs < 0) return "–";
   const total = Math.round(secs);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
@@ -12,8 +12,8 @@ export function formatDuration(secs: number): string {
 }
 
 /** `980 B`, `1.5 MB`, `2.1 GB` (powers of 1000, as file managers show). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "–";
+export function formatBytes(bytes: number | null): string {
+  if (bytes == null || !Number.isFinite(bytes) || bytes < 0) return "–";
   const units = ["B", "kB", "MB", "GB", "TB"];
   let value = bytes;
   let unit = 0;

@@ -19,7 +19,7 @@ function summary(videos: { status: string }[]): string {
 export function LibraryView() {
   const { videos, live, loadError, cancel, retry, remove } = useLibrary();
   const { addFiles, addFolder } = useAddVideos();
-  const sorted = useMemo(() => (videos ? [...videos].sort((a, b) => b.importedAtMs - a.importedAtMs) : null), [videos]);
+  const sorted = useMemo(() => (videos ? [...videos].sort((a, b) => (b.importedAtMs ?? 0) - (a.importedAtMs ?? 0)) : null), [videos]);
 
   return (
     <section className="view" aria-labelledby="library-title">
