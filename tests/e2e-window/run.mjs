@@ -36,7 +36,8 @@ async function wd(method, path, body) {
   return json.value;
 }
 
-const ELEMENT = "element-6066-11e4-a6ab-4a4c6a4c6a4c";
+// A W3C element reference is an object with one key ("element-6066-…"); take its value.
+const elementId = (ref) => Object.values(ref)[0];
 
 class Session {
   constructor(id) {
@@ -55,11 +56,11 @@ class Session {
   }
   async find(css) {
     const v = await wd("POST", this.path("/element"), { using: "css selector", value: css });
-    return v[ELEMENT];
+    return elementId(v);
   }
   async findAll(css) {
     const v = await wd("POST", this.path("/elements"), { using: "css selector", value: css });
-    return v.map((e) => e[ELEMENT]);
+    return v.map(elementId);
   }
   async waitFor(css, timeoutMs = 20_000) {
     const until = Date.now() + timeoutMs;
@@ -137,7 +138,7 @@ async function main() {
         const card = await s.find("article[data-video-id]");
         status = await s.exec(`return document.querySelector("article[data-video-id]").dataset.status;`);
         if (!shotProgress && (status === "indexing" || status === "queued")) {
-          await s.screenshot("02-library-indexing.png");
+          await s.screenshot("02-library-importing.png");
           shotProgress = true;
         }
         if (status === "ready" || status === "failed" || status === "cancelled") {
@@ -161,9 +162,10 @@ async function main() {
     await step("settings show the data directory", async () => {
       const nav = await s.findAll(".nav-item");
       await s.click(nav[2]);
-      const path = await s.waitFor("code.path");
-      const text = await s.text(path);
-      assert(text.length > 0, "data dir shown");
+      await s.waitFor("code.path");
+      const text = await s.exec(`return document.querySelector("code.path").textContent;`);
+      console.log(`data dir: ${text}`);
+      assert(text.startsWith("/") && text.endsWith("/data"), "the data dir is shown");
       await sleep(300);
       await s.screenshot("04-settings.png");
     });

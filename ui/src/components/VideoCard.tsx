@@ -61,6 +61,15 @@ function VideoCardImpl({ video, live, onCancel, onRetry, onRemove }: Props) {
   return (
     <article className={`card card-${video.status}`} aria-label={video.fileName} data-video-id={video.id} data-status={video.status}>
       <Poster video={video} />
+      <button
+        type="button"
+        className="card-remove"
+        onClick={() => onRemove(video.id)}
+        aria-label={`Remove ${video.fileName} from the library`}
+        title="Remove from the library (the file stays on disk)"
+      >
+        <TrashIcon />
+      </button>
       <div className="card-body">
         <div className="card-title-row">
           <h3 className="card-title" title={video.path}>
@@ -103,21 +112,20 @@ function VideoCardImpl({ video, live, onCancel, onRetry, onRemove }: Props) {
           </p>
         )}
 
-        <div className="card-actions">
-          {busy && (
-            <button type="button" className="btn btn-ghost btn-small" onClick={() => onCancel(video.id)} aria-label={`Cancel indexing ${video.fileName}`}>
-              <StopIcon /> Cancel
-            </button>
-          )}
-          {canRetry && (
-            <button type="button" className="btn btn-ghost btn-small" onClick={() => onRetry(video.id)} aria-label={`Retry ${video.fileName}`}>
-              <RetryIcon /> Retry
-            </button>
-          )}
-          <button type="button" className="btn btn-ghost btn-small btn-icon-only card-remove" onClick={() => onRemove(video.id)} aria-label={`Remove ${video.fileName} from the library`} title="Remove from the library (the file stays on disk)">
-            <TrashIcon />
-          </button>
-        </div>
+        {(busy || canRetry) && (
+          <div className="card-actions">
+            {busy && (
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => onCancel(video.id)} aria-label={`Cancel indexing ${video.fileName}`}>
+                <StopIcon /> Cancel
+              </button>
+            )}
+            {canRetry && (
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => onRetry(video.id)} aria-label={`Retry ${video.fileName}`}>
+                <RetryIcon /> Retry
+              </button>
+            )}
+          </div>
+        )}
       </div>
     </article>
   );

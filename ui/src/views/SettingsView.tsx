@@ -17,7 +17,7 @@ function PathRow({ label, path, hint }: { label: string; path: string; hint: str
         <span className="setting-hint">{hint}</span>
       </div>
       <code className="path" title={path}>
-        {path}
+        <span className="path-text">{path}</span>
       </code>
     </div>
   );
