@@ -20,5 +20,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     css: false,
     restoreMocks: true,
+    // Shared CI machines are slow; no test here measures time.
+    testTimeout: 30_000,
   },
 });
