@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Checks of the desktop window without a display: UI lint, types and component tests; the app
+# crate's fmt, clippy and tests (which regenerate ui/src/bindings.ts); stale bindings fail.
+#
+#   scripts/check-window.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+JOBS="${CARGO_BUILD_JOBS:-2}"
+
+PKGS=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev)
+MISSING=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")
+done
+if ((${#MISSING[@]})); then
+  SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${MISSING[@]}"
+fi
+
+echo "== ui: npm ci, lint, typecheck, tests, build"
+(
+  cd ui
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run lint
+  npm run typecheck
+  npm test
+  npx vite build --logLevel warn
+)
+
+echo "== app: fmt, clippy, tests (regenerate the bindings)"
+cargo fmt -p heimdex-app -- --check
+cargo clippy -p heimdex-app --all-targets -j "$JOBS" -- -D warnings
+cargo test -p heimdex-app -j "$JOBS"
+
+echo "== bindings are current"
+if ! git diff --exit-code -- ui/src/bindings.ts; then
+  echo "ui/src/bindings.ts is stale: run 'cargo test -p heimdex-app' and commit it" >&2
+  exit 1
+fi

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# End-to-end test of the desktop window in a real WebKitGTK webview under Xvfb, driven over
+# WebDriver by tauri-driver + WebKitWebDriver. Installs what it needs, builds the UI and the app
+# (debug, with the UI embedded), imports ../shared/data/scenes/testvideo.mp4 into a library in a
+# temporary folder, waits for it to be indexed, and saves screenshots.
+#
+#   scripts/e2e-window.sh                 # artifacts in target/e2e-window/ (or $HEIMDEX_E2E_ARTIFACTS)
+#   SKIP_BUILD=1 scripts/e2e-window.sh    # reuse the last build
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+ARTIFACTS="${HEIMDEX_E2E_ARTIFACTS:-$CARGO_TARGET_DIR/e2e-window}"
+VIDEO="${HEIMDEX_E2E_VIDEO:-$ROOT/../shared/data/scenes/testvideo.mp4}"
+DISPLAY_NUM="${HEIMDEX_E2E_DISPLAY:-:99}"
+PORT="${HEIMDEX_E2E_PORT:-4444}"
+JOBS="${CARGO_BUILD_JOBS:-2}"
+
+log() { printf '\n== %s\n' "$*"; }
+
+if [[ ! -f "$VIDEO" ]]; then
+  if [[ "${CI:-}" == "true" ]]; then
+    echo "e2e-window: test video $VIDEO is missing" >&2
+    exit 1
+  fi
+  echo "SKIPPED: e2e-window: test video $VIDEO is missing"
+  exit 0
+fi
+VIDEO="$(cd "$(dirname "$VIDEO")" && pwd)/$(basename "$VIDEO")"
+
+log "system packages"
+PKGS=(xvfb webkit2gtk-driver libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav ffmpeg xauth)
+MISSING=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")
+done
+if ((${#MISSING[@]})); then
+  echo "installing ${MISSING[*]}"
+  SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${MISSING[@]}"
+fi
+
+log "tauri-driver"
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --version '^2' --locked -j "$JOBS"
+fi
+
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+  log "UI (npm ci, build)"
+  start=$(date +%s)
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+  echo "ui built in $(( $(date +%s) - start )) s"
+
+  log "app (cargo build -p heimdex-app --features custom-protocol)"
+  start=$(date +%s)
+  cargo build -p heimdex-app --features custom-protocol -j "$JOBS"
+  echo "app built in $(( $(date +%s) - start )) s"
+fi
+APP="$CARGO_TARGET_DIR/debug/heimdex-app"
+[[ -x "$APP" ]] || { echo "e2e-window: $APP was not built" >&2; exit 1; }
+
+log "run"
+WORK="$(mktemp -d -t heimdex-e2e-window.XXXXXX)"
+rm -rf "$ARTIFACTS"
+mkdir -p "$ARTIFACTS"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+Xvfb "$DISPLAY_NUM" -screen 0 1366x860x24 -nolisten tcp >"$ARTIFACTS/xvfb.log" 2>&1 &
+PIDS+=($!)
+export DISPLAY="$DISPLAY_NUM"
+for _ in $(seq 50); do [[ -e "/tmp/.X11-unix/X${DISPLAY_NUM#:}" ]] && break; sleep 0.1; done
+
+# The app inherits this environment from tauri-driver: its library lives in the temp folder.
+export HEIMDEX_DATA_DIR="$WORK/data"
+export HEIMDEX_MODEL_DIR="${HEIMDEX_MODEL_DIR:-$WORK/models}"
+export RUST_LOG="${RUST_LOG:-info}"
+tauri-driver --port "$PORT" >"$ARTIFACTS/tauri-driver.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do
+  curl -fsS "http://127.0.0.1:$PORT/status" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+HEIMDEX_APP="$APP" HEIMDEX_E2E_VIDEO="$VIDEO" HEIMDEX_E2E_ARTIFACTS="$ARTIFACTS" \
+  WEBDRIVER_URL="http://127.0.0.1:$PORT" node tests/e2e-window/run.mjs
+echo "artifacts: $ARTIFACTS"

@@ -1,0 +1,20 @@
+//! Declares the app's own commands so that capabilities/default.json must name each one the
+//! window may call (nothing is allowed by default).
+
+const COMMANDS: &[&str] = &[
+    "list_videos",
+    "import_paths",
+    "cancel_video",
+    "retry_video",
+    "remove_video",
+    "get_settings",
+    "set_concurrency",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {e:#}");
+    }
+}

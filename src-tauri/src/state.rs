@@ -1,0 +1,222 @@
+//! What the commands share: the library (opened in the background at start-up), the pipeline
+//! and the background runner. Commands wait for the library rather than failing while it opens.
+
+use crate::error::{AppError, AppResult};
+use crate::events::{Coalescer, LibraryEvent, FLUSH_EVERY};
+use crate::runner::RunnerControl;
+use crate::settings;
+use crate::types::{ImportSummary, Settings, VideoView};
+use heimdex_core::{DataPaths, JobState, Stage, VideoId};
+use heimdex_library::stages::poster::poster_path;
+use heimdex_library::{videos, Library, Pipeline};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event as _;
+use tokio::sync::{broadcast, watch};
+
+/// The open library and what runs on it.
+#[derive(Clone)]
+pub struct Backend {
+    pub pipeline: Pipeline,
+    pub runner: Arc<RunnerControl>,
+}
+
+impl Backend {
+    pub fn library(&self) -> &Library {
+        self.pipeline.library()
+    }
+
+    /// Opens the library at `paths` and starts the runner and the event forwarding.
+    pub async fn open(
+        paths: DataPaths,
+        emit: impl Fn(LibraryEvent) + Send + 'static,
+    ) -> AppResult<Self> {
+        let data_dir = paths.data_dir.display().to_string();
+        let library = Library::open(paths)
+            .await
+            .map_err(|e| AppError::LibraryUnavailable {
+                path: data_dir,
+                reason: e.to_string(),
+            })?;
+        let pipeline = Pipeline::new(library.clone(), heimdex_library::stages::default_stages());
+        let concurrency = settings::concurrency(library.pool()).await?;
+        let runner = RunnerControl::new(concurrency);
+        tokio::spawn(forward_events(library.subscribe(), emit));
+        tokio::spawn(crate::runner::run(pipeline.clone(), runner.clone()));
+        Ok(Self { pipeline, runner })
+    }
+
+    pub async fn list_videos(&self) -> AppResult<Vec<VideoView>> {
+        let lib = self.library();
+        let summaries = videos::list_summaries(lib.pool()).await.map_err(db)?;
+        Ok(summaries
+            .into_iter()
+            .map(|s| {
+                let poster_done = s
+                    .jobs
+                    .iter()
+                    .any(|j| j.stage == Stage::Poster && j.state == JobState::Done);
+                let poster = poster_done
+                    .then(|| poster_path(lib.paths(), &s.video.id))
+                    .filter(|p| p.is_file());
+                VideoView::from_summary(s, poster)
+            })
+            .collect())
+    }
+
+    pub async fn import_paths(&self, paths: Vec<String>) -> AppResult<ImportSummary> {
+        let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+        let report = self
+            .pipeline
+            .import(&paths)
+            .await
+            .map_err(|e| AppError::Import {
+                path: paths
+                    .first()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                reason: e.to_string(),
+            })?;
+        Ok(report.into())
+    }
+
+    async fn known(&self, id: &str) -> AppResult<VideoId> {
+        let id = VideoId(id.to_owned());
+        match videos::get(self.library().pool(), &id).await.map_err(db)? {
+            Some(_) => Ok(id),
+            None => Err(AppError::VideoNotFound { id: id.0 }),
+        }
+    }
+
+    pub async fn cancel_video(&self, id: &str) -> AppResult<()> {
+        let id = self.known(id).await?;
+        self.pipeline.cancel(&id).await.map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn retry_video(&self, id: &str) -> AppResult<()> {
+        let id = self.known(id).await?;
+        self.pipeline.retry(&id).await.map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn remove_video(&self, id: &str) -> AppResult<()> {
+        let id = self.known(id).await?;
+        self.pipeline.remove(&id).await.map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn settings(&self) -> AppResult<Settings> {
+        let paths = self.library().paths();
+        Ok(Settings {
+            data_dir: paths.data_dir.display().to_string(),
+            cache_dir: paths.cache_dir.display().to_string(),
+            model_dir: paths.model_dir.display().to_string(),
+            models: settings::models(paths),
+            concurrency: settings::concurrency(self.library().pool()).await?,
+            max_concurrency: settings::max_concurrency(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        })
+    }
+
+    pub async fn set_concurrency(&self, n: u32) -> AppResult<()> {
+        settings::set_concurrency(self.library().pool(), n).await?;
+        self.runner.set_concurrency(n);
+        Ok(())
+    }
+}
+
+fn db(e: heimdex_library::LibraryError) -> AppError {
+    match e {
+        heimdex_library::LibraryError::VideoNotFound(id) => AppError::VideoNotFound { id },
+        other => AppError::Database {
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// Library events to the window: progress coalesced per job, the rest at once; `Resync` when
+/// events were dropped.
+pub async fn forward_events(
+    mut rx: broadcast::Receiver<heimdex_core::Event>,
+    emit: impl Fn(LibraryEvent),
+) {
+    let mut coalescer = Coalescer::default();
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            received = rx.recv() => match received {
+                Ok(event) => coalescer.push(event.into()).into_iter().for_each(&emit),
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    coalescer = Coalescer::default();
+                    emit(LibraryEvent::Resync);
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            _ = tick.tick(), if !coalescer.is_empty() => coalescer.flush().into_iter().for_each(&emit),
+        }
+    }
+}
+
+/// Managed by Tauri: the backend once it is open (or why it could not open).
+pub struct AppState {
+    backend: watch::Receiver<Option<AppResult<Backend>>>,
+}
+
+impl AppState {
+    /// Opens the library in the background (`HEIMDEX_DATA_DIR` or the platform's data folder) and
+    /// lets the window load meanwhile.
+    pub fn start(app: AppHandle) -> Self {
+        let (tx, rx) = watch::channel(None);
+        tauri::async_runtime::spawn(async move {
+            let result = match DataPaths::resolve(None) {
+                Ok(paths) => {
+                    // Posters and thumbnails load through the asset protocol: allow the cache only.
+                    if let Err(e) = app
+                        .asset_protocol_scope()
+                        .allow_directory(&paths.cache_dir, true)
+                    {
+                        tracing::warn!("the cache could not be shown in the window: {e}");
+                    }
+                    let handle = app.clone();
+                    Backend::open(paths, move |event| {
+                        if let Err(e) = event.emit(&handle) {
+                            tracing::debug!("event not delivered: {e}");
+                        }
+                    })
+                    .await
+                }
+                Err(e) => Err(AppError::LibraryUnavailable {
+                    path: "(no data directory)".into(),
+                    reason: e.to_string(),
+                }),
+            };
+            if let Err(e) = &result {
+                tracing::error!("{e}");
+            }
+            let _ = tx.send(Some(result));
+        });
+        Self { backend: rx }
+    }
+
+    /// The backend, waiting while it opens.
+    pub async fn backend(&self) -> AppResult<Backend> {
+        let mut rx = self.backend.clone();
+        let ready = rx
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| AppError::Starting)?;
+        ready.clone().unwrap_or(Err(AppError::Starting))
+    }
+
+    /// Stops the runner so running jobs are queued again for the next start.
+    pub async fn shutdown(&self) {
+        let backend = self.backend.borrow().clone();
+        if let Some(Ok(b)) = backend {
+            b.runner.shutdown(Duration::from_secs(5)).await;
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The shapes the window sees. The core crates stay free of Tauri and specta, so their types are
+//! mirrored here with `specta::Type` and camelCase fields, converted with `From`.
+
+use heimdex_core as core;
+use serde::Serialize;
+use specta::Type;
+
+/// One step of the indexing pipeline, in pipeline order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum StageName {
+    Poster,
+    Scenes,
+    Speech,
+    Embed,
+}
+
+impl From<core::Stage> for StageName {
+    fn from(s: core::Stage) -> Self {
+        match s {
+            core::Stage::Poster => Self::Poster,
+            core::Stage::Scenes => Self::Scenes,
+            core::Stage::Speech => Self::Speech,
+            core::Stage::Embed => Self::Embed,
+        }
+    }
+}
+
+/// State of one (video, stage) job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum JobStateName {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl From<core::JobState> for JobStateName {
+    fn from(s: core::JobState) -> Self {
+        match s {
+            core::JobState::Queued => Self::Queued,
+            core::JobState::Running => Self::Running,
+            core::JobState::Done => Self::Done,
+            core::JobState::Failed => Self::Failed,
+            core::JobState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// A video's overall status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum VideoStatusName {
+    Queued,
+    Indexing,
+    Ready,
+    Failed,
+    Cancelled,
+}
+
+impl From<core::VideoStatus> for VideoStatusName {
+    fn from(s: core::VideoStatus) -> Self {
+        match s {
+            core::VideoStatus::Queued => Self::Queued,
+            core::VideoStatus::Indexing => Self::Indexing,
+            core::VideoStatus::Ready => Self::Ready,
+            core::VideoStatus::Failed => Self::Failed,
+            core::VideoStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// What a progress count measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum UnitName {
+    Frames,
+    Seconds,
+    Bytes,
+    Items,
+}
+
+impl From<core::Unit> for UnitName {
+    fn from(u: core::Unit) -> Self {
+        match u {
+            core::Unit::Frames => Self::Frames,
+            core::Unit::Seconds => Self::Seconds,
+            core::Unit::Bytes => Self::Bytes,
+            core::Unit::Items => Self::Items,
+        }
+    }
+}
+
+/// One stage of one video, as the grid shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StageView {
+    pub stage: StageName,
+    pub state: JobStateName,
+    pub attempts: u32,
+    /// Why the stage failed, in words.
+    pub error: Option<String>,
+    /// 0..1 while running.
+    pub progress: Option<f64>,
+}
+
+/// A video in the library grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoView {
+    pub id: String,
+    pub file_name: String,
+    pub path: String,
+    pub size_bytes: f64,
+    pub duration_secs: f64,
+    pub width: u32,
+    pub height: u32,
+    pub has_audio: bool,
+    pub status: VideoStatusName,
+    /// The first failed stage's error, in words.
+    pub error: Option<String>,
+    pub stages: Vec<StageView>,
+    /// Poster image on disk (load it through the asset protocol), once the poster stage made it.
+    pub poster_path: Option<String>,
+    pub imported_at_ms: f64,
+}
+
+/// A path that could not be imported, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportFailure {
+    pub path: String,
+    pub error: String,
+}
+
+/// What one import call did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    /// Ids of videos new to the library.
+    pub added: Vec<String>,
+    /// Ids of videos that were already there (found again, perhaps at a new path).
+    pub known: Vec<String>,
+    pub failed: Vec<ImportFailure>,
+}
+
+/// A model the pipeline uses and whether it is installed.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelStatus {
+    /// Folder name under the model directory.
+    pub name: String,
+    /// What it is for, in words.
+    pub purpose: String,
+    pub installed: bool,
+    pub path: String,
+}
+
+/// The settings screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub data_dir: String,
+    pub cache_dir: String,
+    pub model_dir: String,
+    pub models: Vec<ModelStatus>,
+    /// Videos indexed at the same time.
+    pub concurrency: u32,
+    pub max_concurrency: u32,
+    pub version: String,
+}
+
+impl VideoView {
+    /// The grid's view of a library summary; `poster` is the poster file once it exists.
+    pub fn from_summary(
+        s: heimdex_library::VideoSummary,
+        poster: Option<std::path::PathBuf>,
+    ) -> Self {
+        let v = s.video;
+        Self {
+            id: v.id.0,
+            file_name: v.file_name,
+            path: v.path.to_string_lossy().into_owned(),
+            size_bytes: v.size_bytes as f64,
+            duration_secs: v.info.duration_secs,
+            width: v.info.display_width,
+            height: v.info.display_height,
+            has_audio: v.info.has_audio,
+            status: s.status.into(),
+            error: s.error,
+            stages: s
+                .jobs
+                .into_iter()
+                .map(|j| StageView {
+                    stage: j.stage.into(),
+                    state: j.state.into(),
+                    attempts: j.attempts,
+                    error: j.error,
+                    progress: j.progress,
+                })
+                .collect(),
+            poster_path: poster.map(|p| p.to_string_lossy().into_owned()),
+            imported_at_ms: v.imported_at_ms as f64,
+        }
+    }
+}
+
+impl From<heimdex_library::ImportReport> for ImportSummary {
+    fn from(r: heimdex_library::ImportReport) -> Self {
+        use heimdex_library::ImportOutcome;
+        let mut out = ImportSummary::default();
+        for v in r.videos {
+            match v.outcome {
+                ImportOutcome::Added => out.added.push(v.id.0),
+                ImportOutcome::Moved | ImportOutcome::AlreadyPresent => out.known.push(v.id.0),
+            }
+        }
+        out.failed = r
+            .failures
+            .into_iter()
+            .map(|f| ImportFailure {
+                path: f.path.to_string_lossy().into_owned(),
+                error: f.error,
+            })
+            .collect();
+        out
+    }
+}

@@ -1,0 +1,203 @@
+// End-to-end test of the real window: drives the built Heimdex app through tauri-driver
+// (WebDriver over HTTP, plain fetch, no client library). Started by scripts/e2e-window.sh, which
+// sets up Xvfb, tauri-driver and a temporary data directory.
+//
+// Env: HEIMDEX_APP (path to the built binary), HEIMDEX_E2E_VIDEO (video to import),
+//      HEIMDEX_E2E_ARTIFACTS (folder for screenshots), WEBDRIVER_URL (default http://127.0.0.1:4444).
+
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+const DRIVER = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
+const APP = required("HEIMDEX_APP");
+const VIDEO = required("HEIMDEX_E2E_VIDEO");
+const ARTIFACTS = required("HEIMDEX_E2E_ARTIFACTS");
+const INDEX_TIMEOUT_MS = Number(process.env.HEIMDEX_E2E_TIMEOUT_MS ?? 240_000);
+
+function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function wd(method, path, body) {
+  const res = await fetch(`${DRIVER}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const v = json.value ?? {};
+    throw new Error(`${method} ${path}: ${res.status} ${v.error ?? ""} ${v.message ?? JSON.stringify(json)}`);
+  }
+  return json.value;
+}
+
+// A W3C element reference is an object with one key ("element-6066-…"); take its value.
+const elementId = (ref) => Object.values(ref)[0];
+
+class Session {
+  constructor(id) {
+    this.id = id;
+  }
+  static async start() {
+    const caps = { capabilities: { alwaysMatch: { "tauri:options": { application: APP } } } };
+    const v = await wd("POST", "/session", caps);
+    return new Session(v.sessionId);
+  }
+  path(p) {
+    return `/session/${this.id}${p}`;
+  }
+  async end() {
+    await wd("DELETE", `/session/${this.id}`).catch(() => undefined);
+  }
+  async find(css) {
+    const v = await wd("POST", this.path("/element"), { using: "css selector", value: css });
+    return elementId(v);
+  }
+  async findAll(css) {
+    const v = await wd("POST", this.path("/elements"), { using: "css selector", value: css });
+    return v.map(elementId);
+  }
+  async waitFor(css, timeoutMs = 20_000) {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = await this.findAll(css);
+      if (found.length > 0) return found[0];
+      if (Date.now() > until) throw new Error(`timed out waiting for ${css}`);
+      await sleep(250);
+    }
+  }
+  async text(el) {
+    return wd("GET", this.path(`/element/${el}/text`));
+  }
+  async click(el) {
+    await wd("POST", this.path(`/element/${el}/click`), {});
+  }
+  async exec(script, args = []) {
+    return wd("POST", this.path("/execute/sync"), { script, args });
+  }
+  async execAsync(script, args = []) {
+    return wd("POST", this.path("/execute/async"), { script, args });
+  }
+  async screenshot(name) {
+    const b64 = await wd("GET", this.path("/screenshot"));
+    const file = join(ARTIFACTS, name);
+    await writeFile(file, Buffer.from(b64, "base64"));
+    console.log(`screenshot: ${file}`);
+    return file;
+  }
+  async keys(el, text) {
+    await wd("POST", this.path(`/element/${el}/value`), { text });
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}
+
+async function main() {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const s = await Session.start();
+  let passed = 0;
+  const step = async (name, f) => {
+    const t0 = Date.now();
+    await f();
+    passed += 1;
+    console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  };
+  try {
+    await step("the window opens on the empty library", async () => {
+      await s.waitFor("#library-title");
+      const empty = await s.waitFor(".empty-state h2");
+      assert((await s.text(empty)).includes("Drop videos"), "empty state shown");
+      await sleep(300);
+      await s.screenshot("01-library-empty.png");
+    });
+
+    await step("importing a video through the command shows it in the grid", async () => {
+      const summary = await s.execAsync(
+        `const done = arguments[arguments.length - 1];
+         window.__TAURI_INTERNALS__.invoke("import_paths", { paths: [arguments[0]] })
+           .then((r) => done({ ok: r }), (e) => done({ err: e }));`,
+        [VIDEO],
+      );
+      assert(summary.ok, `import_paths failed: ${JSON.stringify(summary.err)}`);
+      assert(summary.ok.added.length === 1, `one video added: ${JSON.stringify(summary.ok)}`);
+      await s.waitFor("article[data-video-id]");
+    });
+
+    let status = "";
+    await step("the video is indexed", async () => {
+      const until = Date.now() + INDEX_TIMEOUT_MS;
+      let shotProgress = false;
+      for (;;) {
+        const card = await s.find("article[data-video-id]");
+        status = await s.exec(`return document.querySelector("article[data-video-id]").dataset.status;`);
+        if (!shotProgress && (status === "indexing" || status === "queued")) {
+          await s.screenshot("02-library-importing.png");
+          shotProgress = true;
+        }
+        if (status === "ready" || status === "failed" || status === "cancelled") {
+          console.log(`card: ${(await s.text(card)).replace(/\s+/g, " ")}`);
+          break;
+        }
+        if (Date.now() > until) throw new Error(`still ${status} after ${INDEX_TIMEOUT_MS} ms`);
+        await sleep(500);
+      }
+      await sleep(500); // let the poster image decode
+      await s.screenshot("03-library-indexed.png");
+      assert(status === "ready", `video indexed, status is ${status}`);
+      const poster = await s.exec(
+        `const img = document.querySelector("article[data-video-id] .card-poster img");
+         return img ? { src: img.src, w: img.naturalWidth } : null;`,
+      );
+      console.log(`poster: ${JSON.stringify(poster)}`);
+      assert(poster && poster.w > 0, "the poster image loaded");
+    });
+
+    await step("settings show the data directory", async () => {
+      const nav = await s.findAll(".nav-item");
+      await s.click(nav[2]);
+      await s.waitFor("code.path");
+      const text = await s.exec(`return document.querySelector("code.path").textContent;`);
+      console.log(`data dir: ${text}`);
+      assert(text.startsWith("/") && text.endsWith("/data"), "the data dir is shown");
+      await sleep(300);
+      await s.screenshot("04-settings.png");
+    });
+
+    await step("Ctrl+K focuses the search box", async () => {
+      await s.exec(
+        `window.dispatchEvent(new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true }));`,
+      );
+      await s.waitFor("input[type=search]");
+      const focused = await s.exec(`return document.activeElement && document.activeElement.type === "search";`);
+      assert(focused, "search box focused");
+      await sleep(300);
+      await s.screenshot("05-search.png");
+    });
+
+    await step("dark theme renders", async () => {
+      const nav = await s.findAll(".nav-item");
+      await s.click(nav[0]);
+      await s.exec(`document.documentElement.dataset.theme = "dark";`);
+      await sleep(300);
+      await s.screenshot("06-library-dark.png");
+      await s.exec(`delete document.documentElement.dataset.theme;`);
+    });
+    console.log(`${passed} passed, 0 failed`);
+  } catch (e) {
+    await s.screenshot("failure.png").catch(() => undefined);
+    console.error(`not ok - ${e.message}`);
+    console.log(`${passed} passed, 1 failed`);
+    process.exitCode = 1;
+  } finally {
+    await s.end();
+  }
+}
+
+await main();

@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { DropOverlay } from "./components/DropOverlay";
+import { LibraryIcon, SearchIcon, SettingsIcon } from "./components/Icons";
+import { StatusFooter } from "./components/StatusFooter";
+import { useAddVideos } from "./hooks/useAddVideos";
+import { LibraryProvider } from "./hooks/useLibrary";
+import { useTheme } from "./hooks/useTheme";
+import { hasMod, modKey } from "./lib/platform";
+import { LibraryView } from "./views/LibraryView";
+import { SearchView } from "./views/SearchView";
+import { SettingsView } from "./views/SettingsView";
+
+export type ViewName = "library" | "search" | "settings";
+
+const NAV: { view: ViewName; label: string; keys: string; Icon: () => React.JSX.Element }[] = [
+  { view: "library", label: "Library", keys: `${modKey} 1`, Icon: LibraryIcon },
+  { view: "search", label: "Search", keys: `${modKey} K`, Icon: SearchIcon },
+  { view: "settings", label: "Settings", keys: `${modKey} ,`, Icon: SettingsIcon },
+];
+
+function Shell() {
+  const [view, setView] = useState<ViewName>("library");
+  const [theme, setTheme] = useTheme();
+  const searchRef = useRef<HTMLInputElement | null>(null);
+  const { addFiles } = useAddVideos();
+  const showLibrary = useCallback(() => setView("library"), []);
+
+  // Keyboard first: Ctrl/Cmd+K search, +1 library, +, settings, +O add videos.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!hasMod(e) || e.altKey) return;
+      const key = e.key.toLowerCase();
+      if (key === "k") {
+        e.preventDefault();
+        setView("search");
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      } else if (key === "1") {
+        e.preventDefault();
+        setView("library");
+      } else if (key === ",") {
+        e.preventDefault();
+        setView("settings");
+      } else if (key === "o") {
+        e.preventDefault();
+        void addFiles();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [addFiles]);
+
+  // Focus the box once the search view is mounted (after Ctrl+K or a click on Search).
+  useEffect(() => {
+    if (view === "search") {
+      searchRef.current?.focus();
+    }
+  }, [view]);
+
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">
+          <img src="/icon.png" alt="" className="brand-mark" />
+          <span>Heimdex</span>
+        </div>
+        <ul className="nav-list">
+          {NAV.map(({ view: v, label, keys, Icon }) => (
+            <li key={v}>
+              <button
+                type="button"
+                className={view === v ? "nav-item nav-item-on" : "nav-item"}
+                aria-current={view === v ? "page" : undefined}
+                onClick={() => setView(v)}
+              >
+                <Icon />
+                <span className="nav-label">{label}</span>
+                <kbd className="kbd nav-kbd">{keys}</kbd>
+              </button>
+            </li>
+          ))}
+        </ul>
+        <StatusFooter />
+      </nav>
+      <main className="content">
+        {view === "library" && <LibraryView />}
+        {view === "search" && <SearchView inputRef={searchRef} onShowLibrary={showLibrary} />}
+        {view === "settings" && <SettingsView theme={theme} onThemeChange={setTheme} />}
+      </main>
+      <DropOverlay onDropped={showLibrary} />
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <LibraryProvider>
+      <Shell />
+    </LibraryProvider>
+  );
+}
