@@ -3,6 +3,7 @@
 //! Running the tools as separate processes keeps a crashing or hanging decoder away from the
 //! library: a corrupt file costs one failed job, never the app.
 
+pub mod audio;
 pub mod probe;
 pub mod tools;
 
