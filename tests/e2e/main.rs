@@ -1,1 +1,6 @@
-//! e2e
+//! End-to-end tests of the library over real and generated media. One binary (ripgrep's layout).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod import;
+mod probe_shared;
+mod queue;

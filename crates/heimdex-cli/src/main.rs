@@ -1,1 +1,82 @@
-fn main() {}
+//! `heimdex`: the command-line face of Heimdex Desktop. Every command calls the same library
+//! functions as the window.
+
+mod commands;
+mod context;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "heimdex",
+    version,
+    about = "Turn a pile of video files into a searchable archive of scenes"
+)]
+struct Cli {
+    /// Library folder (default: $HEIMDEX_DATA_DIR, else the platform's app-data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add video files or folders (recursively) to the library and queue them for indexing.
+    Import(commands::import::Args),
+    /// Import, then run every indexing stage and wait, with progress bars.
+    Index(commands::index::Args),
+    /// List the videos in the library with their status.
+    Videos(commands::videos::Args),
+    /// Summary of the library: videos, jobs, failures.
+    Status(commands::status::Args),
+    /// Queue a video's failed or cancelled stages again and run them.
+    Retry(commands::retry::Args),
+    /// Stop indexing a video (its finished stages are kept).
+    Cancel(commands::cancel::Args),
+    /// Remove a video from the library (the file itself is not touched).
+    Remove(commands::remove::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HEIMDEX_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let ctx = context::Context::open(cli.data_dir.as_deref()).await?;
+        match cli.command {
+            Command::Import(a) => commands::import::run(&ctx, a).await,
+            Command::Index(a) => commands::index::run(&ctx, a).await,
+            Command::Videos(a) => commands::videos::run(&ctx, a).await,
+            Command::Status(a) => commands::status::run(&ctx, a).await,
+            Command::Retry(a) => commands::retry::run(&ctx, a).await,
+            Command::Cancel(a) => commands::cancel::run(&ctx, a).await,
+            Command::Remove(a) => commands::remove::run(&ctx, a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

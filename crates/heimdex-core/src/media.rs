@@ -93,7 +93,10 @@ mod tests {
 
     #[test]
     fn parses_rationals() {
-        assert_eq!(Rational::parse("30000/1001"), Some(Rational::new(30000, 1001)));
+        assert_eq!(
+            Rational::parse("30000/1001"),
+            Some(Rational::new(30000, 1001))
+        );
         assert_eq!(Rational::parse("16:9"), Some(Rational::new(16, 9)));
         assert_eq!(Rational::parse("0/0"), None);
         assert_eq!(Rational::parse("abc"), None);

@@ -45,7 +45,8 @@ impl DataPaths {
         if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
             return Ok(Self::under(PathBuf::from(dir)));
         }
-        let dirs = directories::ProjectDirs::from("app", "Heimdex", "heimdex").ok_or(PathsError::NoHome)?;
+        let dirs = directories::ProjectDirs::from("app", "Heimdex", "heimdex")
+            .ok_or(PathsError::NoHome)?;
         let data_dir = dirs.data_dir().to_path_buf();
         Ok(Self {
             cache_dir: dirs.cache_dir().to_path_buf(),

@@ -39,11 +39,18 @@ impl Progress {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobUpdate {
-    Started { attempt: u32 },
+    Started {
+        attempt: u32,
+    },
     Progress(Progress),
-    Done { secs: f64 },
+    Done {
+        secs: f64,
+    },
     /// Failed this attempt; `retry_in_secs` is set when it will be tried again.
-    Failed { error: String, retry_in_secs: Option<f64> },
+    Failed {
+        error: String,
+        retry_in_secs: Option<f64>,
+    },
     Cancelled,
 }
 
@@ -52,13 +59,22 @@ pub enum JobUpdate {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A video entered the library (or was found again at a new path).
-    VideoImported { video: VideoId, path: String, moved: bool },
+    VideoImported {
+        video: VideoId,
+        path: String,
+        moved: bool,
+    },
     /// A path could not be imported.
     ImportFailed { path: String, error: String },
     /// A video left the library.
     VideoRemoved { video: VideoId },
     /// One job of one video changed.
-    Job { video: VideoId, name: String, stage: Stage, update: JobUpdate },
+    Job {
+        video: VideoId,
+        name: String,
+        stage: Stage,
+        update: JobUpdate,
+    },
     /// No runnable job is left.
     Idle,
 }
@@ -69,7 +85,13 @@ mod tests {
 
     #[test]
     fn fraction_is_clamped_and_optional() {
-        let mut p = Progress { done: 5.0, total: Some(10.0), unit: Unit::Frames, eta_secs: None, message: None };
+        let mut p = Progress {
+            done: 5.0,
+            total: Some(10.0),
+            unit: Unit::Frames,
+            eta_secs: None,
+            message: None,
+        };
         assert_eq!(p.fraction(), Some(0.5));
         p.done = 12.0;
         assert_eq!(p.fraction(), Some(1.0));

@@ -80,7 +80,10 @@ impl JobState {
 
     /// Done, failed or cancelled: nothing more happens without a retry.
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Done | JobState::Failed | JobState::Cancelled
+        )
     }
 }
 
@@ -179,9 +182,18 @@ mod tests {
     fn status_from_jobs() {
         use JobState::*;
         assert_eq!(VideoStatus::from_jobs([Done, Done]), VideoStatus::Ready);
-        assert_eq!(VideoStatus::from_jobs([Done, Running, Queued]), VideoStatus::Indexing);
-        assert_eq!(VideoStatus::from_jobs([Done, Failed, Queued]), VideoStatus::Failed);
-        assert_eq!(VideoStatus::from_jobs([Cancelled, Queued]), VideoStatus::Cancelled);
+        assert_eq!(
+            VideoStatus::from_jobs([Done, Running, Queued]),
+            VideoStatus::Indexing
+        );
+        assert_eq!(
+            VideoStatus::from_jobs([Done, Failed, Queued]),
+            VideoStatus::Failed
+        );
+        assert_eq!(
+            VideoStatus::from_jobs([Cancelled, Queued]),
+            VideoStatus::Cancelled
+        );
         assert_eq!(VideoStatus::from_jobs([Queued]), VideoStatus::Queued);
     }
 }

@@ -36,6 +36,9 @@ pub fn shared_data(relative: &str) -> Option<PathBuf> {
         "test media {} is missing: CI must have ../shared/data beside the repository (or set {SHARED_DATA_ENV})",
         path.display()
     );
-    eprintln!("SKIPPED: test media {} is missing (set {SHARED_DATA_ENV})", path.display());
+    eprintln!(
+        "SKIPPED: test media {} is missing (set {SHARED_DATA_ENV})",
+        path.display()
+    );
     None
 }

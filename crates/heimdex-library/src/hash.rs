@@ -63,8 +63,14 @@ mod tests {
         let a = write(dir.path(), "a.bin", b"hello");
         let b = write(dir.path(), "b.bin", b"hello");
         let c = write(dir.path(), "c.bin", b"hellO");
-        assert_eq!(content_hash(&a).expect("hash"), content_hash(&b).expect("hash"));
-        assert_ne!(content_hash(&a).expect("hash"), content_hash(&c).expect("hash"));
+        assert_eq!(
+            content_hash(&a).expect("hash"),
+            content_hash(&b).expect("hash")
+        );
+        assert_ne!(
+            content_hash(&a).expect("hash"),
+            content_hash(&c).expect("hash")
+        );
     }
 
     #[test]
@@ -74,6 +80,9 @@ mod tests {
         let a = write(dir.path(), "a.bin", &big);
         big[EDGE as usize + 10] = 8; // inside the first sample
         let b = write(dir.path(), "b.bin", &big);
-        assert_ne!(content_hash(&a).expect("hash"), content_hash(&b).expect("hash"));
+        assert_ne!(
+            content_hash(&a).expect("hash"),
+            content_hash(&b).expect("hash")
+        );
     }
 }

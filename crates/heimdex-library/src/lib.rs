@@ -1,1 +1,19 @@
-//! The local library.
+//! The local library: a SQLite store in WAL mode, import, the durable job queue and the pipeline
+//! runner. The CLI and the window call the same functions.
+
+pub mod db;
+pub mod error;
+pub mod hash;
+pub mod import;
+pub mod jobs;
+pub mod library;
+pub mod lock;
+pub mod pipeline;
+pub mod stages;
+pub mod videos;
+
+pub use error::{LibraryError, Result};
+pub use import::{ImportFailure, ImportOutcome, ImportReport, ImportedVideo};
+pub use library::Library;
+pub use pipeline::{Pipeline, RunOptions, Runner, StageContext, StageError, StageRunner};
+pub use videos::{JobSummary, VideoRecord, VideoSummary};

@@ -45,7 +45,8 @@ const COLUMNS: &str = "id, content_hash, path, file_name, size_bytes, info_json,
 fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<VideoRecord> {
     let id = VideoId(row.try_get("id")?);
     let info_json: String = row.try_get("info_json")?;
-    let info = serde_json::from_str(&info_json).map_err(|e| LibraryError::CorruptRow(id.clone(), e.to_string()))?;
+    let info = serde_json::from_str(&info_json)
+        .map_err(|e| LibraryError::CorruptRow(id.clone(), e.to_string()))?;
     let path: String = row.try_get("path")?;
     let size: i64 = row.try_get("size_bytes")?;
     Ok(VideoRecord {
@@ -68,17 +69,21 @@ pub async fn get(pool: &SqlitePool, id: &VideoId) -> Result<Option<VideoRecord>>
 }
 
 pub async fn by_hash(pool: &SqlitePool, hash: &str) -> Result<Option<VideoRecord>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM videos WHERE content_hash = ?"))
-        .bind(hash)
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM videos WHERE content_hash = ?"
+    ))
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
     row.as_ref().map(record_from_row).transpose()
 }
 
 pub async fn list(pool: &SqlitePool) -> Result<Vec<VideoRecord>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM videos ORDER BY imported_at, id"))
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM videos ORDER BY imported_at, id"
+    ))
+    .fetch_all(pool)
+    .await?;
     rows.iter().map(record_from_row).collect()
 }
 
@@ -98,13 +103,16 @@ pub async fn list_summaries(pool: &SqlitePool) -> Result<Vec<VideoSummary>> {
             continue;
         };
         let attempts: i64 = row.try_get("attempts")?;
-        by_video.entry(row.try_get("video_id")?).or_default().push(JobSummary {
-            stage,
-            state,
-            attempts: attempts.max(0) as u32,
-            error: row.try_get("error")?,
-            progress: row.try_get("progress")?,
-        });
+        by_video
+            .entry(row.try_get("video_id")?)
+            .or_default()
+            .push(JobSummary {
+                stage,
+                state,
+                attempts: attempts.max(0) as u32,
+                error: row.try_get("error")?,
+                progress: row.try_get("progress")?,
+            });
     }
     Ok(videos
         .into_iter()
@@ -115,7 +123,12 @@ pub async fn list_summaries(pool: &SqlitePool) -> Result<Vec<VideoSummary>> {
                 .iter()
                 .find(|j| j.state == JobState::Failed)
                 .and_then(|j| j.error.clone().map(|e| format!("{}: {e}", j.stage)));
-            VideoSummary { video, status, error, jobs }
+            VideoSummary {
+                video,
+                status,
+                error,
+                jobs,
+            }
         })
         .collect())
 }
@@ -123,7 +136,8 @@ pub async fn list_summaries(pool: &SqlitePool) -> Result<Vec<VideoSummary>> {
 /// Inserts a newly found video.
 pub async fn insert(pool: &SqlitePool, rec: &VideoRecord, modified_at: Option<i64>) -> Result<()> {
     let now = now_ms();
-    let info_json = serde_json::to_string(&rec.info).map_err(|e| LibraryError::CorruptRow(rec.id.clone(), e.to_string()))?;
+    let info_json = serde_json::to_string(&rec.info)
+        .map_err(|e| LibraryError::CorruptRow(rec.id.clone(), e.to_string()))?;
     sqlx::query(
         "INSERT INTO videos (id, content_hash, path, file_name, size_bytes, modified_at, duration_secs, width, height,
                              fps, rotation, video_codec, audio_codec, has_audio, media_created_at, info_json,
@@ -155,7 +169,10 @@ pub async fn insert(pool: &SqlitePool, rec: &VideoRecord, modified_at: Option<i6
 
 /// Records that a known video now lives at `path`.
 pub async fn update_path(pool: &SqlitePool, id: &VideoId, path: &Path) -> Result<()> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     sqlx::query("UPDATE videos SET path = ?, file_name = ?, updated_at = ? WHERE id = ?")
         .bind(path.to_string_lossy().as_ref())
         .bind(file_name)
@@ -168,7 +185,10 @@ pub async fn update_path(pool: &SqlitePool, id: &VideoId, path: &Path) -> Result
 
 /// Deletes a video and (by cascade) everything derived from it. Returns whether it existed.
 pub async fn delete(pool: &SqlitePool, id: &VideoId) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM videos WHERE id = ?").bind(id.as_str()).execute(pool).await?;
+    let done = sqlx::query("DELETE FROM videos WHERE id = ?")
+        .bind(id.as_str())
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -188,8 +208,10 @@ pub async fn resolve(pool: &SqlitePool, selector: &str) -> Result<VideoRecord> {
     let candidates: Vec<&VideoRecord> = if !exact.is_empty() {
         exact
     } else {
-        let prefix: Vec<&VideoRecord> =
-            all.iter().filter(|v| selector.len() >= 4 && v.id.as_str().starts_with(selector)).collect();
+        let prefix: Vec<&VideoRecord> = all
+            .iter()
+            .filter(|v| selector.len() >= 4 && v.id.as_str().starts_with(selector))
+            .collect();
         if !prefix.is_empty() {
             prefix
         } else {
@@ -199,6 +221,9 @@ pub async fn resolve(pool: &SqlitePool, selector: &str) -> Result<VideoRecord> {
     match candidates.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err(LibraryError::VideoNotFound(selector.to_owned())),
-        many => Err(LibraryError::Ambiguous { selector: selector.to_owned(), count: many.len() }),
+        many => Err(LibraryError::Ambiguous {
+            selector: selector.to_owned(),
+            count: many.len(),
+        }),
     }
 }

@@ -39,10 +39,18 @@ impl Default for ProbeLimits {
 pub enum ProbeError {
     #[error("not a video: ffprobe found no video stream")]
     NoVideoStream,
-    #[error("not a readable media file: {reason}")]
+    #[error("not a playable video, or a damaged one (ffprobe: {reason})")]
     Unreadable { reason: String },
-    #[error("picture too large: {width}x{height} (limit {max_width}x{max_height}, {max_pixels} pixels)")]
-    TooLarge { width: u32, height: u32, max_width: u32, max_height: u32, max_pixels: u64 },
+    #[error(
+        "picture too large: {width}x{height} (limit {max_width}x{max_height}, {max_pixels} pixels)"
+    )]
+    TooLarge {
+        width: u32,
+        height: u32,
+        max_width: u32,
+        max_height: u32,
+        max_pixels: u64,
+    },
     #[error("too long: {secs:.0} s (limit {max:.0} s)")]
     TooLong { secs: f64, max: f64 },
     #[error("too many streams: {count} (limit {max})")]
@@ -58,7 +66,10 @@ pub enum ProbeError {
 impl ProbeError {
     /// True when trying again cannot help (the file itself is the problem).
     pub fn is_permanent(&self) -> bool {
-        !matches!(self, ProbeError::Tool(ToolError::Spawn { .. }) | ProbeError::Tool(ToolError::Missing { .. }))
+        !matches!(
+            self,
+            ProbeError::Tool(ToolError::Spawn { .. }) | ProbeError::Tool(ToolError::Missing { .. })
+        )
     }
 }
 
@@ -106,11 +117,23 @@ struct FfStream {
 /// Probes `path` with ffprobe and checks it against `limits`.
 pub fn probe(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, ProbeError> {
     let mut cmd = Command::new(ffprobe_path());
-    cmd.args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-i"])
-        .arg(path);
+    cmd.args([
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        "-i",
+    ])
+    .arg(path);
     let out = run_with_timeout(cmd, limits.timeout)?;
     if !out.success {
-        return Err(ProbeError::Unreadable { reason: last_error_line(&out.stderr) });
+        let line = last_error_line(&out.stderr);
+        // ffprobe starts its message with the path; the caller names the file already.
+        let prefix = format!("{}: ", path.display());
+        let reason = line.strip_prefix(&prefix).unwrap_or(&line).to_owned();
+        return Err(ProbeError::Unreadable { reason });
     }
     let parsed: FfOutput =
         serde_json::from_slice(&out.stdout).map_err(|e| ProbeError::BadOutput(e.to_string()))?;
@@ -127,24 +150,41 @@ fn num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
 
 fn to_media_info(out: &FfOutput, limits: &ProbeLimits) -> Result<MediaInfo, ProbeError> {
     if out.streams.len() > limits.max_streams {
-        return Err(ProbeError::TooManyStreams { count: out.streams.len(), max: limits.max_streams });
+        return Err(ProbeError::TooManyStreams {
+            count: out.streams.len(),
+            max: limits.max_streams,
+        });
     }
     // Cover art is stored as a one-picture "video" stream; it does not make a file a video.
     let video = out
         .streams
         .iter()
         .find(|s| {
-            s.codec_type.as_deref() == Some("video") && s.disposition.get("attached_pic").copied().unwrap_or(0) == 0
+            s.codec_type.as_deref() == Some("video")
+                && s.disposition.get("attached_pic").copied().unwrap_or(0) == 0
         })
         .ok_or(ProbeError::NoVideoStream)?;
-    let audio = out.streams.iter().find(|s| s.codec_type.as_deref() == Some("audio"));
+    let audio = out
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("audio"));
     let format = out.format.as_ref();
+    // Still images and text (ffmpeg's `tty` demuxer renders text as video) are not videos.
+    let container = format
+        .and_then(|f| f.format_name.as_deref())
+        .unwrap_or_default();
+    if container == "tty" || container.starts_with("image2") || container.ends_with("_pipe") {
+        return Err(ProbeError::NoVideoStream);
+    }
 
     let (width, height) = match (video.width, video.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => (w, h),
         _ => return Err(ProbeError::NoPictureSize),
     };
-    if width > limits.max_width || height > limits.max_height || u64::from(width) * u64::from(height) > limits.max_pixels {
+    if width > limits.max_width
+        || height > limits.max_height
+        || u64::from(width) * u64::from(height) > limits.max_pixels
+    {
         return Err(ProbeError::TooLarge {
             width,
             height,
@@ -160,7 +200,10 @@ fn to_media_info(out: &FfOutput, limits: &ProbeLimits) -> Result<MediaInfo, Prob
         .filter(|d| d.is_finite() && *d >= 0.0)
         .unwrap_or(0.0);
     if duration_secs > limits.max_duration_secs {
-        return Err(ProbeError::TooLong { secs: duration_secs, max: limits.max_duration_secs });
+        return Err(ProbeError::TooLong {
+            secs: duration_secs,
+            max: limits.max_duration_secs,
+        });
     }
     let start_secs = num::<f64>(&video.start_time)
         .or_else(|| format.and_then(|f| num(&f.start_time)))
@@ -178,12 +221,20 @@ fn to_media_info(out: &FfOutput, limits: &ProbeLimits) -> Result<MediaInfo, Prob
         .as_deref()
         .and_then(Rational::parse)
         .filter(|r| !r.is_zero())
-        .unwrap_or_else(|| reduce(i64::from(width) * sample_aspect.num, i64::from(height) * sample_aspect.den));
+        .unwrap_or_else(|| {
+            reduce(
+                i64::from(width) * sample_aspect.num,
+                i64::from(height) * sample_aspect.den,
+            )
+        });
 
     let rotation = rotation_of(video);
     let shown_width = ((f64::from(width) * sample_aspect.as_f64()).round() as u32).max(1);
-    let (display_width, display_height) =
-        if rotation % 180 == 90 { (height, shown_width) } else { (shown_width, height) };
+    let (display_width, display_height) = if rotation % 180 == 90 {
+        (height, shown_width)
+    } else {
+        (shown_width, height)
+    };
 
     let base_frame_rate = video
         .r_frame_rate
@@ -191,11 +242,20 @@ fn to_media_info(out: &FfOutput, limits: &ProbeLimits) -> Result<MediaInfo, Prob
         .and_then(Rational::parse)
         .filter(|r| !r.is_zero())
         .unwrap_or(Rational::new(0, 1));
-    let avg = video.avg_frame_rate.as_deref().and_then(Rational::parse).filter(|r| !r.is_zero());
-    let fps = avg.or((!base_frame_rate.is_zero()).then_some(base_frame_rate)).map(Rational::as_f64).unwrap_or(0.0);
+    let avg = video
+        .avg_frame_rate
+        .as_deref()
+        .and_then(Rational::parse)
+        .filter(|r| !r.is_zero());
+    let fps = avg
+        .or((!base_frame_rate.is_zero()).then_some(base_frame_rate))
+        .map(Rational::as_f64)
+        .unwrap_or(0.0);
     // A first guess from metadata; `measure_variable_rate` replaces it with a measurement.
     let variable_frame_rate = match avg {
-        Some(a) if !base_frame_rate.is_zero() => (a.as_f64() - base_frame_rate.as_f64()).abs() > 0.01,
+        Some(a) if !base_frame_rate.is_zero() => {
+            (a.as_f64() - base_frame_rate.as_f64()).abs() > 0.01
+        }
         _ => false,
     };
 
@@ -205,7 +265,9 @@ fn to_media_info(out: &FfOutput, limits: &ProbeLimits) -> Result<MediaInfo, Prob
         .cloned();
 
     Ok(MediaInfo {
-        container: format.and_then(|f| f.format_name.clone()).unwrap_or_default(),
+        container: format
+            .and_then(|f| f.format_name.clone())
+            .unwrap_or_default(),
         duration_secs,
         start_secs,
         width,
@@ -251,7 +313,12 @@ fn rotation_of(video: &FfStream) -> u32 {
         .iter()
         .find_map(|sd| sd.get("rotation").and_then(serde_json::Value::as_f64))
         .map(|ccw| -ccw);
-    let from_tag = || video.tags.get("rotate").and_then(|r| r.trim().parse::<f64>().ok());
+    let from_tag = || {
+        video
+            .tags
+            .get("rotate")
+            .and_then(|r| r.trim().parse::<f64>().ok())
+    };
     let deg = from_matrix.or_else(from_tag).unwrap_or(0.0);
     let quarter = (deg / 90.0).round() as i64;
     (quarter.rem_euclid(4) * 90) as u32
@@ -280,16 +347,37 @@ fn measure_variable_rate(path: &Path, limits: &ProbeLimits) -> Option<bool> {
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut pts: Vec<f64> = text.lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect();
+    let mut pts: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .collect();
     if pts.len() < 3 {
         return None;
     }
     pts.sort_by(f64::total_cmp);
-    let deltas: Vec<f64> = pts.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).collect();
-    let min = deltas.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = deltas.iter().copied().fold(0.0, f64::max);
-    // Timestamps are rounded to the time base; a spread under 1 ms (or 10 %) is constant rate.
-    Some(min.is_finite() && max - min > 0.001_f64.max(min * 0.1))
+    let deltas: Vec<f64> = pts
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .collect();
+    Some(is_variable_rate(&deltas))
+}
+
+/// Frame durations are variable when more than 2 % of them differ from the median by more than
+/// rounding (1 ms or 10 %). A constant-rate file with a few dropped frames is not variable.
+fn is_variable_rate(deltas: &[f64]) -> bool {
+    if deltas.len() < 2 {
+        return false;
+    }
+    let mut sorted = deltas.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let tolerance = 0.001_f64.max(median * 0.1);
+    let off = deltas
+        .iter()
+        .filter(|d| (**d - median).abs() > tolerance)
+        .count();
+    off * 50 > deltas.len()
 }
 
 #[cfg(test)]
@@ -298,6 +386,18 @@ mod tests {
 
     fn stream(json: serde_json::Value) -> FfOutput {
         serde_json::from_value(json).expect("valid ffprobe json")
+    }
+
+    #[test]
+    fn variable_rate_needs_more_than_a_few_gaps() {
+        let mut cfr = vec![0.0333; 600];
+        cfr[100] = 0.1333;
+        cfr[300] = 0.1333;
+        assert!(!is_variable_rate(&cfr));
+        let vfr: Vec<f64> = (0..600)
+            .map(|i| if i % 3 == 0 { 0.0834 } else { 0.0417 })
+            .collect();
+        assert!(is_variable_rate(&vfr));
     }
 
     #[test]
@@ -320,7 +420,24 @@ mod tests {
                          "disposition": {"attached_pic": 1}}],
             "format": {"format_name": "mp3", "duration": "10.0"}
         }));
-        assert!(matches!(to_media_info(&out, &ProbeLimits::default()), Err(ProbeError::NoVideoStream)));
+        assert!(matches!(
+            to_media_info(&out, &ProbeLimits::default()),
+            Err(ProbeError::NoVideoStream)
+        ));
+    }
+
+    #[test]
+    fn text_and_still_images_are_not_videos() {
+        for container in ["tty", "image2", "png_pipe"] {
+            let out = stream(serde_json::json!({
+                "streams": [{"codec_type": "video", "codec_name": "ansi", "width": 640, "height": 400}],
+                "format": {"format_name": container, "duration": "1.0"}
+            }));
+            assert!(matches!(
+                to_media_info(&out, &ProbeLimits::default()),
+                Err(ProbeError::NoVideoStream)
+            ));
+        }
     }
 
     #[test]
@@ -329,7 +446,10 @@ mod tests {
             "streams": [{"codec_type": "video", "codec_name": "h264", "width": 100000, "height": 100000}],
             "format": {"format_name": "mov", "duration": "1.0"}
         }));
-        assert!(matches!(to_media_info(&out, &ProbeLimits::default()), Err(ProbeError::TooLarge { .. })));
+        assert!(matches!(
+            to_media_info(&out, &ProbeLimits::default()),
+            Err(ProbeError::TooLarge { .. })
+        ));
     }
 
     #[test]

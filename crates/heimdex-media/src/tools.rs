@@ -51,12 +51,17 @@ pub struct Output {
 /// chatty process cannot block on a full pipe.
 pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Output, ToolError> {
     let tool = cmd.get_program().to_string_lossy().into_owned();
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             ToolError::Missing { tool: tool.clone() }
         } else {
-            ToolError::Spawn { tool: tool.clone(), source }
+            ToolError::Spawn {
+                tool: tool.clone(),
+                source,
+            }
         }
     })?;
     let stdout = child.stdout.take().map(|mut s| {
@@ -80,7 +85,10 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Output, T
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(ToolError::Timeout { tool, secs: timeout.as_secs() });
+                return Err(ToolError::Timeout {
+                    tool,
+                    secs: timeout.as_secs(),
+                });
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(source) => return Err(ToolError::Spawn { tool, source }),

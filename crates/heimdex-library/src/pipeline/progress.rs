@@ -25,13 +25,22 @@ pub struct ProgressReporter {
 }
 
 impl ProgressReporter {
-    pub fn new(video: VideoId, name: String, stage: Stage, events: broadcast::Sender<Event>) -> Self {
+    pub fn new(
+        video: VideoId,
+        name: String,
+        stage: Stage,
+        events: broadcast::Sender<Event>,
+    ) -> Self {
         Self {
             video,
             name,
             stage,
             events,
-            state: Arc::new(Mutex::new(State { started: Instant::now(), last_sent: None, latest: None })),
+            state: Arc::new(Mutex::new(State {
+                started: Instant::now(),
+                last_sent: None,
+                latest: None,
+            })),
         }
     }
 
@@ -54,20 +63,40 @@ impl ProgressReporter {
 
     /// Fraction done of the latest report, for the database.
     pub fn latest_fraction(&self) -> Option<f64> {
-        self.state.lock().ok().and_then(|s| s.latest.as_ref().and_then(Progress::fraction))
+        self.state
+            .lock()
+            .ok()
+            .and_then(|s| s.latest.as_ref().and_then(Progress::fraction))
     }
 
-    fn send(&self, done: f64, total: Option<f64>, unit: Unit, message: Option<String>, force: bool) {
+    fn send(
+        &self,
+        done: f64,
+        total: Option<f64>,
+        unit: Unit,
+        message: Option<String>,
+        force: bool,
+    ) {
         let Ok(mut s) = self.state.lock() else { return };
         let now = Instant::now();
         let elapsed = now.duration_since(s.started).as_secs_f64();
         let eta_secs = match total {
-            Some(t) if done > 0.0 && t >= done && elapsed > 0.2 => Some(elapsed * (t - done) / done),
+            Some(t) if done > 0.0 && t >= done && elapsed > 0.2 => {
+                Some(elapsed * (t - done) / done)
+            }
             _ => None,
         };
-        let progress = Progress { done, total, unit, eta_secs, message };
+        let progress = Progress {
+            done,
+            total,
+            unit,
+            eta_secs,
+            message,
+        };
         let finished = total.is_some_and(|t| done >= t);
-        let due = s.last_sent.is_none_or(|t| now.duration_since(t) >= MIN_INTERVAL);
+        let due = s
+            .last_sent
+            .is_none_or(|t| now.duration_since(t) >= MIN_INTERVAL);
         s.latest = Some(progress.clone());
         if due || force || finished {
             s.last_sent = Some(now);
@@ -97,7 +126,11 @@ mod tests {
             got.push(e);
         }
         assert!(got.len() < 10, "sent {} events", got.len());
-        let Some(Event::Job { update: JobUpdate::Progress(last), .. }) = got.last() else {
+        let Some(Event::Job {
+            update: JobUpdate::Progress(last),
+            ..
+        }) = got.last()
+        else {
             panic!("no progress event")
         };
         assert_eq!(last.done, 1000.0);

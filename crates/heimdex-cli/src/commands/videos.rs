@@ -1,0 +1,63 @@
+//! `heimdex videos [--json]`
+
+use crate::context::Context;
+use heimdex_library::{import, videos};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print JSON: `{"videos": [...], "failures": [...]}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let pool = ctx.library().pool();
+    let list = videos::list_summaries(pool).await?;
+    let failures = import::failures(pool).await?;
+    if args.json {
+        let out = serde_json::json!({ "videos": list, "failures": failures });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() && failures.is_empty() {
+        println!("The library is empty. Add videos with `heimdex index <folder>`.");
+    }
+    for s in &list {
+        let info = &s.video.info;
+        println!(
+            "{}  {:<9} {:>8}  {:>9}  {}",
+            s.video.id,
+            s.status.as_str(),
+            timecode(info.duration_secs),
+            format!("{}x{}", info.display_width, info.display_height),
+            s.video.path.display()
+        );
+        if let Some(e) = &s.error {
+            println!("    error: {e}");
+        }
+    }
+    for f in &failures {
+        println!(
+            "{:<16}  {:<9} {:>8}  {:>9}  {}",
+            "-",
+            "error",
+            "",
+            "",
+            f.path.display()
+        );
+        println!("    error: {}", f.error);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `h:mm:ss` or `m:ss`.
+pub fn timecode(secs: f64) -> String {
+    let total = secs.max(0.0).round() as u64;
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}

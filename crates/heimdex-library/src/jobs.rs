@@ -1,0 +1,289 @@
+//! The durable job queue: one row per (video, stage) in the `jobs` table.
+//!
+//! A job is claimed atomically (`UPDATE … RETURNING`). Only the process that holds the runner lock
+//! claims jobs, so a `running` row found when the lock is taken was left by a killed process and is
+//! queued again. Failures back off exponentially up to `max_attempts`.
+
+use crate::db::now_ms;
+use crate::error::Result;
+use heimdex_core::{JobState, Stage, VideoId};
+use sqlx::{Row, SqlitePool};
+
+/// Attempts before a job that keeps failing is shown as failed.
+pub const DEFAULT_MAX_ATTEMPTS: i64 = 3;
+
+/// A job the runner has claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub video: VideoId,
+    pub stage: Stage,
+    pub attempt: u32,
+    pub max_attempts: u32,
+}
+
+/// Queues `stages` for `video`. Existing rows are left alone (a done stage stays done).
+pub async fn enqueue(pool: &SqlitePool, video: &VideoId, stages: &[Stage]) -> Result<()> {
+    let now = now_ms();
+    for stage in stages {
+        sqlx::query(
+            "INSERT INTO jobs (video_id, stage, stage_order, state, max_attempts, created_at, updated_at)
+             VALUES (?, ?, ?, 'queued', ?, ?, ?)
+             ON CONFLICT (video_id, stage) DO NOTHING",
+        )
+        .bind(video.as_str())
+        .bind(stage.as_str())
+        .bind(stage.order())
+        .bind(DEFAULT_MAX_ATTEMPTS)
+        .bind(now)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Claims the next runnable job: queued, past its back-off, every earlier stage of its video done.
+pub async fn claim_next(pool: &SqlitePool) -> Result<Option<ClaimedJob>> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, updated_at = ?1,
+                         progress = 0, error = NULL
+         WHERE rowid = (
+             SELECT j.rowid FROM jobs j
+             WHERE j.state = 'queued' AND j.run_after <= ?1
+               AND NOT EXISTS (SELECT 1 FROM jobs d WHERE d.video_id = j.video_id
+                               AND d.stage_order < j.stage_order AND d.state <> 'done')
+             ORDER BY j.run_after, j.created_at, j.video_id, j.stage_order
+             LIMIT 1)
+         RETURNING video_id, stage, attempts, max_attempts",
+    )
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let stage: String = row.try_get("stage")?;
+    let Ok(stage) = stage.parse::<Stage>() else {
+        // A stage written by a newer version of the app: leave it for that version.
+        return Ok(None);
+    };
+    let attempts: i64 = row.try_get("attempts")?;
+    let max: i64 = row.try_get("max_attempts")?;
+    Ok(Some(ClaimedJob {
+        video: VideoId(row.try_get("video_id")?),
+        stage,
+        attempt: attempts.max(1) as u32,
+        max_attempts: max.max(1) as u32,
+    }))
+}
+
+/// Queued jobs that can still run (now or after a back-off): their earlier stages are not failed
+/// or cancelled. Zero together with no running job means the queue is idle.
+pub async fn pending_count(pool: &SqlitePool) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs j WHERE j.state = 'queued'
+           AND NOT EXISTS (SELECT 1 FROM jobs d WHERE d.video_id = j.video_id
+                           AND d.stage_order < j.stage_order AND d.state IN ('failed', 'cancelled'))",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(n)
+}
+
+/// Milliseconds until the earliest backed-off job becomes runnable, if any is waiting.
+pub async fn next_wakeup_ms(pool: &SqlitePool) -> Result<Option<i64>> {
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
+            .fetch_one(pool)
+            .await?;
+    Ok(at.map(|t| (t - now_ms()).max(0)))
+}
+
+pub async fn mark_done(pool: &SqlitePool, video: &VideoId, stage: Stage) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE jobs SET state = 'done', progress = 1, error = NULL, finished_at = ?, updated_at = ?
+         WHERE video_id = ? AND stage = ? AND state = 'running'",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(video.as_str())
+    .bind(stage.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: queued again after `retry_in_ms`, or failed for good when `None`.
+pub async fn mark_failed(
+    pool: &SqlitePool,
+    video: &VideoId,
+    stage: Stage,
+    error: &str,
+    retry_in_ms: Option<i64>,
+) -> Result<()> {
+    let now = now_ms();
+    let (state, run_after) = match retry_in_ms {
+        Some(ms) => ("queued", now + ms),
+        None => ("failed", now),
+    };
+    sqlx::query(
+        "UPDATE jobs SET state = ?, error = ?, run_after = ?, finished_at = ?, updated_at = ?
+         WHERE video_id = ? AND stage = ? AND state = 'running'",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(run_after)
+    .bind(now)
+    .bind(now)
+    .bind(video.as_str())
+    .bind(stage.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Back-off before attempt `attempt + 1`: `base`, 4×`base`, 16×`base`, … capped at 10 minutes.
+pub fn backoff_ms(base: std::time::Duration, attempt: u32) -> i64 {
+    let exp = 4_i64.saturating_pow(attempt.saturating_sub(1).min(10));
+    (base.as_millis() as i64).saturating_mul(exp).min(600_000)
+}
+
+pub async fn set_progress(
+    pool: &SqlitePool,
+    video: &VideoId,
+    stage: Stage,
+    fraction: f64,
+) -> Result<()> {
+    sqlx::query("UPDATE jobs SET progress = ?, updated_at = ? WHERE video_id = ? AND stage = ? AND state = 'running'")
+        .bind(fraction)
+        .bind(now_ms())
+        .bind(video.as_str())
+        .bind(stage.as_str())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Cancels every job of `video` that has not finished. Returns how many were cancelled.
+pub async fn cancel_video(pool: &SqlitePool, video: &VideoId) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', updated_at = ?, finished_at = ?
+         WHERE video_id = ? AND state IN ('queued', 'running')",
+    )
+    .bind(now_ms())
+    .bind(now_ms())
+    .bind(video.as_str())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Queues a video's failed and cancelled jobs again with a fresh attempt count.
+pub async fn retry_video(pool: &SqlitePool, video: &VideoId) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, run_after = 0, progress = NULL, updated_at = ?
+         WHERE video_id = ? AND state IN ('failed', 'cancelled')",
+    )
+    .bind(now_ms())
+    .bind(video.as_str())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Jobs left `running` by a process that died. Called by the runner once it holds the lock:
+/// they go back to the queue, or to failed when they have used up their attempts (a job that
+/// crashes the process every time must not loop forever).
+pub async fn recover_orphans(pool: &SqlitePool) -> Result<u64> {
+    let now = now_ms();
+    let failed = sqlx::query(
+        "UPDATE jobs SET state = 'failed', updated_at = ?,
+                error = 'interrupted ' || attempts || ' times (the app or CLI was stopped while it ran)'
+         WHERE state = 'running' AND attempts >= max_attempts",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    let queued = sqlx::query(
+        "UPDATE jobs SET state = 'queued', progress = NULL, updated_at = ? WHERE state = 'running'",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(failed.rows_affected() + queued.rows_affected())
+}
+
+/// Puts jobs this process was running back in the queue on a clean shutdown; the interrupted
+/// attempt does not count.
+pub async fn requeue_interrupted(pool: &SqlitePool) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), progress = NULL, updated_at = ?
+         WHERE state = 'running'",
+    )
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The state of one job, if it exists.
+pub async fn state_of(
+    pool: &SqlitePool,
+    video: &VideoId,
+    stage: Stage,
+) -> Result<Option<JobState>> {
+    let s: Option<String> =
+        sqlx::query_scalar("SELECT state FROM jobs WHERE video_id = ? AND stage = ?")
+            .bind(video.as_str())
+            .bind(stage.as_str())
+            .fetch_optional(pool)
+            .await?;
+    Ok(s.and_then(|s| s.parse().ok()))
+}
+
+/// Counts of jobs per state, for `heimdex status`.
+pub async fn counts(pool: &SqlitePool) -> Result<Vec<(JobState, i64)>> {
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state")
+        .fetch_all(pool)
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let s: String = row.try_get("state")?;
+        if let Ok(state) = s.parse() {
+            out.push((state, row.try_get("n")?));
+        }
+    }
+    Ok(out)
+}
+
+/// True when none of `videos`' jobs is queued-and-runnable or running.
+pub async fn all_settled(pool: &SqlitePool, videos: &[VideoId]) -> Result<bool> {
+    for v in videos {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs j WHERE j.video_id = ? AND (j.state = 'running' OR (j.state = 'queued'
+               AND NOT EXISTS (SELECT 1 FROM jobs d WHERE d.video_id = j.video_id
+                               AND d.stage_order < j.stage_order AND d.state IN ('failed', 'cancelled'))))",
+        )
+        .bind(v.as_str())
+        .fetch_one(pool)
+        .await?;
+        if n > 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let base = std::time::Duration::from_secs(2);
+        assert_eq!(backoff_ms(base, 1), 2_000);
+        assert_eq!(backoff_ms(base, 2), 8_000);
+        assert_eq!(backoff_ms(base, 3), 32_000);
+        assert_eq!(backoff_ms(base, 30), 600_000);
+    }
+}

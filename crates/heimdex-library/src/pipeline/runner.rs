@@ -1,0 +1,285 @@
+//! The worker pool: claims jobs from the queue and runs their stages with bounded concurrency.
+
+use super::{Pipeline, ProgressReporter, StageContext, StageError};
+use crate::error::Result;
+use crate::jobs::{self, ClaimedJob};
+use crate::lock::RunnerLock;
+use heimdex_core::{Event, JobUpdate, Stage, VideoId};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How often the runner looks for cancellations made by other processes and saves progress.
+const POLL: Duration = Duration::from_millis(400);
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Jobs run at once.
+    pub concurrency: usize,
+    /// Return once no job is left (the CLI); otherwise wait for more work until shut down (the app).
+    pub exit_when_idle: bool,
+    /// Wait before the second attempt of a failed job; each further attempt waits 4× longer.
+    pub backoff_base: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: default_concurrency(),
+            exit_when_idle: true,
+            backoff_base: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Half the cores, at least one: each stage already uses several threads (ffmpeg, the models).
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| (n.get() / 2).max(1))
+        .unwrap_or(1)
+}
+
+/// Runs jobs for one library while holding its runner lock.
+pub struct Runner {
+    pipeline: Pipeline,
+    _lock: RunnerLock,
+}
+
+struct Active {
+    cancel: CancellationToken,
+    progress: ProgressReporter,
+}
+
+impl Runner {
+    /// Takes the library's runner lock; `None` when another process is running jobs. Jobs that a
+    /// killed process left running are queued again.
+    pub async fn acquire(pipeline: &Pipeline) -> Result<Option<Self>> {
+        let Some(lock) = RunnerLock::try_acquire(pipeline.library().paths())? else {
+            return Ok(None);
+        };
+        let recovered = jobs::recover_orphans(pipeline.library().pool()).await?;
+        if recovered > 0 {
+            tracing::info!(recovered, "resuming jobs a stopped process left unfinished");
+        }
+        Ok(Some(Self {
+            pipeline: pipeline.clone(),
+            _lock: lock,
+        }))
+    }
+
+    /// Runs until idle (with `exit_when_idle`) or until `shutdown` is cancelled. On shutdown,
+    /// running jobs are cancelled and put back in the queue so that the next start resumes them.
+    pub async fn run(&self, opts: &RunOptions, shutdown: CancellationToken) -> Result<()> {
+        let library = self.pipeline.library().clone();
+        let pool = library.pool().clone();
+        let concurrency = opts.concurrency.max(1);
+        let mut tasks: JoinSet<(VideoId, Stage)> = JoinSet::new();
+        let mut active: HashMap<(VideoId, Stage), Active> = HashMap::new();
+        let mut was_busy = true;
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            while active.len() < concurrency {
+                let Some(job) = jobs::claim_next(&pool).await? else {
+                    break;
+                };
+                let key = (job.video.clone(), job.stage);
+                match self.start(job, opts.backoff_base, &mut tasks).await {
+                    Ok(Some(a)) => {
+                        active.insert(key, a);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("could not start a job: {e}"),
+                }
+            }
+            if active.is_empty() && jobs::pending_count(&pool).await? == 0 {
+                if was_busy {
+                    library.emit(Event::Idle);
+                    was_busy = false;
+                }
+                if opts.exit_when_idle {
+                    break;
+                }
+            } else {
+                was_busy = true;
+            }
+            let wait = match jobs::next_wakeup_ms(&pool).await? {
+                Some(ms) if active.is_empty() => {
+                    Duration::from_millis(ms as u64).clamp(Duration::from_millis(20), POLL)
+                }
+                _ => POLL,
+            };
+            tokio::select! {
+                Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Ok(key) = joined { active.remove(&key); }
+                }
+                _ = library.work_added().notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.cancelled() => {}
+            }
+            self.poll_active(&active).await;
+        }
+        // Shutting down: stop running jobs and queue them again for the next start.
+        for a in active.values() {
+            a.cancel.cancel();
+        }
+        while tasks.join_next().await.is_some() {}
+        jobs::requeue_interrupted(&pool).await?;
+        Ok(())
+    }
+
+    /// Propagates cancellations made in the database (by any process) and saves progress.
+    async fn poll_active(&self, active: &HashMap<(VideoId, Stage), Active>) {
+        let pool = self.pipeline.library().pool();
+        for ((video, stage), a) in active {
+            match jobs::state_of(pool, video, *stage).await {
+                Ok(Some(heimdex_core::JobState::Running)) => {
+                    if let Some(f) = a.progress.latest_fraction() {
+                        let _ = jobs::set_progress(pool, video, *stage, f).await;
+                    }
+                }
+                // Cancelled, or the video was removed.
+                Ok(_) => a.cancel.cancel(),
+                Err(_) => {}
+            }
+        }
+    }
+
+    async fn start(
+        &self,
+        job: ClaimedJob,
+        backoff_base: Duration,
+        tasks: &mut JoinSet<(VideoId, Stage)>,
+    ) -> Result<Option<Active>> {
+        let library = self.pipeline.library().clone();
+        let pool = library.pool().clone();
+        let Some(video) = crate::videos::get(&pool, &job.video).await? else {
+            return Ok(None);
+        };
+        let Some(runner) = self.pipeline.stage_runner(job.stage) else {
+            jobs::mark_failed(
+                &pool,
+                &job.video,
+                job.stage,
+                "this version of Heimdex cannot run this stage",
+                None,
+            )
+            .await?;
+            return Ok(None);
+        };
+        let progress = ProgressReporter::new(
+            video.id.clone(),
+            video.file_name.clone(),
+            job.stage,
+            library.events().clone(),
+        );
+        let cancel = CancellationToken::new();
+        let ctx = StageContext {
+            library: library.clone(),
+            video: video.clone(),
+            progress: progress.clone(),
+            cancel: cancel.clone(),
+            attempt: job.attempt,
+        };
+        let emit = {
+            let library = library.clone();
+            let (id, name, stage) = (video.id.clone(), video.file_name.clone(), job.stage);
+            move |update: JobUpdate| {
+                library.emit(Event::Job {
+                    video: id.clone(),
+                    name: name.clone(),
+                    stage,
+                    update,
+                });
+            }
+        };
+        emit(JobUpdate::Started {
+            attempt: job.attempt,
+        });
+        let key = (job.video.clone(), job.stage);
+        tasks.spawn(async move {
+            let started = Instant::now();
+            let result = if video.path.exists() {
+                // A panicking stage must not take the runner down: run it as its own task.
+                match tokio::spawn(async move { runner.run(ctx).await }).await {
+                    Ok(r) => r,
+                    Err(e) => Err(StageError::Transient(format!("the stage crashed: {e}"))),
+                }
+            } else {
+                Err(StageError::Permanent(format!(
+                    "file not found at {}; if it was moved, import it from its new place",
+                    video.path.display()
+                )))
+            };
+            let outcome = finish(&pool, &job, result, backoff_base).await;
+            match outcome {
+                Ok(update) => emit(match update {
+                    Finished::Done => JobUpdate::Done {
+                        secs: started.elapsed().as_secs_f64(),
+                    },
+                    Finished::Cancelled => JobUpdate::Cancelled,
+                    Finished::Failed {
+                        error,
+                        retry_in_secs,
+                    } => JobUpdate::Failed {
+                        error,
+                        retry_in_secs,
+                    },
+                }),
+                Err(e) => tracing::warn!("could not record the end of a job: {e}"),
+            }
+            key
+        });
+        Ok(Some(Active { cancel, progress }))
+    }
+}
+
+enum Finished {
+    Done,
+    Cancelled,
+    Failed {
+        error: String,
+        retry_in_secs: Option<f64>,
+    },
+}
+
+async fn finish(
+    pool: &sqlx::SqlitePool,
+    job: &ClaimedJob,
+    result: std::result::Result<(), StageError>,
+    backoff_base: Duration,
+) -> Result<Finished> {
+    match result {
+        Ok(()) => {
+            jobs::mark_done(pool, &job.video, job.stage).await?;
+            Ok(Finished::Done)
+        }
+        Err(StageError::Cancelled) => {
+            // The row is already 'cancelled' when a user cancelled; on shutdown it stays 'running'
+            // and `recover_orphans` queues it again.
+            Ok(Finished::Cancelled)
+        }
+        Err(StageError::Permanent(error)) => {
+            jobs::mark_failed(pool, &job.video, job.stage, &error, None).await?;
+            Ok(Finished::Failed {
+                error,
+                retry_in_secs: None,
+            })
+        }
+        Err(StageError::Transient(error)) => {
+            let retry = (job.attempt < job.max_attempts)
+                .then(|| jobs::backoff_ms(backoff_base, job.attempt));
+            jobs::mark_failed(pool, &job.video, job.stage, &error, retry).await?;
+            Ok(Finished::Failed {
+                error,
+                retry_in_secs: retry.map(|ms| ms as f64 / 1000.0),
+            })
+        }
+    }
+}
+
+/// Shared handle type the app keeps.
+pub type SharedRunner = Arc<Runner>;

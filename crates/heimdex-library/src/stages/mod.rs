@@ -1,0 +1,11 @@
+//! The stages this build runs, one file each.
+
+pub mod poster;
+
+use crate::pipeline::StageRunner;
+use std::sync::Arc;
+
+/// Every stage of the default build, in pipeline order.
+pub fn default_stages() -> Vec<Arc<dyn StageRunner>> {
+    vec![Arc::new(poster::PosterStage)]
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets Heimdex up (system packages, build), indexes a folder of videos and shows the library.
+# Usage: scripts/run.sh [FOLDER...]   (default: the sample media in ../shared/data)
+# The library lives in $HEIMDEX_DATA_DIR (default: ~/.local/share/heimdex).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$REPO_ROOT"
+
+bash scripts/install-deps.sh
+cargo build --release --locked -p heimdex-cli
+HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"
+
+if (($#)); then
+  inputs=("$@")
+else
+  inputs=("$REPO_ROOT/../shared/data")
+fi
+"$HEIMDEX" index "${inputs[@]}"
+"$HEIMDEX" status

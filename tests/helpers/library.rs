@@ -1,0 +1,102 @@
+//! Temporary libraries and fake stages for driving the queue.
+
+use heimdex_core::{DataPaths, Stage, Unit};
+use heimdex_library::{Library, Pipeline, StageContext, StageError, StageRunner};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A library in a fresh temporary folder (removed when the guard drops).
+pub async fn temp_library() -> (tempfile::TempDir, Library) {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = Library::open(DataPaths::under(dir.path().join("data")))
+        .await
+        .unwrap();
+    (dir, lib)
+}
+
+pub fn pipeline(lib: &Library, stages: Vec<Arc<dyn StageRunner>>) -> Pipeline {
+    Pipeline::new(lib.clone(), stages)
+}
+
+/// A stage that counts its runs, reports progress, and fails (transiently) its first `fail_times`
+/// runs; with `permanent`, every run fails permanently.
+pub struct FakeStage {
+    pub stage: Stage,
+    pub runs: AtomicU32,
+    pub fail_times: u32,
+    pub permanent: bool,
+    pub work: Duration,
+}
+
+impl FakeStage {
+    pub fn ok(stage: Stage) -> Arc<Self> {
+        Arc::new(Self {
+            stage,
+            runs: AtomicU32::new(0),
+            fail_times: 0,
+            permanent: false,
+            work: Duration::ZERO,
+        })
+    }
+    pub fn flaky(stage: Stage, fail_times: u32) -> Arc<Self> {
+        Arc::new(Self {
+            stage,
+            runs: AtomicU32::new(0),
+            fail_times,
+            permanent: false,
+            work: Duration::ZERO,
+        })
+    }
+    pub fn broken(stage: Stage) -> Arc<Self> {
+        Arc::new(Self {
+            stage,
+            runs: AtomicU32::new(0),
+            fail_times: u32::MAX,
+            permanent: true,
+            work: Duration::ZERO,
+        })
+    }
+    pub fn slow(stage: Stage, work: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            stage,
+            runs: AtomicU32::new(0),
+            fail_times: 0,
+            permanent: false,
+            work,
+        })
+    }
+    pub fn runs(&self) -> u32 {
+        self.runs.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl StageRunner for FakeStage {
+    fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    async fn run(&self, ctx: StageContext) -> Result<(), StageError> {
+        let n = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        let steps = 10;
+        for i in 0..steps {
+            ctx.check_cancelled()?;
+            ctx.progress
+                .update(f64::from(i), Some(f64::from(steps)), Unit::Items);
+            tokio::time::sleep(self.work / steps).await;
+        }
+        ctx.progress
+            .update(f64::from(steps), Some(f64::from(steps)), Unit::Items);
+        if self.permanent {
+            return Err(StageError::Permanent(format!(
+                "{} cannot be read",
+                ctx.video.file_name
+            )));
+        }
+        if n <= self.fail_times {
+            return Err(StageError::Transient(format!("flaky failure {n}")));
+        }
+        Ok(())
+    }
+}
