@@ -54,9 +54,13 @@ print(json.dumps({"jfk.wav": [(0, jfk, "jfk")], "multilingual.mp3": [(0, english
                   "long-10min.wav": long_spans}))
 PY
 
-echo "building the Heimdex bench (release)..." >&2
-(cd "$ROOT" && cargo build --release -q -p heimdex-models --example speech_bench)
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/speech_bench"
+# BENCH_PROFILE=dev reuses the dev build (CTranslate2 is compiled -O3 in every profile, and
+# heimdex-models is opt-level 3 in dev) to save the ~6 min CTranslate2 build of a release profile.
+PROFILE="${BENCH_PROFILE:-release}"
+echo "building the Heimdex bench ($PROFILE)..." >&2
+(cd "$ROOT" && cargo build --profile "$PROFILE" -q -p heimdex-models --example speech_bench)
+PROFILE_DIR="$PROFILE"; [[ "$PROFILE" == dev ]] && PROFILE_DIR=debug
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR/examples/speech_bench"
 
 FILES=("$DATA/jfk.wav" "$DATA/multilingual.mp3" "$LONG")
 OUT="$WORK/results.jsonl"

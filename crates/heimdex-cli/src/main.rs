@@ -39,6 +39,8 @@ enum Command {
     Cancel(commands::cancel::Args),
     /// Remove a video from the library (the file itself is not touched).
     Remove(commands::remove::Args),
+    /// Print or export a video's transcript (text, --srt, --vtt or --json).
+    Transcript(commands::transcript::Args),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
             Command::Retry(a) => commands::retry::run(&ctx, a).await,
             Command::Cancel(a) => commands::cancel::run(&ctx, a).await,
             Command::Remove(a) => commands::remove::run(&ctx, a).await,
+            Command::Transcript(a) => commands::transcript::run(&ctx, a).await,
         }
     });
     match result {

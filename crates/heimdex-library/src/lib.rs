@@ -10,6 +10,7 @@ pub mod library;
 pub mod lock;
 pub mod pipeline;
 pub mod stages;
+pub mod transcripts;
 pub mod videos;
 
 pub use error::{LibraryError, Result};

@@ -52,13 +52,28 @@ pub enum AudioError {
 /// Number of audio streams in `path` (ffprobe, 30 s limit).
 pub fn audio_stream_count(path: &Path) -> Result<usize, AudioError> {
     let mut cmd = Command::new(ffprobe_path());
-    cmd.args(["-v", "error", "-select_streams", "a", "-show_entries", "stream=index", "-of", "csv=p=0"])
-        .arg(path);
+    cmd.args([
+        "-v",
+        "error",
+        "-select_streams",
+        "a",
+        "-show_entries",
+        "stream=index",
+        "-of",
+        "csv=p=0",
+    ])
+    .arg(path);
     let out = run_with_timeout(cmd, std::time::Duration::from_secs(30))?;
     if !out.success {
-        return Err(AudioError::Decode { path: path.to_path_buf(), message: last_error_line(&out.stderr) });
+        return Err(AudioError::Decode {
+            path: path.to_path_buf(),
+            message: last_error_line(&out.stderr),
+        });
     }
-    Ok(String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.trim().is_empty()).count())
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count())
 }
 
 /// Starts decoding `path`'s audio; `Ok(None)` when it has no such audio stream.
@@ -99,7 +114,13 @@ impl AudioStream {
         let mut cmd = Command::new(ffmpeg_path());
         cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-i"])
             .arg(path)
-            .args(["-map", &format!("0:a:{}", options.stream_index), "-vn", "-sn", "-dn"]);
+            .args([
+                "-map",
+                &format!("0:a:{}", options.stream_index),
+                "-vn",
+                "-sn",
+                "-dn",
+            ]);
         match options.channel {
             Channel::Mix => {
                 cmd.args(["-ac", "1"]);
@@ -114,13 +135,18 @@ impl AudioStream {
             }
         }
         cmd.args(["-ar", &SAMPLE_RATE.to_string(), "-f", "f32le", "-"]);
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let tool = cmd.get_program().to_string_lossy().into_owned();
         let mut child = cmd.spawn().map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 ToolError::Missing { tool: tool.clone() }
             } else {
-                ToolError::Spawn { tool: tool.clone(), source }
+                ToolError::Spawn {
+                    tool: tool.clone(),
+                    source,
+                }
             }
         })?;
         let stdout = child.stdout.take().ok_or_else(|| AudioError::Decode {
@@ -134,7 +160,15 @@ impl AudioStream {
                 text
             })
         });
-        Ok(Self { path: path.to_path_buf(), child, stdout, stderr, carry: Vec::new(), samples_read: 0, done: false })
+        Ok(Self {
+            path: path.to_path_buf(),
+            child,
+            stdout,
+            stderr,
+            carry: Vec::new(),
+            samples_read: 0,
+            done: false,
+        })
     }
 
     /// Samples handed out so far.
@@ -144,10 +178,20 @@ impl AudioStream {
 
     fn finish(&mut self) -> Result<(), AudioError> {
         self.done = true;
-        let status = self.child.wait().map_err(|source| AudioError::Read { path: self.path.clone(), source })?;
-        let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
+        let status = self.child.wait().map_err(|source| AudioError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
         if !status.success() {
-            return Err(AudioError::Decode { path: self.path.clone(), message: last_error_line(&stderr) });
+            return Err(AudioError::Decode {
+                path: self.path.clone(),
+                message: last_error_line(&stderr),
+            });
         }
         Ok(())
     }
@@ -174,7 +218,10 @@ impl Iterator for AudioStream {
                     self.done = true;
                     let _ = self.child.kill();
                     let _ = self.child.wait();
-                    return Some(Err(AudioError::Read { path: self.path.clone(), source }));
+                    return Some(Err(AudioError::Read {
+                        path: self.path.clone(),
+                        source,
+                    }));
                 }
             }
         }
@@ -223,10 +270,22 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let wav = dir.path().join("tone.wav");
         let wav_s = wav.to_str().expect("utf-8");
-        ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2.5", "-ac", "2", wav_s]);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=44100:duration=2.5",
+            "-ac",
+            "2",
+            wav_s,
+        ]);
         let samples = read_all(&wav, &AudioOptions::default()).expect("decodes");
         // 2.5 s at 16 kHz, give or take the resampler's edge.
-        assert!((samples.len() as i64 - 40_000).abs() < 400, "{} samples", samples.len());
+        assert!(
+            (samples.len() as i64 - 40_000).abs() < 400,
+            "{} samples",
+            samples.len()
+        );
         let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
         assert!(peak > 0.05, "peak {peak}");
     }
@@ -237,13 +296,31 @@ mod tests {
         let wav = dir.path().join("lr.wav");
         // Left: a tone; right: silence.
         ffmpeg(&[
-            "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=1",
-            "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono",
-            "-filter_complex", "[0:a][1:a]join=inputs=2:channel_layout=stereo[a]",
-            "-map", "[a]", "-t", "1", wav.to_str().expect("utf-8"),
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=300:sample_rate=16000:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=16000:cl=mono",
+            "-filter_complex",
+            "[0:a][1:a]join=inputs=2:channel_layout=stereo[a]",
+            "-map",
+            "[a]",
+            "-t",
+            "1",
+            wav.to_str().expect("utf-8"),
         ]);
         let energy = |c: Channel| {
-            let s = read_all(&wav, &AudioOptions { channel: c, stream_index: 0 }).expect("decodes");
+            let s = read_all(
+                &wav,
+                &AudioOptions {
+                    channel: c,
+                    stream_index: 0,
+                },
+            )
+            .expect("decodes");
             s.iter().map(|x| x * x).sum::<f32>() / s.len().max(1) as f32
         };
         assert!(energy(Channel::Left) > 0.01);
@@ -255,16 +332,29 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mp4 = dir.path().join("silent.mp4");
         ffmpeg(&[
-            "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:duration=1",
-            "-pix_fmt", "yuv420p", mp4.to_str().expect("utf-8"),
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x64:rate=10:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            mp4.to_str().expect("utf-8"),
         ]);
-        assert!(open(&mp4, &AudioOptions::default()).expect("probes").is_none());
-        assert!(read_all(&mp4, &AudioOptions::default()).expect("no error").is_empty());
+        assert!(open(&mp4, &AudioOptions::default())
+            .expect("probes")
+            .is_none());
+        assert!(read_all(&mp4, &AudioOptions::default())
+            .expect("no error")
+            .is_empty());
     }
 
     #[test]
     fn missing_file_is_a_clear_error() {
-        let err = open(Path::new("/nonexistent/video.mp4"), &AudioOptions::default()).expect_err("fails");
+        let err = open(
+            Path::new("/nonexistent/video.mp4"),
+            &AudioOptions::default(),
+        )
+        .expect_err("fails");
         assert!(err.to_string().contains("video.mp4"), "{err}");
     }
 }

@@ -33,12 +33,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t0 = Instant::now();
     let model = WhisperModel::load(
         Path::new(&args[0]),
-        &WhisperConfig { threads, precision: Precision::Int8 },
+        &WhisperConfig {
+            threads,
+            precision: Precision::Int8,
+        },
     )?;
     let load_secs = t0.elapsed().as_secs_f64();
     let options = TranscribeOptions {
         beam_size: beam,
-        language: std::env::var("BENCH_LANGUAGE").ok().filter(|l| !l.is_empty()),
+        language: std::env::var("BENCH_LANGUAGE")
+            .ok()
+            .filter(|l| !l.is_empty()),
         ..TranscribeOptions::default()
     };
     for file in &args[3..] {

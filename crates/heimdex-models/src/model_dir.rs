@@ -29,7 +29,11 @@ pub fn is_whisper_dir(dir: &Path) -> bool {
 
 /// The Hugging Face hub cache: `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`.
 pub fn hf_hub_cache() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     env("HF_HUB_CACHE")
         .or_else(|| env("HF_HOME").map(|h| h.join("hub")))
         .or_else(|| env("HOME").map(|h| h.join(".cache").join("huggingface").join("hub")))
@@ -41,7 +45,12 @@ pub fn hf_snapshots(hub: &Path, repo: &str) -> Vec<PathBuf> {
     let base = hub.join(format!("models--{}", repo.replace('/', "--")));
     let snapshots = base.join("snapshots");
     let mut found: Vec<PathBuf> = std::fs::read_dir(&snapshots)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     found.sort();
     if let Ok(main) = std::fs::read_to_string(base.join("refs").join("main")) {
@@ -72,7 +81,11 @@ pub fn whisper_candidates(name: &str, model_dir: &Path, hub: Option<&Path>) -> V
 pub fn find_whisper(name: &str, model_dir: &Path) -> Result<PathBuf, Vec<PathBuf>> {
     let hub = hf_hub_cache();
     let candidates = whisper_candidates(name, model_dir, hub.as_deref());
-    candidates.iter().find(|d| is_whisper_dir(d)).cloned().ok_or(candidates)
+    candidates
+        .iter()
+        .find(|d| is_whisper_dir(d))
+        .cloned()
+        .ok_or(candidates)
 }
 
 /// The first Whisper model found, preferring `preferred`, then the others smallest first.
@@ -89,11 +102,18 @@ pub fn find_any_whisper(preferred: Option<&str>, model_dir: &Path) -> Option<(St
 /// The model directory tests and tools use: `$HEIMDEX_MODEL_DIR`, else
 /// `~/.local/share/heimdex/models`.
 pub fn default_model_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os(heimdex_core::paths::MODEL_DIR_ENV).filter(|v| !v.is_empty()) {
+    if let Some(dir) =
+        std::env::var_os(heimdex_core::paths::MODEL_DIR_ENV).filter(|v| !v.is_empty())
+    {
         return PathBuf::from(dir);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-    home.join(".local").join("share").join("heimdex").join("models")
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local")
+        .join("share")
+        .join("heimdex")
+        .join("models")
 }
 
 /// For tests: the folder of model `name` in the default model directory (or the Hugging Face
@@ -120,7 +140,12 @@ mod tests {
 
     fn fake_model(dir: &Path) {
         std::fs::create_dir_all(dir).expect("mkdir");
-        for f in ["model.bin", "config.json", "tokenizer.json", "vocabulary.txt"] {
+        for f in [
+            "model.bin",
+            "config.json",
+            "tokenizer.json",
+            "vocabulary.txt",
+        ] {
             std::fs::write(dir.join(f), b"x").expect("write");
         }
     }

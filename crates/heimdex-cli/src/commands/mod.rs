@@ -7,4 +7,5 @@ pub mod remove;
 pub mod retry;
 pub mod run_jobs;
 pub mod status;
+pub mod transcript;
 pub mod videos;

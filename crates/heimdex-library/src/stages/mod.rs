@@ -1,11 +1,17 @@
 //! The stages this build runs, one file each.
 
 pub mod poster;
+#[cfg(feature = "whisper")]
+pub mod speech;
 
 use crate::pipeline::StageRunner;
 use std::sync::Arc;
 
 /// Every stage of the default build, in pipeline order.
 pub fn default_stages() -> Vec<Arc<dyn StageRunner>> {
-    vec![Arc::new(poster::PosterStage)]
+    vec![
+        Arc::new(poster::PosterStage),
+        #[cfg(feature = "whisper")]
+        Arc::new(speech::SpeechStage::default()),
+    ]
 }

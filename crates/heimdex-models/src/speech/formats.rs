@@ -30,7 +30,12 @@ pub fn to_vtt(segments: &[Segment]) -> String {
     for s in segments {
         // "-->" inside a cue's text would end it early.
         let text = s.text.trim().replace("-->", "->");
-        out.push_str(&format!("{} --> {}\n{}\n\n", clock(s.start_secs, '.'), clock(s.end_secs, '.'), text));
+        out.push_str(&format!(
+            "{} --> {}\n{}\n\n",
+            clock(s.start_secs, '.'),
+            clock(s.end_secs, '.'),
+            text
+        ));
     }
     out
 }
@@ -62,6 +67,9 @@ mod tests {
     #[test]
     fn vtt_cues() {
         let s = [seg(0.0, 1.5, "a --> b")];
-        assert_eq!(to_vtt(&s), "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\na -> b\n\n");
+        assert_eq!(
+            to_vtt(&s),
+            "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\na -> b\n\n"
+        );
     }
 }

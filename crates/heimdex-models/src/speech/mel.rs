@@ -36,7 +36,9 @@ pub struct MelExtractor {
 
 impl std::fmt::Debug for MelExtractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MelExtractor").field("n_mels", &self.n_mels).finish()
+        f.debug_struct("MelExtractor")
+            .field("n_mels", &self.n_mels)
+            .finish()
     }
 }
 
@@ -59,25 +61,40 @@ impl MelExtractor {
                 (first, row[first..last].to_vec())
             })
             .collect();
-        Self { n_mels, fft, window, filters }
+        Self {
+            n_mels,
+            fft,
+            window,
+            filters,
+        }
     }
 
     pub fn n_mels(&self) -> usize {
         self.n_mels
     }
 
-    /// Features of one window, row-major `[n_mels][3000]`. `samples` is at most 30 s of 16 kHz mono
-    /// audio (anything longer is ignored); the rest of the window is zeros.
+    /// Features of one window, row-major `[n_mels][3000]`, as faster-whisper computes them:
+    /// `samples` (at most 30 s of 16 kHz mono audio; anything longer is ignored) followed by 10 ms
+    /// of zeros gives `len / 160` frames, normalised over those frames; the rest of the window is
+    /// filled with zeros (in feature space, as faster-whisper's `pad_or_trim` does).
     pub fn window_features(&self, samples: &[f32]) -> Vec<f32> {
-        let samples = &samples[..samples.len().min(WINDOW_SAMPLES)];
-        let mut padded = vec![0.0f32; WINDOW_SAMPLES];
-        padded[..samples.len()].copy_from_slice(samples);
-        let mut power = self.power_spectrogram(&padded);
-        self.mel_log(&mut power)
+        let n = samples.len().min(WINDOW_SAMPLES);
+        let frames = (n / HOP_LENGTH).min(WINDOW_FRAMES);
+        let mut out = vec![0.0f32; self.n_mels * WINDOW_FRAMES];
+        if frames == 0 {
+            return out;
+        }
+        let mut audio = Vec::with_capacity(n + HOP_LENGTH);
+        audio.extend_from_slice(&samples[..n]);
+        audio.resize(n + HOP_LENGTH, 0.0);
+        let power = self.power_spectrogram(&audio, frames);
+        self.mel_log(&power, frames, &mut out);
+        out
     }
 
-    /// `|STFT|^2`, frame-major `[3000][201]`, centred frames with reflect padding.
-    fn power_spectrogram(&self, audio: &[f32]) -> Vec<f32> {
+    /// `|STFT|^2` of the first `frames` frames, frame-major `[frames][201]`, centred frames with
+    /// reflect padding.
+    fn power_spectrogram(&self, audio: &[f32], frames: usize) -> Vec<f32> {
         let pad = N_FFT / 2;
         let n = audio.len();
         let at = |i: isize| -> f32 {
@@ -91,10 +108,10 @@ impl MelExtractor {
             }
             audio[j.clamp(0, n as isize - 1) as usize]
         };
-        let mut out = vec![0.0f32; WINDOW_FRAMES * N_BINS];
+        let mut out = vec![0.0f32; frames * N_BINS];
         let mut buf = vec![Complex32::new(0.0, 0.0); N_FFT];
         let mut scratch = vec![Complex32::new(0.0, 0.0); self.fft.get_inplace_scratch_len()];
-        for frame in 0..WINDOW_FRAMES {
+        for frame in 0..frames {
             let start = (frame * HOP_LENGTH) as isize - pad as isize;
             let inside = start >= 0 && (start as usize + N_FFT) <= n;
             if inside {
@@ -116,10 +133,11 @@ impl MelExtractor {
         out
     }
 
-    /// Applies the filter bank, the log and Whisper's normalisation; returns `[n_mels][3000]`.
-    fn mel_log(&self, power: &mut [f32]) -> Vec<f32> {
-        let mut mel = vec![0.0f32; self.n_mels * WINDOW_FRAMES];
-        for frame in 0..WINDOW_FRAMES {
+    /// Applies the filter bank, the log and Whisper's normalisation to `frames` frames, writing
+    /// `[n_mels][3000]` into `out`.
+    fn mel_log(&self, power: &[f32], frames: usize, out: &mut [f32]) {
+        let mut max = f32::NEG_INFINITY;
+        for frame in 0..frames {
             let spec = &power[frame * N_BINS..(frame + 1) * N_BINS];
             for (m, (first, weights)) in self.filters.iter().enumerate() {
                 let s: f32 = spec[*first..*first + weights.len()]
@@ -127,15 +145,17 @@ impl MelExtractor {
                     .zip(weights)
                     .map(|(p, w)| p * w)
                     .sum();
-                mel[m * WINDOW_FRAMES + frame] = s.max(1e-10).log10();
+                let v = s.max(1e-10).log10();
+                max = max.max(v);
+                out[m * WINDOW_FRAMES + frame] = v;
             }
         }
-        let max = mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let floor = max - 8.0;
-        for v in &mut mel {
-            *v = (v.max(floor) + 4.0) / 4.0;
+        for row in out.chunks_exact_mut(WINDOW_FRAMES) {
+            for v in &mut row[..frames] {
+                *v = (v.max(floor) + 4.0) / 4.0;
+            }
         }
-        mel
     }
 }
 
@@ -207,30 +227,43 @@ mod tests {
     }
 
     #[test]
-    fn silence_gives_the_floor_everywhere() {
+    fn silence_gives_the_floor_and_the_rest_is_zero() {
         let mel = MelExtractor::new(80);
-        let feats = mel.window_features(&[]);
+        assert!(mel.window_features(&[]).iter().all(|v| *v == 0.0));
+        // 1 s of digital silence: 100 frames at log10(1e-10) = -10 -> (-10 + 4) / 4 = -1.5.
+        let feats = mel.window_features(&[0.0; 16_000]);
         assert_eq!(feats.len(), 80 * WINDOW_FRAMES);
-        // log10(1e-10) = -10 -> (-10 + 4) / 4 = -1.5
-        assert!(feats.iter().all(|v| (*v + 1.5).abs() < 1e-6));
+        for row in feats.chunks_exact(WINDOW_FRAMES) {
+            assert!(row[..100].iter().all(|v| (*v + 1.5).abs() < 1e-6));
+            assert!(row[100..].iter().all(|v| *v == 0.0));
+        }
     }
 
     #[test]
     fn a_tone_lights_up_its_band() {
         let mel = MelExtractor::new(80);
         let tone: Vec<f32> = (0..SAMPLE_RATE as usize)
-            .map(|i| (2.0 * std::f32::consts::PI * 440.0 * i as f32 / SAMPLE_RATE as f32).sin() * 0.5)
+            .map(|i| {
+                (2.0 * std::f32::consts::PI * 440.0 * i as f32 / SAMPLE_RATE as f32).sin() * 0.5
+            })
             .collect();
         let feats = mel.window_features(&tone);
-        // Frame 50 (0.5 s): the loudest band is the one around 440 Hz (band ~ 440 / 66.7 - 1).
+        // Frame 50 (0.5 s): the loudest band is the one centred near 440 Hz (bands are ~37 Hz apart
+        // below 1 kHz: band 10 is centred at 409 Hz, band 11 at 446 Hz).
         let frame = 50;
         let loudest = (0..80)
-            .max_by(|a, b| feats[a * WINDOW_FRAMES + frame].total_cmp(&feats[b * WINDOW_FRAMES + frame]))
+            .max_by(|a, b| {
+                feats[a * WINDOW_FRAMES + frame].total_cmp(&feats[b * WINDOW_FRAMES + frame])
+            })
             .expect("80 bands");
-        assert!((4..=7).contains(&loudest), "loudest band {loudest}");
-        // The maximum maps to (max + 4) / 4 and the floor is 2 below it.
-        let max = feats.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let min = feats.iter().copied().fold(f32::INFINITY, f32::min);
+        assert!((10..=11).contains(&loudest), "loudest band {loudest}");
+        // Over the audio's frames the floor is 8 (log10) below the maximum: 2 after scaling.
+        let content: Vec<f32> = feats
+            .chunks_exact(WINDOW_FRAMES)
+            .flat_map(|r| r[..100].to_vec())
+            .collect();
+        let max = content.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let min = content.iter().copied().fold(f32::INFINITY, f32::min);
         assert!((max - min - 2.0).abs() < 1e-4);
     }
 }

@@ -5,6 +5,7 @@
 //! pieces that need no model (log-mel features, voice-activity detection, prompt and timestamp
 //! handling, formats) live in their own modules and are tested on their own.
 
+pub mod align;
 pub mod formats;
 pub mod mel;
 pub mod segments;
@@ -48,7 +49,11 @@ pub struct Transcript {
 impl Transcript {
     /// All text, one segment per line.
     pub fn text(&self) -> String {
-        self.segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n")
+        self.segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -175,7 +180,10 @@ pub fn main_language(segments: &[Segment]) -> Option<String> {
             None => totals.push((lang.clone(), d)),
         }
     }
-    totals.into_iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|(l, _)| l)
+    totals
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(l, _)| l)
 }
 
 #[cfg(test)]
@@ -195,7 +203,11 @@ mod tests {
 
     #[test]
     fn main_language_is_the_longest_spoken() {
-        let s = [seg(0.0, 5.0, "en"), seg(5.0, 20.0, "de"), seg(20.0, 22.0, "en")];
+        let s = [
+            seg(0.0, 5.0, "en"),
+            seg(5.0, 20.0, "de"),
+            seg(20.0, 22.0, "en"),
+        ];
         assert_eq!(main_language(&s).as_deref(), Some("de"));
         assert_eq!(main_language(&[]), None);
     }

@@ -31,7 +31,12 @@ pub struct WindowResult {
 /// Splits `tokens` (generated ids without the prompt; any end-of-text and later ids are ignored)
 /// into segments. `timestamp_begin` is the id of `<|0.00|>`, `eot` of `<|endoftext|>`;
 /// `content_steps` is how much real audio the window held, in timestamp steps.
-pub fn split_window(tokens: &[u32], timestamp_begin: u32, eot: u32, content_steps: u32) -> WindowResult {
+pub fn split_window(
+    tokens: &[u32],
+    timestamp_begin: u32,
+    eot: u32,
+    content_steps: u32,
+) -> WindowResult {
     let tokens: &[u32] = match tokens.iter().position(|t| *t == eot) {
         Some(end) => &tokens[..end],
         None => tokens,
@@ -64,21 +69,31 @@ pub fn split_window(tokens: &[u32], timestamp_begin: u32, eot: u32, content_step
             if text.is_empty() {
                 continue;
             }
-            segments.push(WindowSegment { start_step: step(first), end_step: step(end), tokens: text });
+            segments.push(WindowSegment {
+                start_step: step(first),
+                end_step: step(end),
+                tokens: text,
+            });
         }
         let advance = if single_timestamp_ending {
             content_steps
         } else {
             // The last complete timestamp: the one just before the last cut.
             let last_cut = *cuts.last().unwrap_or(&0);
-            let pos = tokens.get(last_cut.saturating_sub(1)).copied().map_or(content_steps, step);
+            let pos = tokens
+                .get(last_cut.saturating_sub(1))
+                .copied()
+                .map_or(content_steps, step);
             if pos == 0 {
                 content_steps
             } else {
                 pos
             }
         };
-        return WindowResult { segments, advance_steps: advance.max(1) };
+        return WindowResult {
+            segments,
+            advance_steps: advance.max(1),
+        };
     }
     // No pair of timestamps: one segment over the window (or up to its last timestamp).
     let timestamps: Vec<u32> = tokens.iter().copied().filter(|t| is_ts(*t)).collect();
@@ -88,12 +103,23 @@ pub fn split_window(tokens: &[u32], timestamp_begin: u32, eot: u32, content_step
             end = step(last_ts);
         }
     }
-    let start = tokens.first().copied().filter(|t| is_ts(*t)).map_or(0, step);
+    let start = tokens
+        .first()
+        .copied()
+        .filter(|t| is_ts(*t))
+        .map_or(0, step);
     let text: Vec<u32> = tokens.iter().copied().filter(|t| !is_ts(*t)).collect();
     if !text.is_empty() {
-        segments.push(WindowSegment { start_step: start, end_step: end.max(start), tokens: text });
+        segments.push(WindowSegment {
+            start_step: start,
+            end_step: end.max(start),
+            tokens: text,
+        });
     }
-    WindowResult { segments, advance_steps: content_steps.max(1) }
+    WindowResult {
+        segments,
+        advance_steps: content_steps.max(1),
+    }
 }
 
 #[cfg(test)]
@@ -114,8 +140,16 @@ mod tests {
         assert_eq!(
             r.segments,
             vec![
-                WindowSegment { start_step: 0, end_step: 250, tokens: vec![1, 2] },
-                WindowSegment { start_step: 250, end_step: 400, tokens: vec![3] },
+                WindowSegment {
+                    start_step: 0,
+                    end_step: 250,
+                    tokens: vec![1, 2]
+                },
+                WindowSegment {
+                    start_step: 250,
+                    end_step: 400,
+                    tokens: vec![3]
+                },
             ]
         );
         assert_eq!(r.advance_steps, 1500);
@@ -135,7 +169,14 @@ mod tests {
     fn single_segment_without_timestamp_pairs() {
         let toks = [ts(10), 1, 2, ts(300)];
         let r = split_window(&toks, TB, EOT, 550);
-        assert_eq!(r.segments, vec![WindowSegment { start_step: 10, end_step: 300, tokens: vec![1, 2] }]);
+        assert_eq!(
+            r.segments,
+            vec![WindowSegment {
+                start_step: 10,
+                end_step: 300,
+                tokens: vec![1, 2]
+            }]
+        );
         assert_eq!(r.advance_steps, 550);
     }
 

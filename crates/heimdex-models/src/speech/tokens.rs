@@ -121,10 +121,26 @@ mod tests {
             lines.push("pad".into());
         }
         lines.extend(
-            ["<|endoftext|>", "<|startoftranscript|>", "<|en|>", "<|de|>", "<|translate|>", "<|transcribe|>"]
-                .map(String::from),
+            [
+                "<|endoftext|>",
+                "<|startoftranscript|>",
+                "<|en|>",
+                "<|de|>",
+                "<|translate|>",
+                "<|transcribe|>",
+            ]
+            .map(String::from),
         );
-        lines.extend(["<|startoflm|>", "<|startofprev|>", "<|nocaptions|>", "<|notimestamps|>", "<|0.00|>"].map(String::from));
+        lines.extend(
+            [
+                "<|startoflm|>",
+                "<|startofprev|>",
+                "<|nocaptions|>",
+                "<|notimestamps|>",
+                "<|0.00|>",
+            ]
+            .map(String::from),
+        );
         Vocabulary::parse(&lines.join("\n"))
     }
 
@@ -134,7 +150,10 @@ mod tests {
         let s = v.special_tokens().expect("complete");
         assert_eq!(s.eot, 10);
         assert_eq!(s.sot, 11);
-        assert_eq!(s.languages, vec![("en".to_owned(), 12), ("de".to_owned(), 13)]);
+        assert_eq!(
+            s.languages,
+            vec![("en".to_owned(), 12), ("de".to_owned(), 13)]
+        );
         assert_eq!(s.timestamp_begin, 20);
         let m = vocab(true).special_tokens().expect("complete");
         assert_eq!(m.eot, 11);
@@ -144,17 +163,33 @@ mod tests {
     fn english_only_prompt_is_just_the_start_token() {
         let v = vocab(false);
         let s = v.special_tokens().expect("complete");
-        assert_eq!(build_prompt(&v, &s, false, Some("en"), &[]), vec!["<|startoftranscript|>"]);
+        assert_eq!(
+            build_prompt(&v, &s, false, Some("en"), &[]),
+            vec!["<|startoftranscript|>"]
+        );
     }
 
     #[test]
     fn multilingual_prompt_has_language_and_task_and_previous_text() {
         let v = vocab(true);
         let s = v.special_tokens().expect("complete");
-        let p = build_prompt(&v, &s, true, Some("de"), &["ĠComfy".to_owned(), "UI".to_owned()]);
+        let p = build_prompt(
+            &v,
+            &s,
+            true,
+            Some("de"),
+            &["ĠComfy".to_owned(), "UI".to_owned()],
+        );
         assert_eq!(
             p,
-            vec!["<|startofprev|>", "ĠComfy", "UI", "<|startoftranscript|>", "<|de|>", "<|transcribe|>"]
+            vec![
+                "<|startofprev|>",
+                "ĠComfy",
+                "UI",
+                "<|startoftranscript|>",
+                "<|de|>",
+                "<|transcribe|>"
+            ]
         );
     }
 }

@@ -123,7 +123,8 @@ impl Vad {
         let zcr = crossings as f32 / frame.len().max(2) as f32;
         let level = level_to_byte(db);
         self.levels.push(level);
-        self.zcrs.push((zcr * 255.0).round().clamp(0.0, 255.0) as u8);
+        self.zcrs
+            .push((zcr * 255.0).round().clamp(0.0, 255.0) as u8);
         self.histogram[usize::from(level)] += 1;
     }
 
@@ -158,7 +159,10 @@ impl Vad {
         let fricative = (threshold - c.fricative_margin_db).max(c.min_level_db);
         let pad_frames = secs_to_frames(c.pad_secs);
         let first = (from / FRAME_SAMPLES).saturating_sub(pad_frames);
-        let last = to.div_ceil(FRAME_SAMPLES).saturating_add(pad_frames).min(self.levels.len());
+        let last = to
+            .div_ceil(FRAME_SAMPLES)
+            .saturating_add(pad_frames)
+            .min(self.levels.len());
         if first >= last {
             return Vec::new();
         }
@@ -230,7 +234,9 @@ mod tests {
     fn tone(secs: f32, amp: f32) -> Vec<f32> {
         let n = (secs * SAMPLE_RATE as f32) as usize;
         (0..n)
-            .map(|i| (2.0 * std::f32::consts::PI * 220.0 * i as f32 / SAMPLE_RATE as f32).sin() * amp)
+            .map(|i| {
+                (2.0 * std::f32::consts::PI * 220.0 * i as f32 / SAMPLE_RATE as f32).sin() * amp
+            })
             .collect()
     }
 

@@ -69,7 +69,10 @@ impl std::fmt::Debug for WhisperModel {
 }
 
 fn load_err(dir: &Path, message: impl std::fmt::Display) -> SpeechError {
-    SpeechError::ModelLoad { dir: dir.display().to_string(), message: message.to_string() }
+    SpeechError::ModelLoad {
+        dir: dir.display().to_string(),
+        message: message.to_string(),
+    }
 }
 
 /// Threads to use when the caller leaves it to us: the machine's cores.
@@ -93,7 +96,11 @@ impl WhisperModel {
             .map_err(|missing| load_err(dir, format!("vocabulary has no {missing} token")))?;
         let tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| load_err(dir, format!("tokenizer.json: {e}")))?;
-        let threads = if config.threads == 0 { default_threads() } else { config.threads };
+        let threads = if config.threads == 0 {
+            default_threads()
+        } else {
+            config.threads
+        };
         let ct2_config = Config {
             device: Device::CPU,
             compute_type: match config.precision {
@@ -112,7 +119,16 @@ impl WhisperModel {
             .unwrap_or_else(|| "whisper".to_owned());
         // A Hugging Face snapshot folder is named by its revision: name it by its repository.
         let id = hf_repo_name(dir).unwrap_or(id);
-        Ok(Self { model, tokenizer, vocab, special, mel, multilingual, id, dir: dir.to_path_buf() })
+        Ok(Self {
+            model,
+            tokenizer,
+            vocab,
+            special,
+            mel,
+            multilingual,
+            id,
+            dir: dir.to_path_buf(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -129,7 +145,11 @@ impl WhisperModel {
     }
 
     fn decode_text(&self, ids: &[u32]) -> Result<String, SpeechError> {
-        let text_ids: Vec<u32> = ids.iter().copied().filter(|t| *t < self.special.eot).collect();
+        let text_ids: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|t| *t < self.special.eot)
+            .collect();
         self.tokenizer
             .decode(&text_ids, true)
             .map(|t| t.trim().to_owned())
@@ -142,7 +162,10 @@ impl WhisperModel {
             .model
             .detect_language(encoded)
             .map_err(|e| SpeechError::Inference(e.to_string()))?;
-        let best = results.first().and_then(|r| r.first()).map(|d| format!("{d:?}"));
+        let best = results
+            .first()
+            .and_then(|r| r.first())
+            .map(|d| format!("{d:?}"));
         best.as_deref()
             .and_then(parse_detection)
             .ok_or_else(|| SpeechError::Inference("language detection returned nothing".to_owned()))
@@ -169,7 +192,13 @@ impl WhisperModel {
             (true, Some(l)) => l.to_owned(),
             (true, None) => self.detect_language(&encoded)?,
         };
-        let prompt = build_prompt(&self.vocab, &self.special, self.multilingual, Some(&language), previous);
+        let prompt = build_prompt(
+            &self.vocab,
+            &self.special,
+            self.multilingual,
+            Some(&language),
+            previous,
+        );
         let whisper_options = WhisperOptions {
             beam_size: options.beam_size.max(1),
             return_scores: true,
@@ -208,11 +237,13 @@ struct WindowOutput {
 fn read_vocabulary(dir: &Path) -> Result<Vocabulary, SpeechError> {
     let txt = dir.join("vocabulary.txt");
     if txt.is_file() {
-        let text = std::fs::read_to_string(&txt).map_err(|e| load_err(dir, format!("vocabulary.txt: {e}")))?;
+        let text = std::fs::read_to_string(&txt)
+            .map_err(|e| load_err(dir, format!("vocabulary.txt: {e}")))?;
         return Ok(Vocabulary::parse(&text));
     }
     let json = dir.join("vocabulary.json");
-    let text = std::fs::read_to_string(&json).map_err(|e| load_err(dir, format!("vocabulary.json: {e}")))?;
+    let text = std::fs::read_to_string(&json)
+        .map_err(|e| load_err(dir, format!("vocabulary.json: {e}")))?;
     let list: Vec<String> =
         serde_json::from_str(&text).map_err(|e| load_err(dir, format!("vocabulary.json: {e}")))?;
     Ok(Vocabulary::parse(&list.join("\n")))
@@ -225,7 +256,10 @@ fn hf_repo_name(dir: &Path) -> Option<String> {
         return None;
     }
     let repo = snapshots.parent()?.file_name()?.to_str()?;
-    repo.strip_prefix("models--")?.rsplit("--").next().map(str::to_owned)
+    repo.strip_prefix("models--")?
+        .rsplit("--")
+        .next()
+        .map(str::to_owned)
 }
 
 /// Language code from ct2rs's `DetectionResult` (its fields are private, its `Debug` is not):
@@ -253,7 +287,11 @@ impl Buffer<'_> {
     /// Reads until the buffer reaches absolute sample `target` or the audio ends.
     fn fill(&mut self, target: usize) -> Result<(), SpeechError> {
         while !self.eof && self.end() < target {
-            match self.source.next_chunk().map_err(|e| SpeechError::Audio(e.to_string()))? {
+            match self
+                .source
+                .next_chunk()
+                .map_err(|e| SpeechError::Audio(e.to_string()))?
+            {
                 Some(chunk) => {
                     self.vad.push(&chunk);
                     self.samples.extend_from_slice(&chunk);
@@ -285,10 +323,19 @@ impl Buffer<'_> {
 
 /// Where the next window goes: `Some((start, end))` in absolute samples, or `None` when only
 /// silence is left in what has been read (`skip_to` then says how far that silence reaches).
-fn plan_window(regions: &[Region], seek: usize, known_end: usize, eof: bool) -> Result<(usize, usize), usize> {
+fn plan_window(
+    regions: &[Region],
+    seek: usize,
+    known_end: usize,
+    eof: bool,
+) -> Result<(usize, usize), usize> {
     let Some(first) = regions.iter().find(|r| r.end > seek) else {
         // Keep the last second: a region may be starting there.
-        return Err(if eof { known_end } else { known_end.saturating_sub(SAMPLE_RATE as usize).max(seek) });
+        return Err(if eof {
+            known_end
+        } else {
+            known_end.saturating_sub(SAMPLE_RATE as usize).max(seek)
+        });
     };
     let start = seek.max(first.start);
     let window_end = (start + WINDOW_SAMPLES).min(known_end);
@@ -327,8 +374,18 @@ impl SpeechToText for WhisperModel {
         progress: ProgressFn<'_>,
     ) -> Result<Transcript, SpeechError> {
         let vad_config = options.vad.clone().unwrap_or_else(VadConfig::default);
-        let mut buf = Buffer { source: audio, offset: 0, samples: Vec::new(), eof: false, vad: Vad::new(vad_config) };
-        let forced_language = if self.multilingual { options.language.as_deref() } else { Some("en") };
+        let mut buf = Buffer {
+            source: audio,
+            offset: 0,
+            samples: Vec::new(),
+            eof: false,
+            vad: Vad::new(vad_config),
+        };
+        let forced_language = if self.multilingual {
+            options.language.as_deref()
+        } else {
+            Some("en")
+        };
         let initial: Vec<String> = match &options.initial_prompt {
             Some(p) if !p.trim().is_empty() => self.prompt_tokens(p)?,
             _ => Vec::new(),
@@ -349,7 +406,10 @@ impl SpeechToText for WhisperModel {
             let regions = if options.vad.is_some() {
                 buf.vad.regions(seek, known_end)
             } else {
-                vec![Region { start: seek, end: known_end }]
+                vec![Region {
+                    start: seek,
+                    end: known_end,
+                }]
             };
             let (start, end) = match plan_window(&regions, seek, known_end, buf.eof) {
                 Ok(w) => w,
@@ -372,12 +432,20 @@ impl SpeechToText for WhisperModel {
             if options.condition_on_previous_text {
                 context.extend(previous.iter().cloned());
             }
-            let out = self.decode_window(buf.slice(start, end), forced_language, &context, options)?;
+            let out =
+                self.decode_window(buf.slice(start, end), forced_language, &context, options)?;
             let content_steps = ((end - start) / STEP_SAMPLES) as u32;
-            let window = split_window(&out.ids, self.special.timestamp_begin, self.special.eot, content_steps);
+            let window = split_window(
+                &out.ids,
+                self.special.timestamp_begin,
+                self.special.eot,
+                content_steps,
+            );
             let silent = out.no_speech_prob > options.no_speech_threshold
                 && out.avg_logprob < options.log_prob_threshold;
-            let advance = (window.advance_steps as usize * STEP_SAMPLES).min(end - start).max(STEP_SAMPLES);
+            let advance = (window.advance_steps as usize * STEP_SAMPLES)
+                .min(end - start)
+                .max(STEP_SAMPLES);
             if !silent {
                 let base = start as f64 / f64::from(SAMPLE_RATE);
                 for ws in &window.segments {
@@ -407,7 +475,12 @@ impl SpeechToText for WhisperModel {
         }
         let audio_secs = buf.end() as f64 / f64::from(SAMPLE_RATE);
         let _ = progress(audio_secs);
-        Ok(Transcript { language: main_language(&segments), segments, audio_secs, model: self.id.clone() })
+        Ok(Transcript {
+            language: main_language(&segments),
+            segments,
+            audio_secs,
+            model: self.id.clone(),
+        })
     }
 }
 
@@ -420,7 +493,8 @@ mod tests {
     #[test]
     fn parses_the_detection_debug_text() {
         assert_eq!(
-            parse_detection(r#"DetectionResult { language: "<|de|>", probability: 0.97 }"#).as_deref(),
+            parse_detection(r#"DetectionResult { language: "<|de|>", probability: 0.97 }"#)
+                .as_deref(),
             Some("de")
         );
         assert_eq!(parse_detection("nothing"), None);
@@ -435,12 +509,18 @@ mod tests {
 
     #[test]
     fn window_starts_at_speech_and_ends_at_a_long_silence() {
-        let r = |a: usize, b: usize| Region { start: a * S, end: b * S };
+        let r = |a: usize, b: usize| Region {
+            start: a * S,
+            end: b * S,
+        };
         // Speech 5-8 s and 9-12 s (short gap), then 20-25 s (long gap).
         let regions = [r(5, 8), r(9, 12), r(20, 25)];
         assert_eq!(plan_window(&regions, 0, 40 * S, true), Ok((5 * S, 12 * S)));
         // From 12 s on, the next window starts at 20 s and ends at the region's end.
-        assert_eq!(plan_window(&regions, 12 * S, 40 * S, true), Ok((20 * S, 25 * S)));
+        assert_eq!(
+            plan_window(&regions, 12 * S, 40 * S, true),
+            Ok((20 * S, 25 * S))
+        );
         // Nothing after 25 s.
         assert_eq!(plan_window(&regions, 25 * S, 40 * S, true), Err(40 * S));
         // Not at the end of the file yet: keep the last second.
@@ -449,7 +529,10 @@ mod tests {
 
     #[test]
     fn continuous_speech_fills_whole_windows() {
-        let regions = [Region { start: 0, end: 100 * S }];
+        let regions = [Region {
+            start: 0,
+            end: 100 * S,
+        }];
         assert_eq!(plan_window(&regions, 0, 32 * S, false), Ok((0, 30 * S)));
     }
 }
