@@ -14,7 +14,7 @@ use ct2rs::sys::{ComputeType, Config, Device, StorageView, Whisper, WhisperOptio
 use super::mel::{MelExtractor, HOP_LENGTH, WINDOW_SAMPLES};
 use super::segments::{split_window, TIMESTAMP_STEP_SECS};
 use super::tokens::{build_prompt, SpecialTokens, Vocabulary};
-use super::vad::{Region, Vad, VadConfig};
+use super::vad::{Region, Vad};
 use super::{
     main_language, AudioSource, ProgressFn, Segment, SpeechError, SpeechToText, TranscribeOptions,
     Transcript, SAMPLE_RATE,
@@ -373,7 +373,7 @@ impl SpeechToText for WhisperModel {
         options: &TranscribeOptions,
         progress: ProgressFn<'_>,
     ) -> Result<Transcript, SpeechError> {
-        let vad_config = options.vad.clone().unwrap_or_else(VadConfig::default);
+        let vad_config = options.vad.clone().unwrap_or_default();
         let mut buf = Buffer {
             source: audio,
             offset: 0,
