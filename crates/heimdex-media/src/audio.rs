@@ -323,7 +323,7 @@ mod tests {
             .expect("decodes");
             s.iter().map(|x| x * x).sum::<f32>() / s.len().max(1) as f32
         };
-        assert!(energy(Channel::Left) > 0.01);
+        assert!(energy(Channel::Left) > 0.001);
         assert!(energy(Channel::Right) < 1e-6);
     }
 
