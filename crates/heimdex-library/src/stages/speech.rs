@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex};
 
 /// Environment variable naming the Whisper model folder to use (e.g. `whisper-tiny.en`).
 pub const SPEECH_MODEL_ENV: &str = "HEIMDEX_SPEECH_MODEL";
+/// Marks the "no model installed" error, which skips the stage instead of failing the video.
+const NO_MODEL: &str = "speech skipped";
 /// The model used when none is named.
 pub const DEFAULT_SPEECH_MODEL: &str = "whisper-base";
 
@@ -41,9 +43,8 @@ impl SpeechStage {
             .filter(|v| !v.is_empty());
         let preferred = preferred.as_deref().unwrap_or(DEFAULT_SPEECH_MODEL);
         let Some((_, dir)) = find_any_whisper(Some(preferred), model_dir) else {
-            // May work later, once the user fetches a model: transient.
             return Err(StageError::Transient(format!(
-                "no speech model found in {} (looked for {preferred} and {}); run scripts/fetch-models.sh",
+                "{NO_MODEL}: no speech model found in {} (looked for {preferred} and {}); run scripts/fetch-models.sh",
                 model_dir.display(),
                 WHISPER_MODELS.map(|(n, _)| n).join(", ")
             )));
@@ -105,7 +106,17 @@ impl StageRunner for SpeechStage {
                 })
         })
         .await
-        .map_err(|e| StageError::Transient(format!("speech task failed: {e}")))??;
+        .map_err(|e| StageError::Transient(format!("speech task failed: {e}")))?;
+        // Speech is optional: without an installed model the video is indexed without a
+        // transcript (a warning, not a failed video); fetch a model and re-index to add it.
+        let transcript = match transcript {
+            Err(StageError::Transient(m)) if m.starts_with(NO_MODEL) => {
+                tracing::warn!("{m}");
+                ctx.progress.update(total, Some(total), Unit::Seconds);
+                return Ok(());
+            }
+            other => other?,
+        };
         ctx.check_cancelled()?;
         let scenes = transcripts::scene_spans(&pool, &video.id).await?;
         transcripts::replace(&pool, &video.id, transcript.as_ref(), &scenes).await?;
