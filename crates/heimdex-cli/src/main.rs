@@ -47,6 +47,8 @@ enum Command {
     Whoami,
     /// Print a video's scene cuts (frames, timecodes): stored ones, or detected now for a file.
     Scenes(commands::scenes::Args),
+    /// Print or export a video's transcript (text, --srt, --vtt or --json).
+    Transcript(commands::transcript::Args),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
             Command::Logout => commands::login::logout(&ctx).await,
             Command::Whoami => commands::login::whoami(&ctx).await,
             Command::Scenes(a) => commands::scenes::run(&ctx, a).await,
+            Command::Transcript(a) => commands::transcript::run(&ctx, a).await,
         }
     });
     match result {

@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod settings;
 pub mod scenes;
 pub mod stages;
+pub mod transcripts;
 pub mod videos;
 
 pub use error::{LibraryError, Result};

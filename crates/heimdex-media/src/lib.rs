@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod keyframes;
+pub mod audio;
 pub mod probe;
 pub mod scenes;
 pub mod tools;

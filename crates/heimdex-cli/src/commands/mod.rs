@@ -9,4 +9,5 @@ pub mod retry;
 pub mod run_jobs;
 pub mod scenes;
 pub mod status;
+pub mod transcript;
 pub mod videos;

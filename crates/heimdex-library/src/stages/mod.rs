@@ -2,6 +2,8 @@
 
 pub mod poster;
 pub mod scenes;
+#[cfg(feature = "whisper")]
+pub mod speech;
 
 use crate::pipeline::StageRunner;
 use std::sync::Arc;
@@ -11,5 +13,7 @@ pub fn default_stages() -> Vec<Arc<dyn StageRunner>> {
     vec![
         Arc::new(poster::PosterStage),
         Arc::new(scenes::ScenesStage::default()),
+        #[cfg(feature = "whisper")]
+        Arc::new(speech::SpeechStage::default()),
     ]
 }

@@ -1,0 +1,360 @@
+//! Audio for speech recognition: 16 kHz mono f32 samples, streamed from the system ffmpeg.
+//!
+//! ffmpeg decodes and resamples in a child process and writes raw little-endian f32 to a pipe;
+//! [`AudioStream`] hands the samples out a second at a time, so an hour of audio never sits in
+//! memory at once (16 kHz f32 is 230 MB per hour). Files without an audio stream give `None`, not
+//! an error.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread::JoinHandle;
+
+use crate::tools::{ffmpeg_path, ffprobe_path, last_error_line, run_with_timeout, ToolError};
+
+/// Samples per second of the stream.
+pub const SAMPLE_RATE: u32 = 16_000;
+
+/// Which channel(s) to hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Channel {
+    /// All channels mixed down (the usual choice).
+    #[default]
+    Mix,
+    /// Only the first (left) channel.
+    Left,
+    /// Only the second (right) channel; the first when there is only one.
+    Right,
+}
+
+/// How to extract.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AudioOptions {
+    pub channel: Channel,
+    /// Which audio stream (0 = the first).
+    pub stream_index: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    #[error("could not decode the audio of {path}: {message}")]
+    Decode { path: PathBuf, message: String },
+    #[error("could not read decoded audio of {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Number of audio streams in `path` (ffprobe, 30 s limit).
+pub fn audio_stream_count(path: &Path) -> Result<usize, AudioError> {
+    let mut cmd = Command::new(ffprobe_path());
+    cmd.args([
+        "-v",
+        "error",
+        "-select_streams",
+        "a",
+        "-show_entries",
+        "stream=index",
+        "-of",
+        "csv=p=0",
+    ])
+    .arg(path);
+    let out = run_with_timeout(cmd, std::time::Duration::from_secs(30))?;
+    if !out.success {
+        return Err(AudioError::Decode {
+            path: path.to_path_buf(),
+            message: last_error_line(&out.stderr),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count())
+}
+
+/// Starts decoding `path`'s audio; `Ok(None)` when it has no such audio stream.
+pub fn open(path: &Path, options: &AudioOptions) -> Result<Option<AudioStream>, AudioError> {
+    if audio_stream_count(path)? <= options.stream_index {
+        return Ok(None);
+    }
+    AudioStream::spawn(path, options).map(Some)
+}
+
+/// Reads all of `path`'s audio into memory (for short clips and tests); empty when it has none.
+pub fn read_all(path: &Path, options: &AudioOptions) -> Result<Vec<f32>, AudioError> {
+    let mut all = Vec::new();
+    if let Some(stream) = open(path, options)? {
+        for chunk in stream {
+            all.extend(chunk?);
+        }
+    }
+    Ok(all)
+}
+
+/// Decoded samples arriving from ffmpeg; iterate for chunks of up to one second. The iterator
+/// ends after the last sample, or with an error when ffmpeg failed.
+#[derive(Debug)]
+pub struct AudioStream {
+    path: PathBuf,
+    child: Child,
+    stdout: ChildStdout,
+    stderr: Option<JoinHandle<String>>,
+    /// Bytes of a sample split across two reads.
+    carry: Vec<u8>,
+    samples_read: u64,
+    done: bool,
+}
+
+impl AudioStream {
+    fn spawn(path: &Path, options: &AudioOptions) -> Result<Self, AudioError> {
+        let mut cmd = Command::new(ffmpeg_path());
+        cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-i"])
+            .arg(path)
+            .args([
+                "-map",
+                &format!("0:a:{}", options.stream_index),
+                "-vn",
+                "-sn",
+                "-dn",
+            ]);
+        match options.channel {
+            Channel::Mix => {
+                cmd.args(["-ac", "1"]);
+            }
+            // pan picks one input channel; "c1" on a mono file would be silence, so clamp to c0
+            // through the channel layout (FR falls back to the first channel in ffmpeg).
+            Channel::Left => {
+                cmd.args(["-af", "pan=mono|c0=c0"]);
+            }
+            Channel::Right => {
+                cmd.args(["-af", "pan=mono|c0=c1"]);
+            }
+        }
+        cmd.args(["-ar", &SAMPLE_RATE.to_string(), "-f", "f32le", "-"]);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let tool = cmd.get_program().to_string_lossy().into_owned();
+        let mut child = cmd.spawn().map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ToolError::Missing { tool: tool.clone() }
+            } else {
+                ToolError::Spawn {
+                    tool: tool.clone(),
+                    source,
+                }
+            }
+        })?;
+        let stdout = child.stdout.take().ok_or_else(|| AudioError::Decode {
+            path: path.to_path_buf(),
+            message: "ffmpeg gave no output pipe".to_owned(),
+        })?;
+        let stderr = child.stderr.take().map(|mut s| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = s.read_to_string(&mut text);
+                text
+            })
+        });
+        Ok(Self {
+            path: path.to_path_buf(),
+            child,
+            stdout,
+            stderr,
+            carry: Vec::new(),
+            samples_read: 0,
+            done: false,
+        })
+    }
+
+    /// Samples handed out so far.
+    pub fn samples_read(&self) -> u64 {
+        self.samples_read
+    }
+
+    fn finish(&mut self) -> Result<(), AudioError> {
+        self.done = true;
+        let status = self.child.wait().map_err(|source| AudioError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        if !status.success() {
+            return Err(AudioError::Decode {
+                path: self.path.clone(),
+                message: last_error_line(&stderr),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for AudioStream {
+    type Item = Result<Vec<f32>, AudioError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        const CHUNK_BYTES: usize = SAMPLE_RATE as usize * 4;
+        let mut bytes = std::mem::take(&mut self.carry);
+        let have = bytes.len();
+        bytes.resize(CHUNK_BYTES, 0);
+        let mut filled = have;
+        while filled < CHUNK_BYTES {
+            match self.stdout.read(&mut bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    self.done = true;
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    return Some(Err(AudioError::Read {
+                        path: self.path.clone(),
+                        source,
+                    }));
+                }
+            }
+        }
+        bytes.truncate(filled);
+        if filled == 0 {
+            return match self.finish() {
+                Ok(()) => None,
+                Err(e) => Some(Err(e)),
+            };
+        }
+        let whole = filled / 4 * 4;
+        self.carry = bytes[whole..].to_vec();
+        let samples: Vec<f32> = bytes[..whole]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        self.samples_read += samples.len() as u64;
+        Some(Ok(samples))
+    }
+}
+
+impl Drop for AudioStream {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ffmpeg(args: &[&str]) {
+        let status = Command::new(ffmpeg_path())
+            .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+            .args(args)
+            .status()
+            .expect("ffmpeg runs");
+        assert!(status.success(), "ffmpeg {args:?}");
+    }
+
+    #[test]
+    fn decodes_a_tone_to_16k_mono() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let wav = dir.path().join("tone.wav");
+        let wav_s = wav.to_str().expect("utf-8");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=44100:duration=2.5",
+            "-ac",
+            "2",
+            wav_s,
+        ]);
+        let samples = read_all(&wav, &AudioOptions::default()).expect("decodes");
+        // 2.5 s at 16 kHz, give or take the resampler's edge.
+        assert!(
+            (samples.len() as i64 - 40_000).abs() < 400,
+            "{} samples",
+            samples.len()
+        );
+        let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "peak {peak}");
+    }
+
+    #[test]
+    fn picks_one_channel() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let wav = dir.path().join("lr.wav");
+        // Left: a tone; right: silence.
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=300:sample_rate=16000:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=16000:cl=mono",
+            "-filter_complex",
+            "[0:a][1:a]join=inputs=2:channel_layout=stereo[a]",
+            "-map",
+            "[a]",
+            "-t",
+            "1",
+            wav.to_str().expect("utf-8"),
+        ]);
+        let energy = |c: Channel| {
+            let s = read_all(
+                &wav,
+                &AudioOptions {
+                    channel: c,
+                    stream_index: 0,
+                },
+            )
+            .expect("decodes");
+            s.iter().map(|x| x * x).sum::<f32>() / s.len().max(1) as f32
+        };
+        assert!(energy(Channel::Left) > 0.001);
+        assert!(energy(Channel::Right) < 1e-6);
+    }
+
+    #[test]
+    fn no_audio_stream_is_none() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mp4 = dir.path().join("silent.mp4");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x64:rate=10:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            mp4.to_str().expect("utf-8"),
+        ]);
+        assert!(open(&mp4, &AudioOptions::default())
+            .expect("probes")
+            .is_none());
+        assert!(read_all(&mp4, &AudioOptions::default())
+            .expect("no error")
+            .is_empty());
+    }
+
+    #[test]
+    fn missing_file_is_a_clear_error() {
+        let err = open(
+            Path::new("/nonexistent/video.mp4"),
+            &AudioOptions::default(),
+        )
+        .expect_err("fails");
+        assert!(err.to_string().contains("video.mp4"), "{err}");
+    }
+}

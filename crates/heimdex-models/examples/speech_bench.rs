@@ -1,0 +1,70 @@
+//! Transcribes audio files with Heimdex's Whisper stage and prints one JSON line per file (timing,
+//! segments, peak memory) for `scripts/bench-speech.sh`, which runs faster-whisper beside it.
+//!
+//! `cargo run --release -p heimdex-models --example speech_bench -- MODEL_DIR THREADS BEAM FILE...`
+
+use std::path::Path;
+use std::time::Instant;
+
+use heimdex_media::audio::{self, AudioOptions};
+use heimdex_models::speech::whisper::{Precision, WhisperConfig, WhisperModel};
+use heimdex_models::speech::{SpeechToText, TranscribeOptions};
+
+/// Peak resident memory of this process (kB), from /proc.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 4 {
+        eprintln!("usage: speech_bench MODEL_DIR THREADS BEAM FILE...");
+        std::process::exit(2);
+    }
+    let threads: usize = args[1].parse()?;
+    let beam: usize = args[2].parse()?;
+    let t0 = Instant::now();
+    let model = WhisperModel::load(
+        Path::new(&args[0]),
+        &WhisperConfig {
+            threads,
+            precision: Precision::Int8,
+        },
+    )?;
+    let load_secs = t0.elapsed().as_secs_f64();
+    let options = TranscribeOptions {
+        beam_size: beam,
+        language: std::env::var("BENCH_LANGUAGE")
+            .ok()
+            .filter(|l| !l.is_empty()),
+        ..TranscribeOptions::default()
+    };
+    for file in &args[3..] {
+        let t = Instant::now();
+        let mut stream = audio::open(Path::new(file), &AudioOptions::default())?
+            .ok_or_else(|| format!("{file} has no audio"))?;
+        let transcript = model.transcribe(&mut stream, &options, &mut |_| true)?;
+        let secs = t.elapsed().as_secs_f64();
+        let line = serde_json::json!({
+            "engine": "heimdex",
+            "file": file,
+            "load_secs": load_secs,
+            "secs": secs,
+            "audio_secs": transcript.audio_secs,
+            "language": transcript.language,
+            "peak_rss_kb": peak_rss_kb(),
+            "segments": transcript.segments.iter().map(|s| serde_json::json!({
+                "start": s.start_secs, "end": s.end_secs, "text": s.text, "language": s.language,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{line}");
+    }
+    Ok(())
+}

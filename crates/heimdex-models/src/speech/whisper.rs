@@ -1,0 +1,538 @@
+//! Whisper on CTranslate2 through `ct2rs`'s low-level API.
+//!
+//! We build the decoder prompt ourselves (English-only models get no language/task tokens, which
+//! the high-level `ct2rs::Whisper` always adds, leaving `.en` models to emit only timestamps),
+//! compute the log-mel features ourselves (30 s window, normalised over the window), run the
+//! encoder once per window (its output serves language detection and decoding) and decode the
+//! timestamp tokens into segments with Whisper's seek logic. Audio is consumed as a stream: only
+//! the current window and a little look-ahead are held.
+
+use std::path::{Path, PathBuf};
+
+use ct2rs::sys::{ComputeType, Config, Device, StorageView, Whisper, WhisperOptions};
+
+use super::mel::{MelExtractor, HOP_LENGTH, WINDOW_SAMPLES};
+use super::segments::{split_window, TIMESTAMP_STEP_SECS};
+use super::tokens::{build_prompt, SpecialTokens, Vocabulary};
+use super::vad::{Region, Vad};
+use super::{
+    main_language, AudioSource, ProgressFn, Segment, SpeechError, SpeechToText, TranscribeOptions,
+    Transcript, SAMPLE_RATE,
+};
+
+/// Samples per timestamp step (0.02 s).
+const STEP_SAMPLES: usize = 2 * HOP_LENGTH;
+/// Audio read beyond the window so the VAD can see where speech continues.
+const LOOKAHEAD_SAMPLES: usize = 2 * SAMPLE_RATE as usize;
+/// A silence at least this long (between padded speech regions) ends a window early.
+const LONG_SILENCE_SAMPLES: usize = 2 * SAMPLE_RATE as usize;
+/// Windows shorter than this (samples) are not worth decoding.
+const MIN_WINDOW_SAMPLES: usize = SAMPLE_RATE as usize / 10;
+
+/// Numeric precision of the weights at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// 8-bit integer matrix products (faster-whisper's CPU default).
+    #[default]
+    Int8,
+    Float32,
+}
+
+/// How to load a model.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WhisperConfig {
+    /// Threads for one transcription; 0 = one per available core.
+    pub threads: usize,
+    pub precision: Precision,
+}
+
+/// A loaded Whisper model.
+pub struct WhisperModel {
+    model: Whisper,
+    tokenizer: tokenizers::Tokenizer,
+    vocab: Vocabulary,
+    special: SpecialTokens,
+    mel: MelExtractor,
+    multilingual: bool,
+    id: String,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for WhisperModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhisperModel")
+            .field("id", &self.id)
+            .field("dir", &self.dir)
+            .field("multilingual", &self.multilingual)
+            .finish()
+    }
+}
+
+fn load_err(dir: &Path, message: impl std::fmt::Display) -> SpeechError {
+    SpeechError::ModelLoad {
+        dir: dir.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Threads to use when the caller leaves it to us: the machine's cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+impl WhisperModel {
+    /// Loads the CTranslate2 Whisper folder `dir` (`model.bin`, `config.json`, `tokenizer.json`,
+    /// `vocabulary.txt`/`.json`).
+    pub fn load(dir: &Path, config: &WhisperConfig) -> Result<Self, SpeechError> {
+        if !super::super::model_dir::is_whisper_dir(dir) {
+            return Err(load_err(
+                dir,
+                "not a CTranslate2 Whisper folder (needs model.bin, config.json, tokenizer.json, vocabulary.txt)",
+            ));
+        }
+        let vocab = read_vocabulary(dir)?;
+        let special = vocab
+            .special_tokens()
+            .map_err(|missing| load_err(dir, format!("vocabulary has no {missing} token")))?;
+        let tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json"))
+            .map_err(|e| load_err(dir, format!("tokenizer.json: {e}")))?;
+        let threads = if config.threads == 0 {
+            default_threads()
+        } else {
+            config.threads
+        };
+        let ct2_config = Config {
+            device: Device::CPU,
+            compute_type: match config.precision {
+                Precision::Int8 => ComputeType::INT8,
+                Precision::Float32 => ComputeType::FLOAT32,
+            },
+            num_threads_per_replica: threads,
+            ..Config::default()
+        };
+        let model = Whisper::new(dir, ct2_config).map_err(|e| load_err(dir, e))?;
+        let multilingual = model.is_multilingual();
+        let mel = MelExtractor::new(model.n_mels());
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "whisper".to_owned());
+        // A Hugging Face snapshot folder is named by its revision: name it by its repository.
+        let id = hf_repo_name(dir).unwrap_or(id);
+        Ok(Self {
+            model,
+            tokenizer,
+            vocab,
+            special,
+            mel,
+            multilingual,
+            id,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Token strings of `text` (for prompts), as the vocabulary spells them.
+    fn prompt_tokens(&self, text: &str) -> Result<Vec<String>, SpeechError> {
+        let enc = self
+            .tokenizer
+            .encode(format!(" {}", text.trim()), false)
+            .map_err(|e| SpeechError::Inference(format!("could not tokenize the prompt: {e}")))?;
+        Ok(enc.get_tokens().to_vec())
+    }
+
+    fn decode_text(&self, ids: &[u32]) -> Result<String, SpeechError> {
+        let text_ids: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|t| *t < self.special.eot)
+            .collect();
+        self.tokenizer
+            .decode(&text_ids, true)
+            .map(|t| t.trim().to_owned())
+            .map_err(|e| SpeechError::Inference(format!("could not decode tokens: {e}")))
+    }
+
+    /// Most likely language of an encoded window.
+    fn detect_language(&self, encoded: &StorageView<'_>) -> Result<String, SpeechError> {
+        let results = self
+            .model
+            .detect_language(encoded)
+            .map_err(|e| SpeechError::Inference(e.to_string()))?;
+        let best = results
+            .first()
+            .and_then(|r| r.first())
+            .map(|d| format!("{d:?}"));
+        best.as_deref()
+            .and_then(parse_detection)
+            .ok_or_else(|| SpeechError::Inference("language detection returned nothing".to_owned()))
+    }
+
+    /// Encodes and decodes one window of up to 30 s.
+    fn decode_window(
+        &self,
+        samples: &[f32],
+        language: Option<&str>,
+        previous: &[String],
+        options: &TranscribeOptions,
+    ) -> Result<WindowOutput, SpeechError> {
+        let mut features = self.mel.window_features(samples);
+        let shape = [1, self.mel.n_mels(), features.len() / self.mel.n_mels()];
+        let features = StorageView::new(&shape, &mut features, Device::CPU)
+            .map_err(|e| SpeechError::Inference(e.to_string()))?;
+        let encoded = self
+            .model
+            .encode(&features, true)
+            .map_err(|e| SpeechError::Inference(e.to_string()))?;
+        let language = match (self.multilingual, language) {
+            (false, _) => "en".to_owned(),
+            (true, Some(l)) => l.to_owned(),
+            (true, None) => self.detect_language(&encoded)?,
+        };
+        let prompt = build_prompt(
+            &self.vocab,
+            &self.special,
+            self.multilingual,
+            Some(&language),
+            previous,
+        );
+        let whisper_options = WhisperOptions {
+            beam_size: options.beam_size.max(1),
+            return_scores: true,
+            return_no_speech_prob: true,
+            ..WhisperOptions::default()
+        };
+        let result = self
+            .model
+            .generate(&encoded, &[prompt], &whisper_options)
+            .map_err(|e| SpeechError::Inference(e.to_string()))?;
+        let first = result.into_iter().next();
+        let (ids, score, no_speech_prob) = match first {
+            Some(r) => (
+                r.sequences_ids.into_iter().next().unwrap_or_default(),
+                r.scores.first().copied().unwrap_or(0.0),
+                r.no_speech_prob,
+            ),
+            None => (Vec::new(), 0.0, 1.0),
+        };
+        Ok(WindowOutput {
+            ids: ids.into_iter().map(|i| i as u32).collect(),
+            avg_logprob: score,
+            no_speech_prob,
+            language,
+        })
+    }
+}
+
+struct WindowOutput {
+    ids: Vec<u32>,
+    avg_logprob: f32,
+    no_speech_prob: f32,
+    language: String,
+}
+
+fn read_vocabulary(dir: &Path) -> Result<Vocabulary, SpeechError> {
+    let txt = dir.join("vocabulary.txt");
+    if txt.is_file() {
+        let text = std::fs::read_to_string(&txt)
+            .map_err(|e| load_err(dir, format!("vocabulary.txt: {e}")))?;
+        return Ok(Vocabulary::parse(&text));
+    }
+    let json = dir.join("vocabulary.json");
+    let text = std::fs::read_to_string(&json)
+        .map_err(|e| load_err(dir, format!("vocabulary.json: {e}")))?;
+    let list: Vec<String> =
+        serde_json::from_str(&text).map_err(|e| load_err(dir, format!("vocabulary.json: {e}")))?;
+    Ok(Vocabulary::parse(&list.join("\n")))
+}
+
+/// `models--Systran--faster-whisper-tiny.en/snapshots/<rev>` -> `faster-whisper-tiny.en`.
+fn hf_repo_name(dir: &Path) -> Option<String> {
+    let snapshots = dir.parent()?;
+    if snapshots.file_name()? != "snapshots" {
+        return None;
+    }
+    let repo = snapshots.parent()?.file_name()?.to_str()?;
+    repo.strip_prefix("models--")?
+        .rsplit("--")
+        .next()
+        .map(str::to_owned)
+}
+
+/// Language code from ct2rs's `DetectionResult` (its fields are private, its `Debug` is not):
+/// `DetectionResult { language: "<|de|>", probability: 0.97 }` -> `de`.
+fn parse_detection(debug: &str) -> Option<String> {
+    let start = debug.find("<|")? + 2;
+    let end = start + debug[start..].find("|>")?;
+    Some(debug[start..end].to_owned())
+}
+
+/// The audio read so far that is still needed: samples from `offset` on.
+struct Buffer<'a> {
+    source: &'a mut dyn AudioSource,
+    offset: usize,
+    samples: Vec<f32>,
+    eof: bool,
+    vad: Vad,
+}
+
+impl Buffer<'_> {
+    fn end(&self) -> usize {
+        self.offset + self.samples.len()
+    }
+
+    /// Reads until the buffer reaches absolute sample `target` or the audio ends.
+    fn fill(&mut self, target: usize) -> Result<(), SpeechError> {
+        while !self.eof && self.end() < target {
+            match self
+                .source
+                .next_chunk()
+                .map_err(|e| SpeechError::Audio(e.to_string()))?
+            {
+                Some(chunk) => {
+                    self.vad.push(&chunk);
+                    self.samples.extend_from_slice(&chunk);
+                }
+                None => {
+                    self.eof = true;
+                    self.vad.finish();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets samples before absolute index `upto`.
+    fn discard(&mut self, upto: usize) {
+        let n = upto.saturating_sub(self.offset).min(self.samples.len());
+        if n > 0 {
+            self.samples.drain(..n);
+            self.offset += n;
+        }
+    }
+
+    fn slice(&self, from: usize, to: usize) -> &[f32] {
+        let a = from.saturating_sub(self.offset).min(self.samples.len());
+        let b = to.saturating_sub(self.offset).min(self.samples.len());
+        &self.samples[a..b.max(a)]
+    }
+}
+
+/// Where the next window goes: `Some((start, end))` in absolute samples, or `None` when only
+/// silence is left in what has been read (`skip_to` then says how far that silence reaches).
+fn plan_window(
+    regions: &[Region],
+    seek: usize,
+    known_end: usize,
+    eof: bool,
+) -> Result<(usize, usize), usize> {
+    let Some(first) = regions.iter().find(|r| r.end > seek) else {
+        // Keep the last second: a region may be starting there.
+        return Err(if eof {
+            known_end
+        } else {
+            known_end.saturating_sub(SAMPLE_RATE as usize).max(seek)
+        });
+    };
+    let start = seek.max(first.start);
+    let window_end = (start + WINDOW_SAMPLES).min(known_end);
+    let mut end = window_end;
+    let relevant: Vec<&Region> = regions.iter().filter(|r| r.end > start).collect();
+    for (i, r) in relevant.iter().enumerate() {
+        if r.end >= window_end {
+            break;
+        }
+        let next_start = match relevant.get(i + 1) {
+            Some(n) => n.start,
+            None if eof => usize::MAX,
+            None => known_end,
+        };
+        if next_start.saturating_sub(r.end) >= LONG_SILENCE_SAMPLES {
+            end = r.end;
+            break;
+        }
+    }
+    Ok((start, end))
+}
+
+impl SpeechToText for WhisperModel {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    fn is_multilingual(&self) -> bool {
+        self.multilingual
+    }
+
+    fn transcribe(
+        &self,
+        audio: &mut dyn AudioSource,
+        options: &TranscribeOptions,
+        progress: ProgressFn<'_>,
+    ) -> Result<Transcript, SpeechError> {
+        let vad_config = options.vad.clone().unwrap_or_default();
+        let mut buf = Buffer {
+            source: audio,
+            offset: 0,
+            samples: Vec::new(),
+            eof: false,
+            vad: Vad::new(vad_config),
+        };
+        let forced_language = if self.multilingual {
+            options.language.as_deref()
+        } else {
+            Some("en")
+        };
+        let initial: Vec<String> = match &options.initial_prompt {
+            Some(p) if !p.trim().is_empty() => self.prompt_tokens(p)?,
+            _ => Vec::new(),
+        };
+        let mut previous: Vec<String> = Vec::new();
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut seek = 0usize;
+        loop {
+            if !progress(seek as f64 / f64::from(SAMPLE_RATE)) {
+                return Err(SpeechError::Cancelled);
+            }
+            buf.fill(seek + WINDOW_SAMPLES + LOOKAHEAD_SAMPLES)?;
+            buf.discard(seek);
+            let known_end = buf.end();
+            if seek >= known_end && buf.eof {
+                break;
+            }
+            let regions = if options.vad.is_some() {
+                buf.vad.regions(seek, known_end)
+            } else {
+                vec![Region {
+                    start: seek,
+                    end: known_end,
+                }]
+            };
+            let (start, end) = match plan_window(&regions, seek, known_end, buf.eof) {
+                Ok(w) => w,
+                Err(skip_to) => {
+                    if buf.eof {
+                        break;
+                    }
+                    seek = skip_to.max(seek + 1);
+                    continue;
+                }
+            };
+            if end.saturating_sub(start) < MIN_WINDOW_SAMPLES {
+                seek = end.max(start + 1);
+                if buf.eof && seek >= known_end {
+                    break;
+                }
+                continue;
+            }
+            let mut context = initial.clone();
+            if options.condition_on_previous_text {
+                context.extend(previous.iter().cloned());
+            }
+            let out =
+                self.decode_window(buf.slice(start, end), forced_language, &context, options)?;
+            let content_steps = ((end - start) / STEP_SAMPLES) as u32;
+            let window = split_window(
+                &out.ids,
+                self.special.timestamp_begin,
+                self.special.eot,
+                content_steps,
+            );
+            let silent = out.no_speech_prob > options.no_speech_threshold
+                && out.avg_logprob < options.log_prob_threshold;
+            let advance = (window.advance_steps as usize * STEP_SAMPLES)
+                .min(end - start)
+                .max(STEP_SAMPLES);
+            if !silent {
+                let base = start as f64 / f64::from(SAMPLE_RATE);
+                for ws in &window.segments {
+                    let text = self.decode_text(&ws.tokens)?;
+                    if text.is_empty() {
+                        continue;
+                    }
+                    segments.push(Segment {
+                        start_secs: base + f64::from(ws.start_step) * TIMESTAMP_STEP_SECS,
+                        end_secs: base + f64::from(ws.end_step) * TIMESTAMP_STEP_SECS,
+                        text,
+                        language: Some(out.language.clone()),
+                        avg_logprob: out.avg_logprob,
+                        no_speech_prob: out.no_speech_prob,
+                    });
+                }
+                if options.condition_on_previous_text {
+                    previous = window
+                        .segments
+                        .iter()
+                        .flat_map(|s| s.tokens.iter())
+                        .filter_map(|id| self.vocab.token(*id).map(str::to_owned))
+                        .collect();
+                }
+            }
+            seek = start + advance;
+        }
+        let audio_secs = buf.end() as f64 / f64::from(SAMPLE_RATE);
+        let _ = progress(audio_secs);
+        Ok(Transcript {
+            language: main_language(&segments),
+            segments,
+            audio_secs,
+            model: self.id.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: usize = SAMPLE_RATE as usize;
+
+    #[test]
+    fn parses_the_detection_debug_text() {
+        assert_eq!(
+            parse_detection(r#"DetectionResult { language: "<|de|>", probability: 0.97 }"#)
+                .as_deref(),
+            Some("de")
+        );
+        assert_eq!(parse_detection("nothing"), None);
+    }
+
+    #[test]
+    fn names_hf_snapshots_by_repository() {
+        let p = Path::new("/h/hub/models--Systran--faster-whisper-tiny.en/snapshots/abc123");
+        assert_eq!(hf_repo_name(p).as_deref(), Some("faster-whisper-tiny.en"));
+        assert_eq!(hf_repo_name(Path::new("/m/whisper-tiny.en")), None);
+    }
+
+    #[test]
+    fn window_starts_at_speech_and_ends_at_a_long_silence() {
+        let r = |a: usize, b: usize| Region {
+            start: a * S,
+            end: b * S,
+        };
+        // Speech 5-8 s and 9-12 s (short gap), then 20-25 s (long gap).
+        let regions = [r(5, 8), r(9, 12), r(20, 25)];
+        assert_eq!(plan_window(&regions, 0, 40 * S, true), Ok((5 * S, 12 * S)));
+        // From 12 s on, the next window starts at 20 s and ends at the region's end.
+        assert_eq!(
+            plan_window(&regions, 12 * S, 40 * S, true),
+            Ok((20 * S, 25 * S))
+        );
+        // Nothing after 25 s.
+        assert_eq!(plan_window(&regions, 25 * S, 40 * S, true), Err(40 * S));
+        // Not at the end of the file yet: keep the last second.
+        assert_eq!(plan_window(&[], 0, 32 * S, false), Err(31 * S));
+    }
+
+    #[test]
+    fn continuous_speech_fills_whole_windows() {
+        let regions = [Region {
+            start: 0,
+            end: 100 * S,
+        }];
+        assert_eq!(plan_window(&regions, 0, 32 * S, false), Ok((0, 30 * S)));
+    }
+}

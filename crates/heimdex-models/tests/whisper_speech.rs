@@ -1,0 +1,393 @@
+//! Whisper on real speech (../shared/data/speech) and on generated videos.
+//!
+//! Needs the model folders from `scripts/fetch-models.sh`: missing models skip the test locally and
+//! fail it in CI. Generated media needs ffmpeg and espeak-ng.
+#![cfg(feature = "whisper")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+use heimdex_core::testdata::shared_data;
+use heimdex_media::audio::{self, AudioOptions, Channel};
+use heimdex_models::model_dir::test_model;
+use heimdex_models::speech::whisper::{WhisperConfig, WhisperModel};
+use heimdex_models::speech::{SpeechToText, TranscribeOptions, Transcript};
+
+/// Models are loaded once per test binary; transcriptions take turns (2 cores, 2 threads each).
+fn model(name: &'static str) -> Option<&'static Mutex<WhisperModel>> {
+    static TINY: OnceLock<Option<Mutex<WhisperModel>>> = OnceLock::new();
+    static BASE: OnceLock<Option<Mutex<WhisperModel>>> = OnceLock::new();
+    let cell = if name == "whisper-base" { &BASE } else { &TINY };
+    cell.get_or_init(|| {
+        let dir = test_model(name)?;
+        Some(Mutex::new(
+            WhisperModel::load(&dir, &WhisperConfig::default()).expect("model loads"),
+        ))
+    })
+    .as_ref()
+}
+
+fn transcribe(
+    name: &'static str,
+    file: &Path,
+    channel: Channel,
+    options: &TranscribeOptions,
+) -> Option<Transcript> {
+    let model = model(name)?;
+    let model = model
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut stream = audio::open(
+        file,
+        &AudioOptions {
+            channel,
+            stream_index: 0,
+        },
+    )
+    .expect("audio decodes")
+    .expect("file has audio");
+    let mut last = -1.0;
+    let t = model
+        .transcribe(&mut stream, options, &mut |secs| {
+            assert!(secs >= last, "progress goes forward");
+            last = secs;
+            true
+        })
+        .expect("transcribes");
+    eprintln!("{}: {:#?}", file.display(), t.segments);
+    Some(t)
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .replace('/', " ")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' || c.is_whitespace() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Word error rate of `hyp` against `reference`.
+fn wer(reference: &str, hyp: &str) -> f64 {
+    let (r, h) = (words(reference), words(hyp));
+    let mut prev: Vec<usize> = (0..=h.len()).collect();
+    for (i, x) in r.iter().enumerate() {
+        let mut cur = vec![i + 1; h.len() + 1];
+        for (j, y) in h.iter().enumerate() {
+            cur[j + 1] = (prev[j + 1] + 1)
+                .min(cur[j] + 1)
+                .min(prev[j] + usize::from(x != y));
+        }
+        prev = cur;
+    }
+    prev[h.len()] as f64 / r.len().max(1) as f64
+}
+
+fn joined(t: &Transcript) -> String {
+    t.segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn wer_helper_counts_edits() {
+    assert_eq!(wer("a b c d", "a x c d"), 0.25);
+    assert_eq!(wer("a b", "a b"), 0.0);
+    assert_eq!(wer("Ask not, what", "ask not what"), 0.0);
+}
+
+#[test]
+fn jfk_is_transcribed_with_accurate_times() {
+    let Some(file) = shared_data("speech/jfk.wav") else {
+        return;
+    };
+    let Some(t) = transcribe(
+        "whisper-tiny.en",
+        &file,
+        Channel::Mix,
+        &TranscribeOptions::default(),
+    ) else {
+        return;
+    };
+    let reference =
+        "And so my fellow Americans, ask not what your country can do for you, ask what you \
+                     can do for your country.";
+    let w = wer(reference, &joined(&t));
+    assert!(w <= 0.10, "WER {w:.3}: {}", joined(&t));
+    let first = t.segments.first().expect("speech found");
+    let last = t.segments.last().expect("speech found");
+    assert!(
+        first.start_secs.abs() <= 0.5,
+        "starts at {}",
+        first.start_secs
+    );
+    assert!(
+        (last.end_secs - 11.0).abs() <= 0.5,
+        "ends at {}",
+        last.end_secs
+    );
+    assert_eq!(t.language.as_deref(), Some("en"));
+    assert!((t.audio_secs - 11.0).abs() < 0.1);
+}
+
+#[test]
+fn stereo_channels_are_transcribed_separately() {
+    let Some(file) = shared_data("speech/stereo_diarization.wav") else {
+        return;
+    };
+    let opts = TranscribeOptions::default();
+    let Some(left) = transcribe("whisper-tiny.en", &file, Channel::Left, &opts) else {
+        return;
+    };
+    let Some(right) = transcribe("whisper-tiny.en", &file, Channel::Right, &opts) else {
+        return;
+    };
+    let left_ref = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left.";
+    let right_ref = "The horizon seems extremely distant.";
+    let (wl, wr) = (
+        wer(left_ref, &joined(&left)),
+        wer(right_ref, &joined(&right)),
+    );
+    assert!(wl <= 0.2, "left WER {wl:.2}: {}", joined(&left));
+    assert!(wr <= 0.2, "right WER {wr:.2}: {}", joined(&right));
+}
+
+#[test]
+fn english_part_of_multilingual_with_tiny_en() {
+    let Some(file) = shared_data("speech/multilingual.mp3") else {
+        return;
+    };
+    let Some(t) = transcribe(
+        "whisper-tiny.en",
+        &file,
+        Channel::Mix,
+        &TranscribeOptions::default(),
+    ) else {
+        return;
+    };
+    let english: String = t
+        .segments
+        .iter()
+        .filter(|s| s.end_secs <= 32.0)
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let reference = "Permission is hereby granted, free of charge, to any person obtaining a copy of this \
+        software and associated documentation files (the Software), to deal in the Software without \
+        restriction, including without limitation the rights to use, copy, modify, merge, publish, \
+        distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the \
+        Software is furnished to do so, subject to the following conditions: The above copyright notice \
+        and this permission notice shall be included in all copies or substantial portions of the Software.";
+    let w = wer(reference, &english);
+    assert!(w <= 0.2, "WER {w:.2}: {english}");
+}
+
+#[test]
+fn language_switch_is_detected_with_the_multilingual_model() {
+    let Some(file) = shared_data("speech/multilingual.mp3") else {
+        return;
+    };
+    let Some(t) = transcribe(
+        "whisper-base",
+        &file,
+        Channel::Mix,
+        &TranscribeOptions::default(),
+    ) else {
+        return;
+    };
+    let langs: Vec<&str> = t
+        .segments
+        .iter()
+        .filter_map(|s| s.language.as_deref())
+        .collect();
+    assert_eq!(langs.first().copied(), Some("en"), "{langs:?}");
+    assert!(langs.contains(&"de"), "no German segment: {langs:?}");
+    // About as much of each is spoken: either may be the main language.
+    assert!(
+        matches!(t.language.as_deref(), Some("en" | "de")),
+        "{:?}",
+        t.language
+    );
+}
+
+#[test]
+fn initial_prompt_teaches_a_hot_word() {
+    let Some(file) = shared_data("speech/hotwords.mp3") else {
+        return;
+    };
+    let opts = TranscribeOptions {
+        initial_prompt: Some("ComfyUI".to_owned()),
+        ..TranscribeOptions::default()
+    };
+    let Some(t) = transcribe("whisper-tiny.en", &file, Channel::Mix, &opts) else {
+        return;
+    };
+    assert!(joined(&t).contains("ComfyUI"), "{}", joined(&t));
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A 1-fps video: `before` s of silence, espeak-ng saying `text`, `after` s of silence. Returns the
+/// path and the speech's (start, end) in seconds.
+fn speech_video(dir: &Path, text: &str, before: f64, after: f64) -> (PathBuf, f64, f64) {
+    let speech = dir.join("speech.wav");
+    run(Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&speech)
+        .arg(text));
+    let info = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&speech)
+        .output()
+        .expect("ffprobe runs");
+    let speech_secs: f64 = String::from_utf8_lossy(&info.stdout)
+        .trim()
+        .parse()
+        .expect("duration");
+    let total = before + speech_secs + after;
+    let video = dir.join("talk.mp4");
+    let delay_ms = (before * 1000.0) as u64;
+    run(Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("color=c=gray:size=64x64:rate=5:duration={total}"))
+        .arg("-i")
+        .arg(&speech)
+        .arg("-filter_complex")
+        .arg(format!("[1:a]adelay={delay_ms},apad,atrim=0:{total}[a]"))
+        .args([
+            "-map", "0:v", "-map", "[a]", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            "-ar", "22050",
+        ])
+        .arg(&video));
+    (video, before, before + speech_secs)
+}
+
+#[test]
+fn silence_around_speech_stays_empty() {
+    if model("whisper-tiny.en").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = "The quick brown fox jumps over the lazy dog. Please call me back tomorrow morning.";
+    let (video, start, end) = speech_video(dir.path(), text, 8.0, 10.0);
+    let Some(t) = transcribe(
+        "whisper-tiny.en",
+        &video,
+        Channel::Mix,
+        &TranscribeOptions::default(),
+    ) else {
+        return;
+    };
+    assert!(!t.segments.is_empty(), "speech found");
+    for s in &t.segments {
+        assert!(
+            s.start_secs >= start - 0.7 && s.end_secs <= end + 0.7,
+            "segment outside the speech ({start:.1}-{end:.1}): {s:?}"
+        );
+    }
+    let w = wer(text, &joined(&t));
+    assert!(w <= 0.3, "WER {w:.2}: {}", joined(&t));
+}
+
+#[test]
+fn video_without_audio_has_no_transcript_and_no_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let video = dir.path().join("mute.mp4");
+    run(Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x64:rate=5:duration=2",
+        ])
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(&video));
+    assert!(audio::open(&video, &AudioOptions::default())
+        .expect("no error")
+        .is_none());
+}
+
+#[test]
+fn corrupt_audio_fails_clearly_or_degrades_gracefully() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (video, _, _) = speech_video(
+        dir.path(),
+        "Testing a damaged audio track, one two three.",
+        1.0,
+        1.0,
+    );
+    // Overwrite the middle of the file (inside the media data) with garbage.
+    let mut bytes = std::fs::read(&video).expect("read");
+    let (a, b) = (bytes.len() / 3, bytes.len() * 2 / 3);
+    for (i, byte) in bytes[a..b].iter_mut().enumerate() {
+        *byte = (i as u8).wrapping_mul(151).wrapping_add(7);
+    }
+    let broken = dir.path().join("broken.mp4");
+    std::fs::write(&broken, &bytes).expect("write");
+    match audio::read_all(&broken, &AudioOptions::default()) {
+        Ok(samples) => {
+            // Graceful: whatever decoded is usable audio.
+            assert!(samples.iter().all(|s| s.is_finite()));
+            if let Some(m) = model("whisper-tiny.en") {
+                let m = m.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut src = heimdex_models::speech::SliceSource::new(&samples);
+                m.transcribe(&mut src, &TranscribeOptions::default(), &mut |_| true)
+                    .expect("transcribes");
+            }
+        }
+        Err(e) => assert!(
+            e.to_string().contains("broken.mp4"),
+            "error names the file: {e}"
+        ),
+    }
+}
+
+#[test]
+fn cancel_stops_transcription() {
+    let Some(file) = shared_data("speech/jfk.wav") else {
+        return;
+    };
+    let Some(model) = model("whisper-tiny.en") else {
+        return;
+    };
+    let model = model
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut stream = audio::open(&file, &AudioOptions::default())
+        .expect("decodes")
+        .expect("has audio");
+    let r = model.transcribe(&mut stream, &TranscribeOptions::default(), &mut |_| false);
+    assert!(
+        matches!(r, Err(heimdex_models::SpeechError::Cancelled)),
+        "{r:?}"
+    );
+}
