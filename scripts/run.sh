@@ -7,6 +7,7 @@ source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
 
 bash scripts/install-deps.sh
+bash scripts/fetch-models.sh
 cargo build --release --locked -p heimdex-cli
 HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"
 
@@ -17,3 +18,11 @@ else
 fi
 "$HEIMDEX" index "${inputs[@]}"
 "$HEIMDEX" status
+
+# With a display, open the window on the same library.
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+  cargo build --release --locked -p heimdex-app --features custom-protocol
+  "$CARGO_TARGET_DIR/release/heimdex-app" &
+  echo "Heimdex window started."
+fi

