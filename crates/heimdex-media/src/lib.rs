@@ -3,9 +3,9 @@
 //! Running the tools as separate processes keeps a crashing or hanging decoder away from the
 //! library: a corrupt file costs one failed job, never the app.
 
+pub mod audio;
 pub mod decode;
 pub mod keyframes;
-pub mod audio;
 pub mod probe;
 pub mod scenes;
 pub mod tools;
