@@ -23,8 +23,8 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors; the window app is checked below)"
 cargo clippy --workspace --exclude heimdex-app --all-targets --locked -- -D warnings
 
-step "tests (cargo nextest)"
-cargo nextest run --workspace --exclude heimdex-app --locked --no-fail-fast
-
 step "the window: UI lint, types and component tests; app clippy and tests; bindings are current"
 bash scripts/check-window.sh
+
+step "tests (cargo nextest)"
+cargo nextest run --workspace --exclude heimdex-app --locked --no-fail-fast
