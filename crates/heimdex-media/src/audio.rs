@@ -138,17 +138,7 @@ impl AudioStream {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let tool = cmd.get_program().to_string_lossy().into_owned();
-        let mut child = cmd.spawn().map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ToolError::Missing { tool: tool.clone() }
-            } else {
-                ToolError::Spawn {
-                    tool: tool.clone(),
-                    source,
-                }
-            }
-        })?;
+        let mut child = crate::tools::spawn(&mut cmd)?;
         let stdout = child.stdout.take().ok_or_else(|| AudioError::Decode {
             path: path.to_path_buf(),
             message: "ffmpeg gave no output pipe".to_owned(),

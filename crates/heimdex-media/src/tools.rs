@@ -47,6 +47,18 @@ pub struct Output {
     pub stderr: String,
 }
 
+/// Starts `cmd`, telling a missing tool apart from other start failures.
+pub fn spawn(cmd: &mut Command) -> Result<std::process::Child, ToolError> {
+    cmd.spawn().map_err(|source| {
+        let tool = cmd.get_program().to_string_lossy().into_owned();
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ToolError::Missing { tool }
+        } else {
+            ToolError::Spawn { tool, source }
+        }
+    })
+}
+
 /// Runs `cmd` to completion, killing it after `timeout`. Output is collected on helper threads so a
 /// chatty process cannot block on a full pipe.
 pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Output, ToolError> {
@@ -54,16 +66,7 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Output, T
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            ToolError::Missing { tool: tool.clone() }
-        } else {
-            ToolError::Spawn {
-                tool: tool.clone(),
-                source,
-            }
-        }
-    })?;
+    let mut child = spawn(&mut cmd)?;
     let stdout = child.stdout.take().map(|mut s| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
