@@ -20,11 +20,13 @@ mux() {
   # The speech starts 0.5 s after the kept part; the held last frame lasts the speech + 1.5 s.
   local tail
   tail="$(python3 -c "print(round($adur + 2.0, 3))")"
+  local total
+  total="$(python3 -c "print(round($keep + $adur + 2.0, 3))")"
   local delay_ms
   delay_ms="$(python3 -c "print(int(($keep + 0.5) * 1000))")"
   ffmpeg -nostdin -v error -y -i "$video" -i "$audio" -filter_complex \
     "[0:v]fps=25,trim=duration=$keep,setpts=PTS-STARTPTS,scale=640:-2,setsar=1,tpad=stop_mode=clone:stop_duration=$tail,format=yuv420p[v];[1:a]${afilter}aresample=16000,adelay=${delay_ms}:all=1,apad[a]" \
-    -map "[v]" -map "[a]" -shortest -c:v libx264 -preset veryfast -crf 28 -c:a aac -b:a 64k \
+    -map "[v]" -map "[a]" -t "$total" -c:v libx264 -preset veryfast -crf 28 -c:a aac -b:a 64k \
     -metadata title="heimdex eval $name" "$out.part.mp4"
   mv "$out.part.mp4" "$out"
 }

@@ -8,8 +8,8 @@ use crate::Library;
 use heimdex_core::VideoId;
 use heimdex_embed::{ImageEmbedder, TextEmbedder};
 use heimdex_search::{
-    highlight, hybrid_search, parse_query, reciprocal_rank_fusion, DateRange, FusedHit,
-    HybridQuery, QueryVector, RankedList, SceneKey, Signal, VectorKind, RRF_K,
+    highlight, parse_query, reciprocal_rank_fusion, DateRange, FusedHit, RankedList, SceneKey,
+    Signal, VectorKind, RRF_K,
 };
 use std::time::Instant;
 
@@ -33,6 +33,7 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
     let mut signals = Vec::new();
     let mut fused: Vec<FusedHit> = Vec::new();
     if !text.is_empty() {
+        // BM25 from SQLite while nothing else runs; the vector signals follow on blocking threads.
         let bm25 = match store::fts_query(&text) {
             Some(fts) => store::bm25(pool, &fts, DEPTH, candidates.as_ref()).await?,
             None => Vec::new(),
@@ -43,59 +44,57 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
         let model_dir = lib.paths().model_dir.clone();
         let text = text.clone();
         let (fused_hits, used) = tokio::task::spawn_blocking(move || {
-            let mut used = Vec::new();
-            let text_vector = match state.text_embedder(&model_dir) {
-                Ok(Some(m)) => Some((
-                    m.model_id().to_owned(),
-                    m.embed_one(&text)
-                        .map_err(|e| SearchError::Embed(e.to_string()))?,
-                )),
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::warn!("text search off: {e}");
-                    None
-                }
-            };
-            let image_vector = match state.image_embedder(&model_dir) {
-                Ok(Some(m)) => Some((
-                    m.model_id().to_owned(),
-                    m.embed_query_text(&text)
-                        .map_err(|e| SearchError::Embed(e.to_string()))?,
-                )),
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::warn!("visual search off: {e}");
-                    None
-                }
-            };
-            if text_vector.is_some() {
-                used.push(Signal::TextVector);
-            }
-            if image_vector.is_some() {
-                used.push(Signal::ImageVector);
-            }
-            let bm25 = RankedList::new(Signal::Bm25, bm25);
             let guard = indexes
                 .read()
                 .map_err(|_| SearchError::Embed("vector index lock poisoned".into()))?;
             let empty = heimdex_search::VectorIndexes::new();
             let all = guard.as_ref().unwrap_or(&empty);
-            let q = HybridQuery {
-                text: text_vector.as_ref().map(|(m, v)| QueryVector {
-                    model_id: m,
-                    vector: v,
-                }),
-                image: image_vector.as_ref().map(|(m, v)| QueryVector {
-                    model_id: m,
-                    vector: v,
-                }),
-                bm25: Some(&bm25),
-                candidates: candidates.as_ref(),
-                depth: DEPTH,
-                limit,
+            let candidates = candidates.as_ref();
+            // Each vector signal embeds the query and searches its index on its own thread, so the
+            // query latency is the slower of the two, not their sum.
+            let text_signal = || -> Result<Option<RankedList>, SearchError> {
+                let model = match state.text_embedder(&model_dir) {
+                    Ok(Some(m)) => m,
+                    Ok(None) => return Ok(None),
+                    Err(e) => {
+                        tracing::warn!("text search off: {e}");
+                        return Ok(None);
+                    }
+                };
+                let v = model
+                    .embed_one(&text)
+                    .map_err(|e| SearchError::Embed(e.to_string()))?;
+                vector_list(all, VectorKind::Text, model.model_id(), &v, candidates).map(Some)
             };
-            let hits = hybrid_search(all, &q).map_err(|e| SearchError::Embed(e.to_string()))?;
-            Ok::<_, SearchError>((hits, used))
+            let image_signal = || -> Result<Option<RankedList>, SearchError> {
+                let model = match state.image_embedder(&model_dir) {
+                    Ok(Some(m)) => m,
+                    Ok(None) => return Ok(None),
+                    Err(e) => {
+                        tracing::warn!("visual search off: {e}");
+                        return Ok(None);
+                    }
+                };
+                let v = model
+                    .embed_query_text(&text)
+                    .map_err(|e| SearchError::Embed(e.to_string()))?;
+                vector_list(all, VectorKind::Image, model.model_id(), &v, candidates).map(Some)
+            };
+            let (text_list, image_list) = std::thread::scope(|scope| {
+                let image = scope.spawn(image_signal);
+                let text = text_signal();
+                let image = image
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (text, image)
+            });
+            let mut lists = vec![RankedList::new(Signal::Bm25, bm25)];
+            let mut used = Vec::new();
+            for list in [text_list?, image_list?].into_iter().flatten() {
+                used.push(list.signal);
+                lists.push(list);
+            }
+            Ok::<_, SearchError>((reciprocal_rank_fusion(&lists, RRF_K, limit), used))
         })
         .await
         .map_err(|e| SearchError::Embed(format!("search task failed: {e}")))??;
@@ -177,6 +176,27 @@ pub async fn similar(
     .await
     .map_err(|e| SearchError::Embed(format!("search task failed: {e}")))??;
     to_hits(lib, &fused, "").await
+}
+
+/// One vector signal's ranked list.
+fn vector_list(
+    all: &heimdex_search::VectorIndexes,
+    kind: VectorKind,
+    model_id: &str,
+    query: &[f32],
+    candidates: Option<&heimdex_search::Candidates>,
+) -> Result<RankedList, SearchError> {
+    let hits = all
+        .search(kind, model_id, query, DEPTH, candidates)
+        .map_err(|e| SearchError::Embed(e.to_string()))?;
+    let signal = match kind {
+        VectorKind::Text => Signal::TextVector,
+        VectorKind::Image => Signal::ImageVector,
+    };
+    Ok(RankedList::new(
+        signal,
+        hits.into_iter().map(|h| (h.key, h.score)).collect(),
+    ))
 }
 
 /// The filters of `req`, with the dates typed in the query.
