@@ -139,7 +139,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     };
                     Ok::<_, String>(((hits, embedded), image))
                 })?;
-                let t1 = Instant::now();
                 let mut lists = vec![bm25];
                 lists.push(RankedList::new(
                     Signal::TextVector,
