@@ -4,8 +4,6 @@
 //! video removes its hits. Needs ffmpeg, tesseract, the shared test data, Whisper tiny.en and
 //! all-MiniLM-L6-v2 (scripts/install-deps.sh, scripts/fetch-models.sh; missing: SKIPPED locally,
 //! failure in CI).
-#![cfg(feature = "whisper")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use heimdex_core::testdata::shared_data;
 use heimdex_core::{DataPaths, JobState, Stage, VideoId};
