@@ -233,14 +233,20 @@ fn sign_in_without_a_server_says_what_to_do() {
 fn search_history_and_eval_on_an_empty_library() {
     let dir = open_dir();
     let data = dir.path().join("library");
-    let out = heimdex(&data, &["search", "dog on the beach july 2023", "--json"], false);
+    let out = heimdex(
+        &data,
+        &["search", "dog on the beach july 2023", "--json"],
+        false,
+    );
     let v = json(&out);
     assert_eq!(v["hits"].as_array().map(Vec::len), Some(0));
     assert_eq!(v["date_words"], "july 2023");
     assert_eq!(v["text"], "dog on the beach");
     let log = json(&heimdex(&data, &["history", "--json"], false));
     assert_eq!(log[0]["query"], "dog on the beach july 2023");
-    assert!(heimdex(&data, &["history", "--off"], false).status.success());
+    assert!(heimdex(&data, &["history", "--off"], false)
+        .status
+        .success());
     json(&heimdex(&data, &["search", "cat", "--json"], false));
     let log = json(&heimdex(&data, &["history", "--json"], false));
     assert_eq!(log.as_array().map(Vec::len), Some(1));
