@@ -7,7 +7,11 @@
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod exports;
+pub mod media_server;
+pub mod provider;
 pub mod runner;
+pub mod search;
 pub mod settings;
 pub mod state;
 pub mod types;
@@ -26,6 +30,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::remove_video,
             commands::get_settings,
             commands::set_concurrency,
+            commands::get_video,
+            commands::search,
+            commands::similar,
+            commands::log_opened,
+            commands::export_transcript,
+            commands::export_list,
+            commands::get_provider,
+            commands::set_provider,
         ])
         .events(collect_events![events::LibraryEvent])
 }

@@ -3,12 +3,14 @@
 
 use crate::error::{AppError, AppResult};
 use crate::events::{Coalescer, LibraryEvent, FLUSH_EVERY};
+use crate::media_server::{MediaServer, VideoLookup};
+use crate::provider::SecretStore;
 use crate::runner::RunnerControl;
 use crate::settings;
-use crate::types::{ImportSummary, Settings, VideoView};
+use crate::types::{ImportSummary, SceneView, SegmentView, Settings, VideoDetail, VideoView};
 use heimdex_core::{DataPaths, JobState, Stage, VideoId};
 use heimdex_library::stages::poster::poster_path;
-use heimdex_library::{videos, Library, Pipeline};
+use heimdex_library::{scenes, transcripts, videos, Library, Pipeline};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +23,10 @@ use tokio::sync::{broadcast, watch};
 pub struct Backend {
     pub pipeline: Pipeline,
     pub runner: Arc<RunnerControl>,
+    /// Streams library videos to the player; `Err` says why it could not start.
+    pub media: Result<Arc<MediaServer>, String>,
+    /// Where the provider's API key lives (the OS keychain).
+    pub secrets: Arc<dyn SecretStore>,
 }
 
 impl Backend {
@@ -43,9 +49,80 @@ impl Backend {
         let pipeline = Pipeline::new(library.clone(), heimdex_library::stages::default_stages());
         let concurrency = settings::concurrency(library.pool()).await?;
         let runner = RunnerControl::new(concurrency);
+        let media = start_media_server(&library).await;
         tokio::spawn(forward_events(library.subscribe(), emit));
         tokio::spawn(crate::runner::run(pipeline.clone(), runner.clone()));
-        Ok(Self { pipeline, runner })
+        Ok(Self {
+            pipeline,
+            runner,
+            media,
+            secrets: Arc::new(crate::provider::KeychainSecret),
+        })
+    }
+
+    /// One video with its scenes, transcript and the URL the player streams it from.
+    pub async fn video_detail(&self, id: &str) -> AppResult<VideoDetail> {
+        let vid = self.known(id).await?;
+        let lib = self.library();
+        let video = self
+            .list_videos()
+            .await?
+            .into_iter()
+            .find(|v| v.id == vid.0)
+            .ok_or_else(|| AppError::VideoNotFound { id: vid.0.clone() })?;
+        let record = videos::get(lib.pool(), &vid)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| AppError::VideoNotFound { id: vid.0.clone() })?;
+        let scenes = scenes::list_for_video(lib.pool(), lib.paths(), &vid)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|s| SceneView {
+                idx: s.idx,
+                start_secs: s.start_secs,
+                end_secs: s.end_secs,
+                thumbnail_path: s
+                    .thumbnail_path
+                    .filter(|p| p.is_file())
+                    .map(|p| p.to_string_lossy().into_owned()),
+            })
+            .collect();
+        let transcript = transcripts::get(lib.pool(), &vid).await.map_err(db)?;
+        let (transcript, transcript_language) = match transcript {
+            Some(t) => (
+                t.segments
+                    .into_iter()
+                    .map(|s| SegmentView {
+                        start_secs: s.start_secs,
+                        end_secs: s.end_secs,
+                        text: s.text.trim().to_owned(),
+                    })
+                    .collect(),
+                t.language,
+            ),
+            None => (Vec::new(), None),
+        };
+        let (media_url, media_error) = match &self.media {
+            _ if !record.path.is_file() => (
+                None,
+                Some(format!(
+                    "{} is no longer there. Add it again from its new place.",
+                    record.path.display()
+                )),
+            ),
+            Ok(server) => (Some(server.video_url(&vid.0)), None),
+            Err(e) => (None, Some(format!("The player could not start: {e}"))),
+        };
+        Ok(VideoDetail {
+            video,
+            media_url,
+            media_error,
+            fps: record.info.fps,
+            scenes,
+            transcript,
+            transcript_language,
+        })
     }
 
     pub async fn list_videos(&self) -> AppResult<Vec<VideoView>> {
@@ -82,7 +159,7 @@ impl Backend {
         Ok(report.into())
     }
 
-    async fn known(&self, id: &str) -> AppResult<VideoId> {
+    pub(crate) async fn known(&self, id: &str) -> AppResult<VideoId> {
         let id = VideoId(id.to_owned());
         match videos::get(self.library().pool(), &id).await.map_err(db)? {
             Some(_) => Ok(id),
@@ -128,7 +205,34 @@ impl Backend {
     }
 }
 
-fn db(e: heimdex_library::LibraryError) -> AppError {
+/// Starts the loopback server that streams library videos (and cache files) to the player.
+async fn start_media_server(library: &Library) -> Result<Arc<MediaServer>, String> {
+    let pool = library.pool().clone();
+    let lookup: VideoLookup = Arc::new(move |id| {
+        let pool = pool.clone();
+        Box::pin(async move {
+            videos::get(&pool, &VideoId(id))
+                .await
+                .ok()
+                .flatten()
+                .map(|v| v.path)
+        })
+    });
+    let cache = library.paths().cache_dir.clone();
+    let _ = std::fs::create_dir_all(&cache);
+    match MediaServer::start(lookup, Some(cache)).await {
+        Ok(server) => {
+            tracing::info!("media server on {}", server.addr());
+            Ok(Arc::new(server))
+        }
+        Err(e) => {
+            tracing::error!("the media server could not start: {e}");
+            Err(e.to_string())
+        }
+    }
+}
+
+pub(crate) fn db(e: heimdex_library::LibraryError) -> AppError {
     match e {
         heimdex_library::LibraryError::VideoNotFound(id) => AppError::VideoNotFound { id },
         other => AppError::Database {

@@ -3,6 +3,7 @@ import type { Settings } from "../bindings";
 import { api } from "../lib/api";
 import { describeUnknown } from "../lib/errors";
 import type { ThemeChoice } from "../hooks/useTheme";
+import { ProviderPanel } from "../components/ProviderPanel";
 
 interface Props {
   theme: ThemeChoice;
@@ -163,6 +164,8 @@ export function SettingsView({ theme, onThemeChange }: Props) {
             <p className="muted">{settings ? "No models are needed by the stages in this build." : "Loading…"}</p>
           )}
         </section>
+
+        <ProviderPanel />
 
         {settings && <p className="about muted">Heimdex {settings.version}</p>}
       </div>
