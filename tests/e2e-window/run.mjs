@@ -107,6 +107,7 @@ async function waitForMedia(s, ok, timeoutMs = 20_000) {
     const m = await s.exec(`const v = document.querySelector("video");
       return v ? { src: v.currentSrc || v.src, readyState: v.readyState, currentTime: v.currentTime,
         duration: v.duration, seeking: v.seeking, paused: v.paused,
+        decodedFrames: v.webkitDecodedFrameCount ?? null, width: v.videoWidth,
         error: v.error ? v.error.code + " " + v.error.message : null } : null;`);
     if (m && (ok(m) || m.error)) return m;
     if (Date.now() > until) {
@@ -242,6 +243,15 @@ async function main() {
       assert(m.duration > 20, `duration read: ${m.duration}`);
       await sleep(500);
       await s.screenshot("05-player.png");
+      // Play a moment: the frames must decode (the screenshot may not show the video layer).
+      await s.exec(`document.querySelector("video").play();`);
+      await sleep(1200);
+      await s.exec(`document.querySelector("video").pause();`);
+      const played = await waitForMedia(s, (m) => m.paused);
+      console.log(`after playing: ${JSON.stringify(played)}`);
+      assert(played.currentTime > expected + 0.3, `playback advanced: ${played.currentTime}`);
+      assert(played.width === 1280, `frames decoded at 1280 px: ${played.width}`);
+      await s.screenshot("05b-player-played.png");
     });
 
     await step("arrow keys jump to the next scene", async () => {
