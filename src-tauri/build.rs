@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "export_list",
     "get_provider",
     "set_provider",
+    "choose_folder",
+    "restart_app",
 ];
 
 fn main() {

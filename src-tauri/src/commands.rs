@@ -4,7 +4,7 @@
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::types::{
-    ExportClip, ImportSummary, ListFormat, ProviderKind, ProviderView, SearchHitView,
+    ExportClip, FolderKind, ImportSummary, ListFormat, ProviderKind, ProviderView, SearchHitView,
     SearchResultsView, Settings, TranscriptFormat, VideoDetail, VideoView,
 };
 use std::path::Path;
@@ -174,4 +174,51 @@ pub async fn set_provider(
         api_key,
     )
     .await
+}
+
+/// Chooses the library or model folder for the next start (`path: null` goes back to the
+/// default). The open library keeps running until the app restarts.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_folder(
+    state: State<'_, AppState>,
+    which: FolderKind,
+    path: Option<String>,
+) -> AppResult<Settings> {
+    let backend = state.backend().await?;
+    let Some(file) = backend.dirs_file.clone() else {
+        return Err(AppError::InvalidSetting {
+            name: "folder".into(),
+            value: path.unwrap_or_default(),
+            reason: "this system has no configuration folder to remember it in".into(),
+        });
+    };
+    let dir = match &path {
+        Some(p) => Some(crate::chosen_dirs::check(Path::new(p)).map_err(|reason| {
+            AppError::InvalidSetting {
+                name: "folder".into(),
+                value: p.clone(),
+                reason,
+            }
+        })?),
+        None => None,
+    };
+    let mut chosen = crate::chosen_dirs::load(&file);
+    match which {
+        FolderKind::Library => chosen.data_dir = dir,
+        FolderKind::Models => chosen.model_dir = dir,
+    }
+    crate::chosen_dirs::save(&file, &chosen).map_err(|e| AppError::Export {
+        path: file.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    backend.settings().await
+}
+
+/// Restarts the app (to open the folders chosen in Settings). Running jobs are queued again.
+#[tauri::command]
+#[specta::specta]
+pub async fn restart_app(app: tauri::AppHandle, state: State<'_, AppState>) -> AppResult<()> {
+    state.shutdown().await;
+    app.restart();
 }

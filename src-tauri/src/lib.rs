@@ -4,6 +4,7 @@
 //! invoke handler and for the TypeScript bindings in `ui/src/bindings.ts` (written by the
 //! `bindings_are_current` test).
 
+pub mod chosen_dirs;
 pub mod commands;
 pub mod error;
 pub mod events;
@@ -38,6 +39,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::export_list,
             commands::get_provider,
             commands::set_provider,
+            commands::choose_folder,
+            commands::restart_app,
         ])
         .events(collect_events![events::LibraryEvent])
 }

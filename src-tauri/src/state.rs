@@ -1,6 +1,7 @@
 //! What the commands share: the library (opened in the background at start-up), the pipeline
 //! and the background runner. Commands wait for the library rather than failing while it opens.
 
+use crate::chosen_dirs;
 use crate::error::{AppError, AppResult};
 use crate::events::{Coalescer, LibraryEvent, FLUSH_EVERY};
 use crate::media_server::{MediaServer, VideoLookup};
@@ -27,6 +28,9 @@ pub struct Backend {
     pub media: Result<Arc<MediaServer>, String>,
     /// Where the provider's API key lives (the OS keychain).
     pub secrets: Arc<dyn SecretStore>,
+    /// The file that keeps the folders chosen in Settings (`None` when there is no config
+    /// folder).
+    pub dirs_file: Option<PathBuf>,
 }
 
 impl Backend {
@@ -57,6 +61,7 @@ impl Backend {
             runner,
             media,
             secrets: Arc::new(crate::provider::KeychainSecret),
+            dirs_file: None,
         })
     }
 
@@ -84,6 +89,10 @@ impl Backend {
                 end_secs: s.end_secs,
                 thumbnail_path: s
                     .thumbnail_path
+                    .filter(|p| p.is_file())
+                    .map(|p| p.to_string_lossy().into_owned()),
+                keyframe_path: s
+                    .keyframe_path
                     .filter(|p| p.is_file())
                     .map(|p| p.to_string_lossy().into_owned()),
             })
@@ -187,10 +196,25 @@ impl Backend {
 
     pub async fn settings(&self) -> AppResult<Settings> {
         let paths = self.library().paths();
+        let chosen = self
+            .dirs_file
+            .as_deref()
+            .map(chosen_dirs::load)
+            .unwrap_or_default();
+        let next = |chosen: Option<&PathBuf>, now: &PathBuf| {
+            chosen
+                .filter(|c| *c != now)
+                .map(|c| c.display().to_string())
+        };
         Ok(Settings {
             data_dir: paths.data_dir.display().to_string(),
             cache_dir: paths.cache_dir.display().to_string(),
             model_dir: paths.model_dir.display().to_string(),
+            next_data_dir: next(chosen.data_dir.as_ref(), &paths.data_dir),
+            next_model_dir: next(chosen.model_dir.as_ref(), &paths.model_dir),
+            data_dir_from_env: chosen_dirs::data_dir_from_env(),
+            model_dir_from_env: chosen_dirs::model_dir_from_env(),
+            can_choose_dirs: self.dirs_file.is_some(),
             models: settings::models(paths),
             concurrency: settings::concurrency(self.library().pool()).await?,
             max_concurrency: settings::max_concurrency(),
@@ -276,7 +300,16 @@ impl AppState {
     pub fn start(app: AppHandle) -> Self {
         let (tx, rx) = watch::channel(None);
         tauri::async_runtime::spawn(async move {
-            let result = match DataPaths::resolve(None) {
+            let dirs_file = app
+                .path()
+                .app_config_dir()
+                .ok()
+                .map(|d| d.join(chosen_dirs::FILE_NAME));
+            let chosen = dirs_file
+                .as_deref()
+                .map(chosen_dirs::load)
+                .unwrap_or_default();
+            let result = match chosen_dirs::resolve(&chosen) {
                 Ok(paths) => {
                     // Posters and thumbnails load through the asset protocol: allow the cache only.
                     if let Err(e) = app
@@ -292,6 +325,10 @@ impl AppState {
                         }
                     })
                     .await
+                    .map(|mut b| {
+                        b.dirs_file = dirs_file;
+                        b
+                    })
                 }
                 Err(e) => Err(AppError::LibraryUnavailable {
                     path: "(no data directory)".into(),

@@ -165,6 +165,16 @@ pub struct Settings {
     pub data_dir: String,
     pub cache_dir: String,
     pub model_dir: String,
+    /// The library folder chosen for the next start, when it differs from the open one.
+    pub next_data_dir: Option<String>,
+    /// The model folder chosen for the next start, when it differs.
+    pub next_model_dir: Option<String>,
+    /// `HEIMDEX_DATA_DIR` is set: it decides the library folder.
+    pub data_dir_from_env: bool,
+    /// `HEIMDEX_MODEL_DIR` is set: it decides the model folder.
+    pub model_dir_from_env: bool,
+    /// Whether folders can be chosen here (the app has a config folder to remember them in).
+    pub can_choose_dirs: bool,
     pub models: Vec<ModelStatus>,
     /// Videos indexed at the same time.
     pub concurrency: u32,
@@ -238,6 +248,8 @@ pub struct SceneView {
     pub end_secs: f64,
     /// Thumbnail on disk (load it through the asset protocol).
     pub thumbnail_path: Option<String>,
+    /// The scene's keyframe (up to 1280 px), shown before the video plays.
+    pub keyframe_path: Option<String>,
 }
 
 /// A timed piece of the transcript.
@@ -369,4 +381,14 @@ pub struct ProviderView {
     pub has_key: bool,
     /// Why the keychain cannot be used, when it cannot (then keys cannot be saved).
     pub keychain_error: Option<String>,
+}
+
+/// A folder that can be chosen in Settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum FolderKind {
+    /// The library: database, cache of thumbnails and keyframes.
+    Library,
+    /// The model files.
+    Models,
 }

@@ -52,6 +52,18 @@ describe("App", () => {
     await waitFor(() => expect(callsOf(backend, "set_provider")[1]?.args).toEqual({ kind: "openAi", baseUrl: "http://localhost:11434/v1", apiKey: "" }));
   });
 
+  it("chooses a new library folder for the next start", async () => {
+    const backend = mockBackend([]);
+    render(<App />);
+    await userEvent.click(screen.getByRole("button", { name: /Settings/ }));
+    await userEvent.click(await screen.findByRole("button", { name: "Change the library folder" }));
+    await waitFor(() => expect(callsOf(backend, "choose_folder")[0]?.args).toEqual({ which: "library", path: "/videos/new.mp4" }));
+    expect(await screen.findByText("From the next start: /videos/new.mp4")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Restart now" })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Keep current" }));
+    await waitFor(() => expect(screen.queryByText(/From the next start/)).toBeNull());
+  });
+
   it("opens a video from the library at its start", async () => {
     const backend = mockBackend([video()]);
     render(<App />);

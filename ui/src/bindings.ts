@@ -19,9 +19,9 @@ export const commands = {
 	/**  Removes a video and everything made from it from the library (never the file itself). */
 	removeVideo: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("remove_video", { id })),
 	/**  Directories, models and the indexing settings. */
-	getSettings: () => typedError<Settings, AppError>(__TAURI_INVOKE("get_settings")),
+	getSettings: () => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  How many videos are indexed at the same time (1 to the number of CPU cores). */
-	setConcurrency: (concurrency: number) => typedError<Settings, AppError>(__TAURI_INVOKE("set_concurrency", { concurrency })),
+	setConcurrency: (concurrency: number) => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("set_concurrency", { concurrency })),
 	/**  One video with its scenes, transcript and the URL the player streams it from. */
 	getVideo: (id: string) => typedError<VideoDetail_Serialize, AppError>(__TAURI_INVOKE("get_video", { id })),
 	/**  Scenes matching `query` (words, meaning, dates typed in it), best first. */
@@ -41,6 +41,13 @@ export const commands = {
 	 *  in the OS keychain.
 	 */
 	setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null) => typedError<ProviderView_Serialize, AppError>(__TAURI_INVOKE("set_provider", { kind, baseUrl, apiKey })),
+	/**
+	 *  Chooses the library or model folder for the next start (`path: null` goes back to the
+	 *  default). The open library keeps running until the app restarts.
+	 */
+	chooseFolder: (which: FolderKind, path: string | null) => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("choose_folder", { which, path })),
+	/**  Restarts the app (to open the folders chosen in Settings). Running jobs are queued again. */
+	restartApp: () => typedError<null, AppError>(__TAURI_INVOKE("restart_app")),
 };
 
 /** Events */
@@ -117,6 +124,13 @@ export type ExportClip_Serialize = {
 	snippet: string,
 	score: number | null,
 };
+
+/**  A folder that can be chosen in Settings. */
+export type FolderKind = 
+/**  The library: database, cache of thumbnails and keyframes. */
+"library" | 
+/**  The model files. */
+"models";
 
 /**  How each signal scored a hit (absent when that signal did not find it). */
 export type HitScoresView = HitScoresView_Serialize | HitScoresView_Deserialize;
@@ -268,6 +282,8 @@ export type SceneView_Deserialize = {
 	endSecs: number | null,
 	/**  Thumbnail on disk (load it through the asset protocol). */
 	thumbnailPath?: string | null,
+	/**  The scene's keyframe (up to 1280 px), shown before the video plays. */
+	keyframePath?: string | null,
 };
 
 /**  A scene of a video, for the player's scene strip. */
@@ -277,6 +293,8 @@ export type SceneView_Serialize = {
 	endSecs: number | null,
 	/**  Thumbnail on disk (load it through the asset protocol). */
 	thumbnailPath: string | null,
+	/**  The scene's keyframe (up to 1280 px), shown before the video plays. */
+	keyframePath: string | null,
 };
 
 /**  One scene found by a search. */
@@ -351,10 +369,45 @@ export type SegmentView = {
 };
 
 /**  The settings screen. */
-export type Settings = {
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+/**  The settings screen. */
+export type Settings_Deserialize = {
 	dataDir: string,
 	cacheDir: string,
 	modelDir: string,
+	/**  The library folder chosen for the next start, when it differs from the open one. */
+	nextDataDir?: string | null,
+	/**  The model folder chosen for the next start, when it differs. */
+	nextModelDir?: string | null,
+	/**  `HEIMDEX_DATA_DIR` is set: it decides the library folder. */
+	dataDirFromEnv: boolean,
+	/**  `HEIMDEX_MODEL_DIR` is set: it decides the model folder. */
+	modelDirFromEnv: boolean,
+	/**  Whether folders can be chosen here (the app has a config folder to remember them in). */
+	canChooseDirs: boolean,
+	models: ModelStatus[],
+	/**  Videos indexed at the same time. */
+	concurrency: number,
+	maxConcurrency: number,
+	version: string,
+};
+
+/**  The settings screen. */
+export type Settings_Serialize = {
+	dataDir: string,
+	cacheDir: string,
+	modelDir: string,
+	/**  The library folder chosen for the next start, when it differs from the open one. */
+	nextDataDir: string | null,
+	/**  The model folder chosen for the next start, when it differs. */
+	nextModelDir: string | null,
+	/**  `HEIMDEX_DATA_DIR` is set: it decides the library folder. */
+	dataDirFromEnv: boolean,
+	/**  `HEIMDEX_MODEL_DIR` is set: it decides the model folder. */
+	modelDirFromEnv: boolean,
+	/**  Whether folders can be chosen here (the app has a config folder to remember them in). */
+	canChooseDirs: boolean,
 	models: ModelStatus[],
 	/**  Videos indexed at the same time. */
 	concurrency: number,

@@ -1,4 +1,4 @@
-import { commands, type AppError, type ExportClip, type ListFormat, type ProviderKind, type TranscriptFormat } from "../bindings";
+import { commands, type AppError, type ExportClip, type FolderKind, type ListFormat, type ProviderKind, type TranscriptFormat } from "../bindings";
 import { CommandError } from "./errors";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -30,6 +30,8 @@ export const api = {
   logOpened: (queryId: number, videoId: string, sceneIdx: number) => call(commands.logOpened(queryId, videoId, sceneIdx)),
   exportTranscript: (videoId: string, format: TranscriptFormat, path: string) => call(commands.exportTranscript(videoId, format, path)),
   exportList: (title: string, clips: ExportClip[], format: ListFormat, path: string) => call(commands.exportList(title, clips, format, path)),
+  chooseFolder: (which: FolderKind, path: string | null) => call(commands.chooseFolder(which, path)),
+  restartApp: () => call(commands.restartApp()),
   getProvider: () => call(commands.getProvider()),
   setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null) => call(commands.setProvider(kind, baseUrl, apiKey)),
 };

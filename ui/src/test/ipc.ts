@@ -61,6 +61,13 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
         case "export_transcript":
         case "export_list":
           return null;
+        case "choose_folder": {
+          const a = args as { which: "library" | "models"; path: string | null };
+          const now = a.which === "library" ? backend.settings.dataDir : backend.settings.modelDir;
+          const next = a.path === now ? null : a.path;
+          backend.settings = a.which === "library" ? { ...backend.settings, nextDataDir: next } : { ...backend.settings, nextModelDir: next };
+          return backend.settings;
+        }
         case "get_provider":
           return backend.provider;
         case "set_provider": {

@@ -54,7 +54,9 @@ describe("Player", () => {
 
   it("seeks when a scene or a transcript line is clicked", async () => {
     mockBackend([]);
-    const { media } = await openPlayer(0);
+    const { video, media } = await openPlayer(0);
+    // Before playback the scene's keyframe stands in for the video.
+    expect(video).toHaveAttribute("poster", expect.stringContaining("k0.jpg"));
     await userEvent.click(screen.getByRole("button", { name: "Scene 4 at 0:13" }));
     expect(media.time()).toBe(13.1);
     expect(screen.getByRole("button", { name: "Scene 4 at 0:13" })).toHaveAttribute("aria-current", "true");

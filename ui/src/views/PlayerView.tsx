@@ -1,3 +1,4 @@
+import { convertFileSrc } from "@tauri-apps/api/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { VideoDetail } from "../bindings";
 import { ArrowLeftIcon, CopyIcon, DownloadIcon } from "../components/Icons";
@@ -58,6 +59,12 @@ export function PlayerView({ videoId, startSecs, backLabel, onBack }: Props) {
   const segments = useMemo(() => detail?.transcript ?? [], [detail]);
   const sceneIdx = indexAt(scenes, time);
   const segmentIdx = indexAt(segments, time);
+  // The picture shown before playback: the keyframe of the scene the player opens at.
+  const poster = useMemo(() => {
+    const s = scenes[indexAt(scenes, startSecs)];
+    const path = s?.keyframePath ?? s?.thumbnailPath ?? detail?.video.posterPath;
+    return path ? convertFileSrc(path) : undefined;
+  }, [scenes, startSecs, detail]);
   const inSegment = segmentIdx >= 0 && time <= (segments[segmentIdx].endSecs ?? 0) + 0.05 ? segmentIdx : -1;
 
   // Keyboard: space play/pause, J/L back/forward, K pause, arrows jump scenes, Esc goes back.
@@ -188,6 +195,7 @@ export function PlayerView({ videoId, startSecs, backLabel, onBack }: Props) {
                   className="player-video"
                   data-testid="player-video"
                   src={detail.mediaUrl}
+                  poster={poster}
                   controls
                   preload="auto"
                   data-start={startSecs}
