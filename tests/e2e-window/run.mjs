@@ -275,6 +275,9 @@ async function main() {
       assert(text.startsWith("/") && text.endsWith("/data"), "the data dir is shown");
       await sleep(300);
       await s.screenshot("06-settings.png");
+      await s.exec(`document.getElementById("provider-title").scrollIntoView({ block: "center" });`);
+      await sleep(300);
+      await s.screenshot("06b-settings-models-provider.png");
     });
 
     await step("dark theme renders", async () => {
