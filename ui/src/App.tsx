@@ -8,7 +8,7 @@ import { useTheme } from "./hooks/useTheme";
 import { hasMod, modKey } from "./lib/platform";
 import { LibraryView } from "./views/LibraryView";
 import { PlayerView } from "./views/PlayerView";
-import { SearchView } from "./views/SearchView";
+import { SearchView, type SimilarTo } from "./views/SearchView";
 import { SettingsView } from "./views/SettingsView";
 
 export type ViewName = "library" | "search" | "settings" | "player";
@@ -34,6 +34,7 @@ function Shell() {
   const [view, setView] = useState<ViewName>("library");
   const [player, setPlayer] = useState<PlayerTarget | null>(null);
   const [query, setQuery] = useState("");
+  const [similar, setSimilar] = useState<SimilarTo | null>(null);
   const [theme, setTheme] = useTheme();
   const searchRef = useRef<HTMLInputElement | null>(null);
   const { addFiles } = useAddVideos();
@@ -46,6 +47,15 @@ function Shell() {
     [view],
   );
   const closePlayer = useCallback(() => setView(player?.from ?? "library"), [player]);
+  const showSimilar = useCallback((to: SimilarTo) => {
+    setSimilar(to);
+    setQuery("");
+    setView("search");
+  }, []);
+  const changeQuery = useCallback((q: string) => {
+    setQuery(q);
+    if (q.trim()) setSimilar(null);
+  }, []);
 
   // Keyboard first: Ctrl/Cmd+K search, +1 library, +, settings, +O add videos.
   useEffect(() => {
@@ -106,9 +116,24 @@ function Shell() {
       </nav>
       <main className="content">
         {view === "library" && <LibraryView onOpen={openVideo} />}
-        {view === "search" && <SearchView inputRef={searchRef} onShowLibrary={showLibrary} onOpen={openVideo} query={query} onQueryChange={setQuery} />}
+        {view === "search" && <SearchView
+            inputRef={searchRef}
+            onShowLibrary={showLibrary}
+            onOpen={openVideo}
+            query={query}
+            onQueryChange={changeQuery}
+            similar={similar}
+            onClearSimilar={() => setSimilar(null)}
+          />}
         {view === "player" && player && (
-          <PlayerView key={player.key} videoId={player.videoId} startSecs={player.startSecs} backLabel={BACK_LABEL[player.from]} onBack={closePlayer} />
+          <PlayerView
+            key={player.key}
+            videoId={player.videoId}
+            startSecs={player.startSecs}
+            backLabel={BACK_LABEL[player.from]}
+            onBack={closePlayer}
+            onSimilar={showSimilar}
+          />
         )}
         {view === "settings" && <SettingsView theme={theme} onThemeChange={setTheme} />}
       </main>

@@ -1,5 +1,5 @@
 import { mockConvertFileSrc, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import type { ProviderView, SearchResultsView, Settings, VideoDetail, VideoView } from "../bindings";
+import type { ProviderView, SearchHitView, SearchResultsView, Settings, VideoDetail, VideoView } from "../bindings";
 import { detail as defaultDetail, settings as defaultSettings } from "./fixtures";
 
 export interface Backend {
@@ -9,6 +9,8 @@ export interface Backend {
   provider: ProviderView;
   /** Answers a search: results, or a thrown error value. */
   search: (query: string) => SearchResultsView;
+  /** Answers "more like this". */
+  similar: (args: { videoId: string; sceneIdx: number }) => SearchHitView[];
   /** What the save dialog returns. */
   savePath: string | null;
   calls: { cmd: string; args: unknown }[];
@@ -24,6 +26,7 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
     detail: defaultDetail,
     provider: { kind: "local", baseUrl: null, hasKey: false, keychainError: null },
     search: noResults,
+    similar: () => [],
     savePath: "/home/me/out.file",
     calls: [],
     ...overrides,
@@ -55,6 +58,8 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
           return backend.savePath;
         case "get_video":
           return backend.detail;
+        case "similar":
+          return backend.similar(args as { videoId: string; sceneIdx: number });
         case "search":
           return backend.search((args as { query: string }).query);
         case "log_opened":

@@ -1,7 +1,7 @@
 import { convertFileSrc } from "@tauri-apps/api/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { VideoDetail } from "../bindings";
-import { ArrowLeftIcon, CopyIcon, DownloadIcon } from "../components/Icons";
+import { ArrowLeftIcon, CopyIcon, DownloadIcon, SearchIcon } from "../components/Icons";
 import { SceneStrip } from "../components/SceneStrip";
 import { TranscriptPanel } from "../components/TranscriptPanel";
 import { api } from "../lib/api";
@@ -10,6 +10,7 @@ import { describeUnknown } from "../lib/errors";
 import { exportTranscript } from "../lib/exports";
 import { formatDuration, formatPosition, formatTimestamp } from "../lib/format";
 import { indexAt, nextStart, previousStart } from "../lib/scenes";
+import type { SimilarTo } from "./SearchView";
 
 interface Props {
   videoId: string;
@@ -17,6 +18,8 @@ interface Props {
   startSecs: number;
   backLabel: string;
   onBack: () => void;
+  /** "More like this" for the current scene. */
+  onSimilar?: (to: SimilarTo) => void;
 }
 
 /** Seconds J and L jump. */
@@ -29,7 +32,7 @@ function typing(target: EventTarget | null): boolean {
   return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
 }
 
-export function PlayerView({ videoId, startSecs, backLabel, onBack }: Props) {
+export function PlayerView({ videoId, startSecs, backLabel, onBack, onSimilar }: Props) {
   const [detail, setDetail] = useState<VideoDetail | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [playError, setPlayError] = useState<string | null>(null);
@@ -162,6 +165,16 @@ export function PlayerView({ videoId, startSecs, backLabel, onBack }: Props) {
           )}
         </div>
         <div className="view-actions">
+          {onSimilar && (
+            <button
+              type="button"
+              className="btn btn-secondary btn-small"
+              disabled={!v || sceneIdx < 0}
+              onClick={() => v && sceneIdx >= 0 && onSimilar({ videoId: v.id, sceneIdx: scenes[sceneIdx].idx, label: `scene ${scenes[sceneIdx].idx + 1} of ${v.fileName}` })}
+            >
+              <SearchIcon /> More like this
+            </button>
+          )}
           <button type="button" className="btn btn-secondary btn-small" onClick={() => void copyTimestamp()} disabled={!detail}>
             <CopyIcon /> Copy timestamp
           </button>

@@ -100,3 +100,22 @@ describe("Search", () => {
     await waitFor(async () => expect(await navigator.clipboard.readText()).toBe("speech.mp4 @ 00:00:01.500"));
   });
 });
+
+describe("More like this", () => {
+  it("lists the scenes like the player's current scene and opens one", async () => {
+    const backend = mockBackend([video()], { similar: () => twoHits });
+    render(<App />);
+    await userEvent.click(await screen.findByRole("button", { name: "Play beach.mp4" }));
+    const more = await screen.findByRole("button", { name: "More like this" });
+    await waitFor(() => expect(more).toBeEnabled());
+    await userEvent.click(more);
+    expect(await screen.findByText("Scenes like scene 1 of beach.mp4")).toBeInTheDocument();
+    expect(callsOf(backend, "similar")[0]?.args).toEqual({ videoId: video().id, sceneIdx: 0, limit: 30 });
+    const list = await screen.findByRole("listbox", { name: "Scenes found" });
+    expect(within(list).getAllByRole("option")).toHaveLength(2);
+    // Typing a query leaves the "more like this" list.
+    await userEvent.type(screen.getByRole("combobox", { name: "Search" }), "zebra");
+    expect(await screen.findByText("No scene matches “zebra”")).toBeInTheDocument();
+    expect(screen.queryByText(/Scenes like/)).toBeNull();
+  });
+});

@@ -22,17 +22,44 @@ interface Props {
   /** The query, kept by the shell so coming back from the player shows the same results. */
   query: string;
   onQueryChange: (q: string) => void;
+  /** "More like this": show the scenes nearest to this one (while the box is empty). */
+  similar?: SimilarTo | null;
+  onClearSimilar?: () => void;
 }
+
+/** The scene a "more like this" list is about. */
+export interface SimilarTo {
+  videoId: string;
+  sceneIdx: number;
+  /** e.g. "scene 3 of beach.mp4". */
+  label: string;
+}
+
+type SimilarFound = { key: string; hits: SearchHitView[] } | { key: string; error: string };
+const similarKey = (s: SimilarTo) => `${s.videoId}/${s.sceneIdx}`;
 
 type Found = { query: string; results: SearchResultsView } | { query: string; error: string };
 
-export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChange }: Props) {
+export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChange, similar = null, onClearSimilar }: Props) {
   const { videos } = useLibrary();
   const settled = useDebounced(query.trim(), DEBOUNCE_MS);
   const [found, setFound] = useState<Found | null>(null);
   const [active, setActive] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const latest = useRef(0);
+  const [similarFound, setSimilarFound] = useState<SimilarFound | null>(null);
+
+  useEffect(() => {
+    if (!similar) return;
+    const key = similarKey(similar);
+    api.similar(similar.videoId, similar.sceneIdx, 30).then(
+      (hits) => {
+        setSimilarFound({ key, hits });
+        setActive(0);
+      },
+      (e: unknown) => setSimilarFound({ key, error: describeUnknown(e) }),
+    );
+  }, [similar]);
 
   useEffect(() => {
     if (!settled) return;
@@ -51,7 +78,9 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
 
   const q = query.trim();
   const current = found && found.query === settled && settled === q && q ? found : null;
-  const hits = current && "results" in current ? current.results.hits : [];
+  const inSimilar = similar != null && q === "";
+  const similarNow = inSimilar && similarFound && similarFound.key === similarKey(similar) ? similarFound : null;
+  const hits = inSimilar ? (similarNow && "hits" in similarNow ? similarNow.hits : []) : current && "results" in current ? current.results.hits : [];
   const searching = q !== "" && (settled !== q || current == null);
   const ql = q.toLowerCase();
   const byName = useMemo(() => (ql && videos ? videos.filter((v) => v.fileName.toLowerCase().includes(ql)) : []), [ql, videos]);
@@ -76,7 +105,7 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
 
   const save = async (format: "csv" | "edl") => {
     try {
-      const path = await exportList(q, hits, format);
+      const path = await exportList(inSimilar && similar ? `like ${similar.label}` : q, hits, format);
       if (path) setNotice(`Saved ${path}`);
     } catch (e) {
       setNotice(describeUnknown(e));
@@ -137,7 +166,27 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
       )}
 
       <div className="search-body">
-        {!q && (
+        {inSimilar && similar && (
+          <div className="results-header">
+            <h2 className="section-title">Scenes like {similar.label}</h2>
+            <button type="button" className="btn btn-ghost btn-small" onClick={onClearSimilar}>
+              Clear
+            </button>
+          </div>
+        )}
+        {similarNow && "error" in similarNow && (
+          <p className="notice notice-error" role="alert">
+            {similarNow.error}
+          </p>
+        )}
+        {similarNow && "hits" in similarNow && hits.length === 0 && (
+          <div className="search-note" data-state="empty" role="status">
+            <h2>No other scene is like this one yet</h2>
+            <p>Scenes are compared once they are indexed for search; add more videos to find more.</p>
+          </div>
+        )}
+
+        {!q && !inSimilar && (
           <div className="search-note" data-state="idle">
             {libraryEmpty ? (
               <>
@@ -176,12 +225,12 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
           </div>
         )}
 
-        {hits.length > 0 && current && "results" in current && (
+        {hits.length > 0 && (
           <div className="search-results">
             <div className="results-header">
               <h2 className="section-title">
                 {hits.length} {hits.length === 1 ? "scene" : "scenes"}
-                {current.results.dateWords ? ` · ${current.results.dateWords}` : ""}
+                {!inSimilar && current && "results" in current && current.results.dateWords ? ` · ${current.results.dateWords}` : ""}
               </h2>
               <div className="view-actions">
                 <button type="button" className="btn btn-ghost btn-small" onClick={() => void save("csv")}>
