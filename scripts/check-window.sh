@@ -47,5 +47,5 @@ fi
 
 if [[ -z "${HEIMDEX_SKIP_E2E:-}" ]]; then
   echo "== the real window, end to end (Xvfb + tauri-driver)"
-  SKIP_UI_BUILD=1 bash scripts/e2e-window.sh
+  SKIP_UI_BUILD=1 HEIMDEX_E2E_REQUIRE_SEARCH="${HEIMDEX_E2E_REQUIRE_SEARCH:-1}" bash scripts/e2e-window.sh
 fi

@@ -1,15 +1,60 @@
+// window helper: the real src-tauri/src/search.rs for when main has heimdex_library::search (search branch).
+// After `git merge main` in the window branch, copy this over src-tauri/src/search.rs (it compiled and
+// passed the real-window e2e with HEIMDEX_E2E_REQUIRE_SEARCH=1 against a trial merge of `search`).
 //! Search for the window: the library's hybrid search turned into view types (snippets split at
 //! the matched words, so the UI never handles byte offsets).
 
 use crate::error::{AppError, AppResult};
-use crate::types::{SearchHitView, SearchResultsView, SnippetPart};
+use crate::types::{HitScoresView, SearchHitView, SearchResultsView, SnippetPart};
+use heimdex_core::VideoId;
+use heimdex_library::search::{self as lib_search, SearchError, SearchHit, SearchRequest, Signal};
 use heimdex_library::Library;
 
 /// Most hits a search returns to the window.
 pub const MAX_LIMIT: u32 = 100;
 
-/// Searches the library. Until the library's search lands this says so as an error.
-pub async fn search(_lib: &Library, query: &str, _limit: u32) -> AppResult<SearchResultsView> {
+fn search_error(e: SearchError) -> AppError {
+    AppError::Search {
+        reason: e.to_string(),
+    }
+}
+
+fn signal_name(s: &Signal) -> String {
+    match s {
+        Signal::Bm25 => "bm25",
+        Signal::TextVector => "text_vector",
+        Signal::ImageVector => "image_vector",
+    }
+    .to_owned()
+}
+
+/// A library hit as the window shows it.
+pub fn hit_view(h: SearchHit) -> SearchHitView {
+    let spans: Vec<(usize, usize)> = h.highlights.iter().map(|s| (s.start, s.end)).collect();
+    SearchHitView {
+        video_id: h.video_id.0,
+        file_name: h.file_name,
+        path: h.path.to_string_lossy().into_owned(),
+        scene_idx: h.scene_idx,
+        start_secs: h.start_secs,
+        end_secs: h.end_secs,
+        thumbnail_path: h
+            .thumbnail_path
+            .filter(|p| p.is_file())
+            .map(|p| p.to_string_lossy().into_owned()),
+        video_date: h.video_date,
+        snippet: split_snippet(&h.snippet, &spans),
+        scores: HitScoresView {
+            fused: h.scores.fused,
+            bm25: h.scores.bm25.map(f64::from),
+            text: h.scores.text.map(f64::from),
+            image: h.scores.image.map(f64::from),
+        },
+    }
+}
+
+/// Searches the library: words, meaning and pictures, dates typed in the query as a filter.
+pub async fn search(lib: &Library, query: &str, limit: u32) -> AppResult<SearchResultsView> {
     if query.trim().is_empty() {
         return Ok(SearchResultsView {
             query_id: None,
@@ -20,33 +65,48 @@ pub async fn search(_lib: &Library, query: &str, _limit: u32) -> AppResult<Searc
             took_ms: 0.0,
         });
     }
-    Err(AppError::Search {
-        reason: "scene search is not part of this build yet".into(),
+    let mut req = SearchRequest::new(query.trim());
+    req.limit = limit.clamp(1, MAX_LIMIT) as usize;
+    let r = lib_search::search(lib, &req).await.map_err(search_error)?;
+    Ok(SearchResultsView {
+        query_id: r.query_id.map(|id| id as f64),
+        text: r.text,
+        date_words: r.date_words,
+        hits: r.hits.into_iter().map(hit_view).collect(),
+        signals: r.signals.iter().map(signal_name).collect(),
+        took_ms: r.took_ms,
     })
 }
 
 /// Scenes like one scene ("more like this").
 pub async fn similar(
-    _lib: &Library,
-    _video_id: &str,
-    _scene_idx: u32,
-    _limit: u32,
+    lib: &Library,
+    video_id: &str,
+    scene_idx: u32,
+    limit: u32,
 ) -> AppResult<Vec<SearchHitView>> {
-    Err(AppError::Search {
-        reason: "scene search is not part of this build yet".into(),
-    })
+    let hits = lib_search::similar(
+        lib,
+        &VideoId(video_id.to_owned()),
+        scene_idx,
+        limit.clamp(1, MAX_LIMIT) as usize,
+    )
+    .await
+    .map_err(search_error)?;
+    Ok(hits.into_iter().map(hit_view).collect())
 }
 
 /// Records that a hit of a logged query was opened.
 pub async fn log_opened(
-    _lib: &Library,
-    _query_id: i64,
-    _video_id: &str,
-    _scene_idx: u32,
+    lib: &Library,
+    query_id: i64,
+    video_id: &str,
+    scene_idx: u32,
 ) -> AppResult<()> {
-    Ok(())
+    lib_search::log_opened(lib, query_id, &VideoId(video_id.to_owned()), scene_idx)
+        .await
+        .map_err(search_error)
 }
-
 /// `snippet` cut into plain and matched parts; `spans` are byte ranges (any order, may overlap or
 /// fall outside the text or inside a character: such ends are moved to a character boundary).
 pub fn split_snippet(snippet: &str, spans: &[(usize, usize)]) -> Vec<SnippetPart> {
