@@ -99,7 +99,10 @@ mod tests {
         assert!(!needs_fallback(&a(-1.5, 1.5, 0.9), T));
         let tries = [a(-0.5, 3.0, 0.1), a(-1.2, 2.0, 0.1), a(-1.4, 1.9, 0.1)];
         assert_eq!(best_of_failed(&tries), Some(1));
-        assert_eq!(best_of_failed(&[a(-2.0, 3.0, 0.0), a(-1.0, 3.5, 0.0)]), Some(1));
+        assert_eq!(
+            best_of_failed(&[a(-2.0, 3.0, 0.0), a(-1.0, 3.5, 0.0)]),
+            Some(1)
+        );
         assert_eq!(best_of_failed(&[]), None);
     }
 }
