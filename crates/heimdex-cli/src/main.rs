@@ -49,6 +49,8 @@ enum Command {
     Scenes(commands::scenes::Args),
     /// Print or export a video's transcript (text, --srt, --vtt or --json).
     Transcript(commands::transcript::Args),
+    /// Team sync: setup, status, push, pull, off.
+    Sync(commands::sync::Args),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
             Command::Whoami => commands::login::whoami(&ctx).await,
             Command::Scenes(a) => commands::scenes::run(&ctx, a).await,
             Command::Transcript(a) => commands::transcript::run(&ctx, a).await,
+            Command::Sync(a) => commands::sync::run(&ctx, a).await,
         }
     });
     match result {

@@ -23,7 +23,10 @@ pub mod merge;
 pub mod outbox;
 pub mod postgres;
 pub mod pull;
+#[cfg(feature = "qdrant")]
+pub mod qdrant;
 pub mod target;
+pub mod team_search;
 
 pub use config::{Backend, PushState, SyncConfig};
 pub use doc::{Identity, SceneDoc, TeamScene, VideoDoc};

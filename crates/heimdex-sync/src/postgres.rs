@@ -21,9 +21,14 @@ pub const IMAGE_DIM: usize = 512;
 /// The schema of the team backend, applied by an administrator (`heimdex sync init`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
+/// `hnsw.ef_search` for team search: the size of the candidate list the HNSW scan keeps. Higher is
+/// slower and more exact (pgvector's default is 40); see `scripts/bench-sync.sh`.
+pub const DEFAULT_EF_SEARCH: u32 = 100;
+
 #[derive(Clone)]
 pub struct PgTarget {
     pool: PgPool,
+    ef_search: u32,
 }
 
 impl PgTarget {
@@ -37,7 +42,16 @@ impl PgTarget {
             .connect_with(opts)
             .await
             .map_err(|e| SyncError::Connect(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            ef_search: DEFAULT_EF_SEARCH,
+        })
+    }
+
+    /// Sets `hnsw.ef_search` for searches (at least 1, at most pgvector's 1000).
+    pub fn with_ef_search(mut self, ef: u32) -> Self {
+        self.ef_search = ef.clamp(1, 1000);
+        self
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -205,6 +219,10 @@ impl SyncTarget for PgTarget {
             });
         }
         let mut tx = self.as_user(who).await?;
+        // SET cannot take parameters; the value is a clamped integer.
+        sqlx::query(&format!("SET LOCAL hnsw.ef_search = {}", self.ef_search))
+            .execute(&mut *tx)
+            .await?;
         let rows = sqlx::query(
             "SELECT scene_id, video_id, file_name, scene_index, start_secs, end_secs, combined_text, similarity
              FROM search_scenes_by_embedding($1, $2, $3)",

@@ -9,5 +9,6 @@ pub mod retry;
 pub mod run_jobs;
 pub mod scenes;
 pub mod status;
+pub mod sync;
 pub mod transcript;
 pub mod videos;
