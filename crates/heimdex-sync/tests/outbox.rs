@@ -355,10 +355,10 @@ async fn a_server_killed_mid_push_loses_nothing_and_duplicates_nothing() {
     let (_d, lib) = temp_library().await;
     enable_sync(&lib, &w.server.url()).await;
     let hashes = [
-        "dddddddddddddddd0001",
-        "dddddddddddddddd0002",
-        "dddddddddddddddd0003",
-        "dddddddddddddddd0004",
+        "d1dddddddddddddd0000",
+        "d2dddddddddddddd0000",
+        "d3dddddddddddddd0000",
+        "d4dddddddddddddd0000",
     ];
     for h in hashes {
         fake_video(&lib, h, 600, true).await;
