@@ -76,6 +76,16 @@ fn setup_index_push_pull_status() {
     assert_eq!(pulled["summary"]["videos_here"], 1);
     assert_eq!(pulled["videos"][0]["file_name"], "clip.mp4");
 
+    // Team search runs (these scenes carry no text vectors before the embed stage: no hits).
+    let models = std::env::var_os("HEIMDEX_MODEL_DIR").map(std::path::PathBuf::from);
+    if models.is_some_and(|m| m.join("all-MiniLM-L6-v2").exists()) {
+        let hits = json(heimdex(
+            &data,
+            &["sync", "search", "a test pattern", "--json"],
+        ));
+        assert!(hits.is_array(), "{hits}");
+    }
+
     ok(heimdex(&data, &["sync", "off"]));
     let status = json(heimdex(&data, &["sync", "status", "--json"]));
     assert!(status["backend"].is_null());

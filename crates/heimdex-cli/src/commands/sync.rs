@@ -38,8 +38,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search the team archive only (`heimdex search --team` merges it with local hits).
+    Search(SearchArgs),
     /// Turn team sync off and forget the queue (nothing is deleted from the backend).
     Off,
+}
+
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    /// What to look for.
+    pub query: String,
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]
@@ -83,6 +95,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Command::Status { json } => status(ctx, json).await,
         Command::Push(a) => push(ctx, a).await,
         Command::Pull { json } => pull_cmd(ctx, json).await,
+        Command::Search(a) => search(ctx, a).await,
         Command::Off => {
             SyncConfig::disable(ctx.library().pool()).await?;
             eprintln!("Team sync is off.");
@@ -342,4 +355,53 @@ async fn pull_cmd(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
         got.scenes, got.videos, got.videos_here
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The query's vector with the local text model (the one scenes are pushed with): `(model id,
+/// vector)`.
+pub async fn embed_query(ctx: &Context, query: &str) -> anyhow::Result<(String, Vec<f32>)> {
+    use heimdex_embed::TextEmbedder as _;
+    let dir = ctx.library().paths().model_dir.clone();
+    let query = query.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let embedder = heimdex_embed::MiniLmEmbedder::from_model_dir(&dir).with_context(|| {
+            format!(
+                "team search needs the all-MiniLM-L6-v2 model in {} (scripts/fetch-models.sh)",
+                dir.display()
+            )
+        })?;
+        let v = embedder.embed_one(&query)?;
+        Ok((embedder.model_id().to_owned(), v))
+    })
+    .await?
+}
+
+async fn search(ctx: &Context, a: SearchArgs) -> anyhow::Result<ExitCode> {
+    let (model, vector) = embed_query(ctx, &a.query).await?;
+    let hits =
+        heimdex_sync::team_search::search(ctx.library().pool(), &model, &vector, a.limit).await?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&hits)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if hits.is_empty() {
+        eprintln!("No team scenes match (were they pushed with the {model} text model?).");
+    }
+    for h in &hits {
+        println!(
+            "{:.3}  {}  scene {:>3}  {}-{}  {}",
+            h.similarity,
+            h.file_name,
+            h.scene_index,
+            timecode(h.start_secs),
+            timecode(h.end_secs),
+            h.combined_text.chars().take(80).collect::<String>()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn timecode(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
