@@ -4,8 +4,12 @@
 # (debug, with the UI embedded), imports ../shared/data/scenes/testvideo.mp4 into a library in a
 # temporary folder, waits for it to be indexed, and saves screenshots.
 #
-#   scripts/e2e-window.sh                 # artifacts in target/e2e-window/ (or $HEIMDEX_E2E_ARTIFACTS)
+#   scripts/e2e-window.sh                 # artifacts in $CARGO_TARGET_DIR/e2e-window/ (or $HEIMDEX_E2E_ARTIFACTS)
 #   SKIP_BUILD=1 scripts/e2e-window.sh    # reuse the last build
+#   SKIP_UI_BUILD=1 scripts/e2e-window.sh # ui/dist is current (scripts/check-window.sh built it)
+#
+# The app is built with the same features as scripts/check-window.sh's clippy and tests
+# (custom-protocol), so in CI the dependencies compile once.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,16 +48,16 @@ if ((${#MISSING[@]})); then
 fi
 
 log "tauri-driver"
-export PATH="$HOME/.cargo/bin:$PATH"
-if ! command -v tauri-driver >/dev/null; then
-  cargo install tauri-driver --version '^2' --locked -j "$JOBS"
-fi
+TAURI_DRIVER="$(bash scripts/install-tauri-driver.sh)"
+echo "$TAURI_DRIVER"
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-  log "UI (npm ci, build)"
-  start=$(date +%s)
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-  echo "ui built in $(( $(date +%s) - start )) s"
+  if [[ -z "${SKIP_UI_BUILD:-}" || ! -f ui/dist/index.html ]]; then
+    log "UI (npm ci, build)"
+    start=$(date +%s)
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+    echo "ui built in $(( $(date +%s) - start )) s"
+  fi
 
   log "app (cargo build -p heimdex-app --features custom-protocol)"
   start=$(date +%s)
@@ -84,7 +88,7 @@ for _ in $(seq 50); do [[ -e "/tmp/.X11-unix/X${DISPLAY_NUM#:}" ]] && break; sle
 export HEIMDEX_DATA_DIR="$WORK/data"
 export HEIMDEX_MODEL_DIR="${HEIMDEX_MODEL_DIR:-$WORK/models}"
 export RUST_LOG="${RUST_LOG:-info}"
-tauri-driver --port "$PORT" >"$ARTIFACTS/tauri-driver.log" 2>&1 &
+"$TAURI_DRIVER" --port "$PORT" >"$ARTIFACTS/tauri-driver.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do
   curl -fsS "http://127.0.0.1:$PORT/status" >/dev/null 2>&1 && break

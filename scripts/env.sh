@@ -6,3 +6,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
 # Model files fetched by scripts/fetch-models.sh.
 export HEIMDEX_MODEL_DIR="${HEIMDEX_MODEL_DIR:-$HOME/.cache/heimdex/models}"
+# oneMKL for the CTranslate2 build behind the speech stage (scripts/install-mkl.sh puts it here; the
+# build also finds it under /opt/intel without this variable).
+if [[ -z "${MKLROOT:-}" && -d /opt/intel/heimdex-mkl-2024.2.2 ]]; then
+  export MKLROOT=/opt/intel/heimdex-mkl-2024.2.2
+fi

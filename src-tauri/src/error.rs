@@ -29,6 +29,15 @@ pub enum AppError {
         value: String,
         reason: String,
     },
+    /// Search failed (or is not available in this build).
+    #[error("the search failed: {reason}")]
+    Search { reason: String },
+    /// A file could not be written (an export).
+    #[error("{path} could not be written: {reason}")]
+    Export { path: String, reason: String },
+    /// The OS keychain refused to store or read a secret.
+    #[error("the system keychain could not be used: {reason}")]
+    Keychain { reason: String },
 }
 
 pub type AppResult<T> = Result<T, AppError>;

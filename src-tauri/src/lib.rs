@@ -4,10 +4,15 @@
 //! invoke handler and for the TypeScript bindings in `ui/src/bindings.ts` (written by the
 //! `bindings_are_current` test).
 
+pub mod chosen_dirs;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod exports;
+pub mod media_server;
+pub mod provider;
 pub mod runner;
+pub mod search;
 pub mod settings;
 pub mod state;
 pub mod types;
@@ -26,6 +31,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::remove_video,
             commands::get_settings,
             commands::set_concurrency,
+            commands::get_video,
+            commands::search,
+            commands::similar,
+            commands::log_opened,
+            commands::export_transcript,
+            commands::export_list,
+            commands::get_provider,
+            commands::set_provider,
+            commands::choose_folder,
+            commands::restart_app,
         ])
         .events(collect_events![events::LibraryEvent])
 }

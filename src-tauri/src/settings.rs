@@ -45,8 +45,13 @@ pub async fn set_concurrency(pool: &SqlitePool, n: u32) -> AppResult<()> {
 /// The models the stages use, and whether their folders are in the model directory.
 pub fn models(paths: &DataPaths) -> Vec<ModelStatus> {
     [
-        ("whisper-tiny.en", "Speech to text (transcripts)"),
+        ("whisper-base", "Speech to text (transcripts; the default)"),
+        ("whisper-tiny.en", "Speech to text, English only, faster"),
         ("all-MiniLM-L6-v2", "Text embeddings (search by meaning)"),
+        (
+            "clip-vit-base-patch32",
+            "Image embeddings (search by what is shown; optional)",
+        ),
     ]
     .into_iter()
     .map(|(name, purpose)| {
@@ -90,7 +95,9 @@ mod tests {
         };
         std::fs::create_dir_all(paths.model_dir.join("whisper-tiny.en")).expect("mkdir");
         let m = models(&paths);
-        assert!(m[0].installed);
-        assert!(!m[1].installed);
+        assert!(!m[0].installed);
+        assert_eq!(m[1].name, "whisper-tiny.en");
+        assert!(m[1].installed);
+        assert!(!m[2].installed);
     }
 }

@@ -1,14 +1,17 @@
 //! What the commands share: the library (opened in the background at start-up), the pipeline
 //! and the background runner. Commands wait for the library rather than failing while it opens.
 
+use crate::chosen_dirs;
 use crate::error::{AppError, AppResult};
 use crate::events::{Coalescer, LibraryEvent, FLUSH_EVERY};
+use crate::media_server::{MediaServer, VideoLookup};
+use crate::provider::SecretStore;
 use crate::runner::RunnerControl;
 use crate::settings;
-use crate::types::{ImportSummary, Settings, VideoView};
+use crate::types::{ImportSummary, SceneView, SegmentView, Settings, VideoDetail, VideoView};
 use heimdex_core::{DataPaths, JobState, Stage, VideoId};
 use heimdex_library::stages::poster::poster_path;
-use heimdex_library::{videos, Library, Pipeline};
+use heimdex_library::{scenes, transcripts, videos, Library, Pipeline};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +24,13 @@ use tokio::sync::{broadcast, watch};
 pub struct Backend {
     pub pipeline: Pipeline,
     pub runner: Arc<RunnerControl>,
+    /// Streams library videos to the player; `Err` says why it could not start.
+    pub media: Result<Arc<MediaServer>, String>,
+    /// Where the provider's API key lives (the OS keychain).
+    pub secrets: Arc<dyn SecretStore>,
+    /// The file that keeps the folders chosen in Settings (`None` when there is no config
+    /// folder).
+    pub dirs_file: Option<PathBuf>,
 }
 
 impl Backend {
@@ -43,9 +53,85 @@ impl Backend {
         let pipeline = Pipeline::new(library.clone(), heimdex_library::stages::default_stages());
         let concurrency = settings::concurrency(library.pool()).await?;
         let runner = RunnerControl::new(concurrency);
+        let media = start_media_server(&library).await;
         tokio::spawn(forward_events(library.subscribe(), emit));
         tokio::spawn(crate::runner::run(pipeline.clone(), runner.clone()));
-        Ok(Self { pipeline, runner })
+        Ok(Self {
+            pipeline,
+            runner,
+            media,
+            secrets: Arc::new(crate::provider::KeychainSecret),
+            dirs_file: None,
+        })
+    }
+
+    /// One video with its scenes, transcript and the URL the player streams it from.
+    pub async fn video_detail(&self, id: &str) -> AppResult<VideoDetail> {
+        let vid = self.known(id).await?;
+        let lib = self.library();
+        let video = self
+            .list_videos()
+            .await?
+            .into_iter()
+            .find(|v| v.id == vid.0)
+            .ok_or_else(|| AppError::VideoNotFound { id: vid.0.clone() })?;
+        let record = videos::get(lib.pool(), &vid)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| AppError::VideoNotFound { id: vid.0.clone() })?;
+        let scenes = scenes::list_for_video(lib.pool(), lib.paths(), &vid)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|s| SceneView {
+                idx: s.idx,
+                start_secs: s.start_secs,
+                end_secs: s.end_secs,
+                thumbnail_path: s
+                    .thumbnail_path
+                    .filter(|p| p.is_file())
+                    .map(|p| p.to_string_lossy().into_owned()),
+                keyframe_path: s
+                    .keyframe_path
+                    .filter(|p| p.is_file())
+                    .map(|p| p.to_string_lossy().into_owned()),
+            })
+            .collect();
+        let transcript = transcripts::get(lib.pool(), &vid).await.map_err(db)?;
+        let (transcript, transcript_language) = match transcript {
+            Some(t) => (
+                t.segments
+                    .into_iter()
+                    .map(|s| SegmentView {
+                        start_secs: s.start_secs,
+                        end_secs: s.end_secs,
+                        text: s.text.trim().to_owned(),
+                    })
+                    .collect(),
+                t.language,
+            ),
+            None => (Vec::new(), None),
+        };
+        let (media_url, media_error) = match &self.media {
+            _ if !record.path.is_file() => (
+                None,
+                Some(format!(
+                    "{} is no longer there. Add it again from its new place.",
+                    record.path.display()
+                )),
+            ),
+            Ok(server) => (Some(server.video_url(&vid.0)), None),
+            Err(e) => (None, Some(format!("The player could not start: {e}"))),
+        };
+        Ok(VideoDetail {
+            video,
+            media_url,
+            media_error,
+            fps: record.info.fps,
+            scenes,
+            transcript,
+            transcript_language,
+        })
     }
 
     pub async fn list_videos(&self) -> AppResult<Vec<VideoView>> {
@@ -82,7 +168,7 @@ impl Backend {
         Ok(report.into())
     }
 
-    async fn known(&self, id: &str) -> AppResult<VideoId> {
+    pub(crate) async fn known(&self, id: &str) -> AppResult<VideoId> {
         let id = VideoId(id.to_owned());
         match videos::get(self.library().pool(), &id).await.map_err(db)? {
             Some(_) => Ok(id),
@@ -110,10 +196,25 @@ impl Backend {
 
     pub async fn settings(&self) -> AppResult<Settings> {
         let paths = self.library().paths();
+        let chosen = self
+            .dirs_file
+            .as_deref()
+            .map(chosen_dirs::load)
+            .unwrap_or_default();
+        let next = |chosen: Option<&PathBuf>, now: &PathBuf| {
+            chosen
+                .filter(|c| *c != now)
+                .map(|c| c.display().to_string())
+        };
         Ok(Settings {
             data_dir: paths.data_dir.display().to_string(),
             cache_dir: paths.cache_dir.display().to_string(),
             model_dir: paths.model_dir.display().to_string(),
+            next_data_dir: next(chosen.data_dir.as_ref(), &paths.data_dir),
+            next_model_dir: next(chosen.model_dir.as_ref(), &paths.model_dir),
+            data_dir_from_env: chosen_dirs::data_dir_from_env(),
+            model_dir_from_env: chosen_dirs::model_dir_from_env(),
+            can_choose_dirs: self.dirs_file.is_some(),
             models: settings::models(paths),
             concurrency: settings::concurrency(self.library().pool()).await?,
             max_concurrency: settings::max_concurrency(),
@@ -128,7 +229,34 @@ impl Backend {
     }
 }
 
-fn db(e: heimdex_library::LibraryError) -> AppError {
+/// Starts the loopback server that streams library videos (and cache files) to the player.
+async fn start_media_server(library: &Library) -> Result<Arc<MediaServer>, String> {
+    let pool = library.pool().clone();
+    let lookup: VideoLookup = Arc::new(move |id| {
+        let pool = pool.clone();
+        Box::pin(async move {
+            videos::get(&pool, &VideoId(id))
+                .await
+                .ok()
+                .flatten()
+                .map(|v| v.path)
+        })
+    });
+    let cache = library.paths().cache_dir.clone();
+    let _ = std::fs::create_dir_all(&cache);
+    match MediaServer::start(lookup, Some(cache)).await {
+        Ok(server) => {
+            tracing::info!("media server on {}", server.addr());
+            Ok(Arc::new(server))
+        }
+        Err(e) => {
+            tracing::error!("the media server could not start: {e}");
+            Err(e.to_string())
+        }
+    }
+}
+
+pub(crate) fn db(e: heimdex_library::LibraryError) -> AppError {
     match e {
         heimdex_library::LibraryError::VideoNotFound(id) => AppError::VideoNotFound { id },
         other => AppError::Database {
@@ -172,7 +300,16 @@ impl AppState {
     pub fn start(app: AppHandle) -> Self {
         let (tx, rx) = watch::channel(None);
         tauri::async_runtime::spawn(async move {
-            let result = match DataPaths::resolve(None) {
+            let dirs_file = app
+                .path()
+                .app_config_dir()
+                .ok()
+                .map(|d| d.join(chosen_dirs::FILE_NAME));
+            let chosen = dirs_file
+                .as_deref()
+                .map(chosen_dirs::load)
+                .unwrap_or_default();
+            let result = match chosen_dirs::resolve(&chosen) {
                 Ok(paths) => {
                     // Posters and thumbnails load through the asset protocol: allow the cache only.
                     if let Err(e) = app
@@ -188,6 +325,10 @@ impl AppState {
                         }
                     })
                     .await
+                    .map(|mut b| {
+                        b.dirs_file = dirs_file;
+                        b
+                    })
                 }
                 Err(e) => Err(AppError::LibraryUnavailable {
                     path: "(no data directory)".into(),

@@ -165,6 +165,16 @@ pub struct Settings {
     pub data_dir: String,
     pub cache_dir: String,
     pub model_dir: String,
+    /// The library folder chosen for the next start, when it differs from the open one.
+    pub next_data_dir: Option<String>,
+    /// The model folder chosen for the next start, when it differs.
+    pub next_model_dir: Option<String>,
+    /// `HEIMDEX_DATA_DIR` is set: it decides the library folder.
+    pub data_dir_from_env: bool,
+    /// `HEIMDEX_MODEL_DIR` is set: it decides the model folder.
+    pub model_dir_from_env: bool,
+    /// Whether folders can be chosen here (the app has a config folder to remember them in).
+    pub can_choose_dirs: bool,
     pub models: Vec<ModelStatus>,
     /// Videos indexed at the same time.
     pub concurrency: u32,
@@ -227,4 +237,158 @@ impl From<heimdex_library::ImportReport> for ImportSummary {
             .collect();
         out
     }
+}
+
+/// A scene of a video, for the player's scene strip.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SceneView {
+    pub idx: u32,
+    pub start_secs: f64,
+    pub end_secs: f64,
+    /// Thumbnail on disk (load it through the asset protocol).
+    pub thumbnail_path: Option<String>,
+    /// The scene's keyframe (up to 1280 px), shown before the video plays.
+    pub keyframe_path: Option<String>,
+}
+
+/// A timed piece of the transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentView {
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub text: String,
+}
+
+/// Everything the video page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoDetail {
+    pub video: VideoView,
+    /// Where the player streams the file from (the loopback media server); `null` when the
+    /// server could not start or the file is gone.
+    pub media_url: Option<String>,
+    /// Why there is no `mediaUrl`, in words.
+    pub media_error: Option<String>,
+    pub fps: f64,
+    pub scenes: Vec<SceneView>,
+    pub transcript: Vec<SegmentView>,
+    pub transcript_language: Option<String>,
+}
+
+/// A piece of a hit's snippet; `hit` pieces are the matched words.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// How each signal scored a hit (absent when that signal did not find it).
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HitScoresView {
+    pub fused: f64,
+    /// Words matched (BM25; higher is better).
+    pub bm25: Option<f64>,
+    /// Meaning matched (cosine of text vectors).
+    pub text: Option<f64>,
+    /// Picture matched (cosine of CLIP vectors).
+    pub image: Option<f64>,
+}
+
+/// One scene found by a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHitView {
+    pub video_id: String,
+    pub file_name: String,
+    pub path: String,
+    pub scene_idx: u32,
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub thumbnail_path: Option<String>,
+    pub video_date: Option<String>,
+    /// The scene's words, split at the matched ones.
+    pub snippet: Vec<SnippetPart>,
+    pub scores: HitScoresView,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResultsView {
+    /// Pass to `logOpened` when a hit is opened (`null` when the query was not logged).
+    pub query_id: Option<f64>,
+    /// The query without its date words.
+    pub text: String,
+    /// The date words the query was filtered by, e.g. "july 2023".
+    pub date_words: Option<String>,
+    pub hits: Vec<SearchHitView>,
+    /// The signals that ran: "bm25", "text_vector", "image_vector".
+    pub signals: Vec<String>,
+    pub took_ms: f64,
+}
+
+/// A scene in a list to export (a search's hits, as the window shows them).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportClip {
+    pub video_id: String,
+    pub file_name: String,
+    pub path: String,
+    pub scene_idx: u32,
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub snippet: String,
+    pub score: Option<f64>,
+}
+
+/// Subtitle formats for a transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum TranscriptFormat {
+    Srt,
+    Vtt,
+}
+
+/// Formats for a result list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ListFormat {
+    Csv,
+    Edl,
+}
+
+/// Where model work runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ProviderKind {
+    /// Models on this computer.
+    Local,
+    /// An OpenAI-compatible server (OpenAI, a local llama.cpp / vLLM / Ollama server, …).
+    OpenAi,
+}
+
+/// The provider settings as the window sees them; the API key itself never leaves the keychain.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderView {
+    pub kind: ProviderKind,
+    pub base_url: Option<String>,
+    /// Whether an API key is stored in the OS keychain.
+    pub has_key: bool,
+    /// Why the keychain cannot be used, when it cannot (then keys cannot be saved).
+    pub keychain_error: Option<String>,
+}
+
+/// A folder that can be chosen in Settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum FolderKind {
+    /// The library: database, cache of thumbnails and keyframes.
+    Library,
+    /// The model files.
+    Models,
 }

@@ -13,6 +13,11 @@ const APP = required("HEIMDEX_APP");
 const VIDEO = required("HEIMDEX_E2E_VIDEO");
 const ARTIFACTS = required("HEIMDEX_E2E_ARTIFACTS");
 const INDEX_TIMEOUT_MS = Number(process.env.HEIMDEX_E2E_TIMEOUT_MS ?? 240_000);
+// What to search for in the video; with HEIMDEX_E2E_REQUIRE_SEARCH=1 a search without hits fails
+// the run (else the player is opened from the library).
+const QUERY = process.env.HEIMDEX_E2E_QUERY ?? "testvideo";
+const REQUIRE_SEARCH = process.env.HEIMDEX_E2E_REQUIRE_SEARCH === "1";
+const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
 
 function required(name) {
   const v = process.env[name];
@@ -95,6 +100,24 @@ class Session {
   }
 }
 
+/** Polls the <video> until `ok(state)` (or a media error) or 20 s, and returns its last state. */
+async function waitForMedia(s, ok, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const m = await s.exec(`const v = document.querySelector("video");
+      return v ? { src: v.currentSrc || v.src, readyState: v.readyState, currentTime: v.currentTime,
+        duration: v.duration, seeking: v.seeking, paused: v.paused,
+        decodedFrames: v.webkitDecodedFrameCount ?? null, width: v.videoWidth,
+        error: v.error ? v.error.code + " " + v.error.message : null } : null;`);
+    if (m && (ok(m) || m.error)) return m;
+    if (Date.now() > until) {
+      console.log(`media state: ${JSON.stringify(m)}`);
+      return m ?? { src: "", readyState: 0, currentTime: NaN, duration: NaN, seeking: false, error: "no video element" };
+    }
+    await sleep(200);
+  }
+}
+
 function assert(cond, message) {
   if (!cond) throw new Error(`assertion failed: ${message}`);
 }
@@ -159,6 +182,90 @@ async function main() {
       assert(poster && poster.w > 0, "the poster image loaded");
     });
 
+    // The player: open the video at a scene start, from a search hit when search finds one, else
+    // from the library (the scene strip), and check that the real <video> got there.
+    let expected = null;
+    await step("Ctrl+K focuses the search box; search answers", async () => {
+      await s.exec(
+        `window.dispatchEvent(new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true }));`,
+      );
+      const box = await s.waitFor("input[type=search]");
+      const focused = await s.exec(`return document.activeElement && document.activeElement.type === "search";`);
+      assert(focused, "Ctrl+K focuses the search box");
+      await s.keys(box, QUERY);
+      const until = Date.now() + 20_000;
+      let state = null;
+      for (;;) {
+        state = await s.exec(`
+          if (document.querySelector("#search-hits [role=option]")) return "hits";
+          if (document.querySelector(".search-note[data-state=empty]")) return "empty";
+          const alert = document.querySelector(".view-search [role=alert]");
+          return alert ? "error: " + alert.textContent : null;`);
+        if (state) break;
+        if (Date.now() > until) throw new Error("no search answer");
+        await sleep(200);
+      }
+      await sleep(400); // thumbnails decode
+      await s.screenshot("04-results.png");
+      console.log(`search "${QUERY}": ${state}`);
+      if (state !== "hits") {
+        assert(!REQUIRE_SEARCH, `search found nothing: ${state}`);
+        return;
+      }
+      const first = await s.exec(`const h = document.querySelector("#search-hits [role=option]");
+        return { start: Number(h.dataset.start), text: h.textContent };`);
+      console.log(`first hit: ${first.text}`);
+      expected = first.start;
+      await s.keys(box, "\uE007"); // Enter opens the selected (first) hit
+    });
+
+    await step("the player opens at the scene start", async () => {
+      if (expected == null) {
+        // No search hit: open the video from the library and pick a scene from the strip.
+        const nav = await s.findAll(".nav-item");
+        await s.click(nav[0]);
+        await s.click(await s.waitFor("button.card-poster-button"));
+        await s.waitFor("video[data-testid=player-video]");
+        await s.waitFor("ol.scene-strip button.scene");
+        const all = await s.findAll("ol.scene-strip button.scene");
+        assert(all.length >= 2, `the scene strip shows the scenes (${all.length})`);
+        const target = all[Math.min(2, all.length - 1)];
+        expected = Number(await s.exec(`return arguments[0].dataset.start;`, [{ [ELEMENT_KEY]: target }]));
+        // Let the metadata load before seeking, as a user would.
+        await waitForMedia(s, (m) => m.readyState >= 1);
+        await s.click(target);
+      }
+      const m = await waitForMedia(s, (m) => m.readyState >= 2 && !m.seeking && Math.abs(m.currentTime - expected) < 0.5);
+      console.log(`player: ${JSON.stringify(m)}, expected ${expected}`);
+      assert(m.src.startsWith("http://127.0.0.1:"), `streams from the loopback media server: ${m.src}`);
+      assert(m.error == null, `no media error: ${m.error}`);
+      assert(Math.abs(m.currentTime - expected) < 0.5, `currentTime ${m.currentTime} within 0.5 s of ${expected}`);
+      assert(m.duration > 20, `duration read: ${m.duration}`);
+      await sleep(500);
+      await s.screenshot("05-player.png");
+      // Play a moment: the frames must decode (the screenshot may not show the video layer).
+      await s.exec(`document.querySelector("video").play();`);
+      await sleep(1200);
+      await s.exec(`document.querySelector("video").pause();`);
+      const played = await waitForMedia(s, (m) => m.paused);
+      console.log(`after playing: ${JSON.stringify(played)}`);
+      assert(played.currentTime > expected + 0.3, `playback advanced: ${played.currentTime}`);
+      assert(played.width === 1280, `frames decoded at 1280 px: ${played.width}`);
+      await s.screenshot("05b-player-played.png");
+    });
+
+    await step("arrow keys jump to the next scene", async () => {
+      const next = await s.exec(`
+        const t = document.querySelector("video").currentTime;
+        const starts = [...document.querySelectorAll("ol.scene-strip button.scene")].map((b) => Number(b.dataset.start));
+        return starts.find((x) => x > t + 0.01) ?? null;`);
+      if (next == null) return;
+      await s.exec(`document.activeElement && document.activeElement.blur();
+        window.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));`);
+      const m = await waitForMedia(s, (m) => !m.seeking && Math.abs(m.currentTime - next) < 0.5);
+      assert(Math.abs(m.currentTime - next) < 0.5, `at the next scene ${next}: ${m.currentTime}`);
+    });
+
     await step("settings show the data directory", async () => {
       const nav = await s.findAll(".nav-item");
       await s.click(nav[2]);
@@ -167,18 +274,10 @@ async function main() {
       console.log(`data dir: ${text}`);
       assert(text.startsWith("/") && text.endsWith("/data"), "the data dir is shown");
       await sleep(300);
-      await s.screenshot("04-settings.png");
-    });
-
-    await step("Ctrl+K focuses the search box", async () => {
-      await s.exec(
-        `window.dispatchEvent(new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true }));`,
-      );
-      await s.waitFor("input[type=search]");
-      const focused = await s.exec(`return document.activeElement && document.activeElement.type === "search";`);
-      assert(focused, "search box focused");
+      await s.screenshot("06-settings.png");
+      await s.exec(`document.getElementById("provider-title").scrollIntoView({ block: "center" });`);
       await sleep(300);
-      await s.screenshot("05-search.png");
+      await s.screenshot("06b-settings-models-provider.png");
     });
 
     await step("dark theme renders", async () => {
@@ -186,7 +285,7 @@ async function main() {
       await s.click(nav[0]);
       await s.exec(`document.documentElement.dataset.theme = "dark";`);
       await sleep(300);
-      await s.screenshot("06-library-dark.png");
+      await s.screenshot("07-library-dark.png");
       await s.exec(`delete document.documentElement.dataset.theme;`);
     });
     console.log(`${passed} passed, 0 failed`);

@@ -5,3 +5,4 @@ mod import;
 mod probe_shared;
 mod queue;
 mod scenes;
+mod search;

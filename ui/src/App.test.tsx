@@ -11,11 +11,13 @@ describe("App", () => {
     render(<App />);
     await screen.findByRole("article", { name: "beach.mp4" });
     await userEvent.keyboard("{Control>}k{/Control}");
-    const box = await screen.findByRole("searchbox", { name: "Search" });
+    const box = await screen.findByRole("combobox", { name: "Search" });
     await waitFor(() => expect(box).toHaveFocus());
-    expect(screen.getByText("Search arrives with indexing of text")).toBeInTheDocument();
+    expect(screen.getByText("Find the moment")).toBeInTheDocument();
     await userEvent.type(box, "bea");
-    expect(screen.getByRole("button", { name: /beach\.mp4/ })).toBeInTheDocument();
+    // Videos whose names match are listed too, and open in the player.
+    await userEvent.click(screen.getByRole("button", { name: /beach\.mp4/ }));
+    expect(await screen.findByTestId("player-video")).toHaveAttribute("data-start", "0");
   });
 
   it("shows the settings and changes concurrency and theme", async () => {
@@ -32,6 +34,46 @@ describe("App", () => {
     expect(document.documentElement.dataset.theme).toBeUndefined();
   });
 
+  it("stores the provider's key through the keychain command and never shows it", async () => {
+    const backend = mockBackend([]);
+    render(<App />);
+    await userEvent.click(screen.getByRole("button", { name: /Settings/ }));
+    await userEvent.click(await screen.findByRole("radio", { name: "OpenAI-compatible" }));
+    await userEvent.type(screen.getByLabelText("Base URL"), "http://localhost:11434/v1");
+    const key = screen.getByLabelText("API key");
+    expect(key).toHaveAttribute("type", "password");
+    await userEvent.type(key, "sk-test");
+    await userEvent.click(screen.getByRole("button", { name: "Save provider" }));
+    await waitFor(() => expect(callsOf(backend, "set_provider")).toHaveLength(1));
+    expect(callsOf(backend, "set_provider")[0].args).toEqual({ kind: "openAi", baseUrl: "http://localhost:11434/v1", apiKey: "sk-test" });
+    expect(await screen.findByText("A key is stored in the system keychain. Type a new one to replace it.")).toBeInTheDocument();
+    expect(key).toHaveValue("");
+    await userEvent.click(screen.getByRole("button", { name: "Remove key" }));
+    await waitFor(() => expect(callsOf(backend, "set_provider")[1]?.args).toEqual({ kind: "openAi", baseUrl: "http://localhost:11434/v1", apiKey: "" }));
+  });
+
+  it("chooses a new library folder for the next start", async () => {
+    const backend = mockBackend([]);
+    render(<App />);
+    await userEvent.click(screen.getByRole("button", { name: /Settings/ }));
+    await userEvent.click(await screen.findByRole("button", { name: "Change the library folder" }));
+    await waitFor(() => expect(callsOf(backend, "choose_folder")[0]?.args).toEqual({ which: "library", path: "/videos/new.mp4" }));
+    expect(await screen.findByText("From the next start: /videos/new.mp4")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Restart now" })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Keep current" }));
+    await waitFor(() => expect(screen.queryByText(/From the next start/)).toBeNull());
+  });
+
+  it("opens a video from the library at its start", async () => {
+    const backend = mockBackend([video()]);
+    render(<App />);
+    await userEvent.click(await screen.findByRole("button", { name: "Play beach.mp4" }));
+    expect(await screen.findByTestId("player-video")).toBeInTheDocument();
+    expect(callsOf(backend, "get_video")[0]?.args).toEqual({ id: video().id });
+    await userEvent.click(screen.getByTitle("Back (Esc)"));
+    expect(await screen.findByRole("heading", { name: "Library" })).toBeInTheDocument();
+  });
+
   it("turns a typed error into a sentence", async () => {
     mockBackend([]);
     // The settings command fails with a typed error.
@@ -40,6 +82,7 @@ describe("App", () => {
       (cmd) => {
         if (cmd === "get_settings") throw { type: "LibraryUnavailable", data: { path: "/ro", reason: "read-only file system" } };
         if (cmd === "list_videos") return [];
+        if (cmd === "get_provider") return { kind: "local", baseUrl: null, hasKey: false, keychainError: null };
         return undefined;
       },
       { shouldMockEvents: true },

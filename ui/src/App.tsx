@@ -7,12 +7,24 @@ import { LibraryProvider } from "./hooks/useLibrary";
 import { useTheme } from "./hooks/useTheme";
 import { hasMod, modKey } from "./lib/platform";
 import { LibraryView } from "./views/LibraryView";
-import { SearchView } from "./views/SearchView";
+import { PlayerView } from "./views/PlayerView";
+import { SearchView, type SimilarTo } from "./views/SearchView";
 import { SettingsView } from "./views/SettingsView";
 
-export type ViewName = "library" | "search" | "settings";
+export type ViewName = "library" | "search" | "settings" | "player";
 
-const NAV: { view: ViewName; label: string; keys: string; Icon: () => React.JSX.Element }[] = [
+/** What the player shows, and where Esc goes back to. */
+interface PlayerTarget {
+  videoId: string;
+  startSecs: number;
+  from: ViewName;
+  /** Changes on every open, so opening the same hit again seeks again. */
+  key: number;
+}
+
+const BACK_LABEL: Record<ViewName, string> = { library: "Library", search: "Results", settings: "Settings", player: "Back" };
+
+const NAV: { view: Exclude<ViewName, "player">; label: string; keys: string; Icon: () => React.JSX.Element }[] = [
   { view: "library", label: "Library", keys: `${modKey} 1`, Icon: LibraryIcon },
   { view: "search", label: "Search", keys: `${modKey} K`, Icon: SearchIcon },
   { view: "settings", label: "Settings", keys: `${modKey} ,`, Icon: SettingsIcon },
@@ -20,10 +32,30 @@ const NAV: { view: ViewName; label: string; keys: string; Icon: () => React.JSX.
 
 function Shell() {
   const [view, setView] = useState<ViewName>("library");
+  const [player, setPlayer] = useState<PlayerTarget | null>(null);
+  const [query, setQuery] = useState("");
+  const [similar, setSimilar] = useState<SimilarTo | null>(null);
   const [theme, setTheme] = useTheme();
   const searchRef = useRef<HTMLInputElement | null>(null);
   const { addFiles } = useAddVideos();
   const showLibrary = useCallback(() => setView("library"), []);
+  const openVideo = useCallback(
+    (videoId: string, startSecs: number) => {
+      setPlayer((p) => ({ videoId, startSecs, from: view === "player" ? (p?.from ?? "library") : view, key: (p?.key ?? 0) + 1 }));
+      setView("player");
+    },
+    [view],
+  );
+  const closePlayer = useCallback(() => setView(player?.from ?? "library"), [player]);
+  const showSimilar = useCallback((to: SimilarTo) => {
+    setSimilar(to);
+    setQuery("");
+    setView("search");
+  }, []);
+  const changeQuery = useCallback((q: string) => {
+    setQuery(q);
+    if (q.trim()) setSimilar(null);
+  }, []);
 
   // Keyboard first: Ctrl/Cmd+K search, +1 library, +, settings, +O add videos.
   useEffect(() => {
@@ -83,8 +115,26 @@ function Shell() {
         <StatusFooter />
       </nav>
       <main className="content">
-        {view === "library" && <LibraryView />}
-        {view === "search" && <SearchView inputRef={searchRef} onShowLibrary={showLibrary} />}
+        {view === "library" && <LibraryView onOpen={openVideo} />}
+        {view === "search" && <SearchView
+            inputRef={searchRef}
+            onShowLibrary={showLibrary}
+            onOpen={openVideo}
+            query={query}
+            onQueryChange={changeQuery}
+            similar={similar}
+            onClearSimilar={() => setSimilar(null)}
+          />}
+        {view === "player" && player && (
+          <PlayerView
+            key={player.key}
+            videoId={player.videoId}
+            startSecs={player.startSecs}
+            backLabel={BACK_LABEL[player.from]}
+            onBack={closePlayer}
+            onSimilar={showSimilar}
+          />
+        )}
         {view === "settings" && <SettingsView theme={theme} onThemeChange={setTheme} />}
       </main>
       <DropOverlay onDropped={showLibrary} />

@@ -19,9 +19,35 @@ export const commands = {
 	/**  Removes a video and everything made from it from the library (never the file itself). */
 	removeVideo: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("remove_video", { id })),
 	/**  Directories, models and the indexing settings. */
-	getSettings: () => typedError<Settings, AppError>(__TAURI_INVOKE("get_settings")),
+	getSettings: () => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  How many videos are indexed at the same time (1 to the number of CPU cores). */
-	setConcurrency: (concurrency: number) => typedError<Settings, AppError>(__TAURI_INVOKE("set_concurrency", { concurrency })),
+	setConcurrency: (concurrency: number) => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("set_concurrency", { concurrency })),
+	/**  One video with its scenes, transcript and the URL the player streams it from. */
+	getVideo: (id: string) => typedError<VideoDetail_Serialize, AppError>(__TAURI_INVOKE("get_video", { id })),
+	/**  Scenes matching `query` (words, meaning, dates typed in it), best first. */
+	search: (query: string, limit: number | null) => typedError<SearchResultsView_Serialize, AppError>(__TAURI_INVOKE("search", { query, limit })),
+	/**  Scenes that look or sound like one scene ("more like this"). */
+	similar: (videoId: string, sceneIdx: number, limit: number | null) => typedError<SearchHitView_Serialize[], AppError>(__TAURI_INVOKE("similar", { videoId, sceneIdx, limit })),
+	/**  Notes in the query log that a hit was opened (improves nothing yet; kept for history). */
+	logOpened: (queryId: number | null, videoId: string, sceneIdx: number) => typedError<null, AppError>(__TAURI_INVOKE("log_opened", { queryId, videoId, sceneIdx })),
+	/**  Saves a video's transcript as SubRip or WebVTT at `path` (chosen in the save dialog). */
+	exportTranscript: (videoId: string, format: TranscriptFormat, path: string) => typedError<null, AppError>(__TAURI_INVOKE("export_transcript", { videoId, format, path })),
+	/**  Saves a result list as CSV or as a CMX 3600 EDL at `path`. */
+	exportList: (title: string, clips: ExportClip_Deserialize[], format: ListFormat, path: string) => typedError<null, AppError>(__TAURI_INVOKE("export_list", { title, clips, format, path })),
+	/**  The model provider (local or OpenAI-compatible) and whether its key is in the keychain. */
+	getProvider: () => typedError<ProviderView_Serialize, AppError>(__TAURI_INVOKE("get_provider")),
+	/**
+	 *  Saves the provider. `apiKey`: `null` keeps the stored key, `""` deletes it; it is stored only
+	 *  in the OS keychain.
+	 */
+	setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null) => typedError<ProviderView_Serialize, AppError>(__TAURI_INVOKE("set_provider", { kind, baseUrl, apiKey })),
+	/**
+	 *  Chooses the library or model folder for the next start (`path: null` goes back to the
+	 *  default). The open library keeps running until the app restarts.
+	 */
+	chooseFolder: (which: FolderKind, path: string | null) => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("choose_folder", { which, path })),
+	/**  Restarts the app (to open the folders chosen in Settings). Running jobs are queued again. */
+	restartApp: () => typedError<null, AppError>(__TAURI_INVOKE("restart_app")),
 };
 
 /** Events */
@@ -57,7 +83,79 @@ export type AppError =
 	name: string,
 	value: string,
 	reason: string,
+} } | 
+/**  Search failed (or is not available in this build). */
+{ type: "Search"; data: {
+	reason: string,
+} } | 
+/**  A file could not be written (an export). */
+{ type: "Export"; data: {
+	path: string,
+	reason: string,
+} } | 
+/**  The OS keychain refused to store or read a secret. */
+{ type: "Keychain"; data: {
+	reason: string,
 } };
+
+/**  A scene in a list to export (a search's hits, as the window shows them). */
+export type ExportClip = ExportClip_Serialize | ExportClip_Deserialize;
+
+/**  A scene in a list to export (a search's hits, as the window shows them). */
+export type ExportClip_Deserialize = {
+	videoId: string,
+	fileName: string,
+	path: string,
+	sceneIdx: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	snippet: string,
+	score?: number | null,
+};
+
+/**  A scene in a list to export (a search's hits, as the window shows them). */
+export type ExportClip_Serialize = {
+	videoId: string,
+	fileName: string,
+	path: string,
+	sceneIdx: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	snippet: string,
+	score: number | null,
+};
+
+/**  A folder that can be chosen in Settings. */
+export type FolderKind = 
+/**  The library: database, cache of thumbnails and keyframes. */
+"library" | 
+/**  The model files. */
+"models";
+
+/**  How each signal scored a hit (absent when that signal did not find it). */
+export type HitScoresView = HitScoresView_Serialize | HitScoresView_Deserialize;
+
+/**  How each signal scored a hit (absent when that signal did not find it). */
+export type HitScoresView_Deserialize = {
+	fused: number | null,
+	/**  Words matched (BM25; higher is better). */
+	bm25?: number | null,
+	/**  Meaning matched (cosine of text vectors). */
+	text?: number | null,
+	/**  Picture matched (cosine of CLIP vectors). */
+	image?: number | null,
+};
+
+/**  How each signal scored a hit (absent when that signal did not find it). */
+export type HitScoresView_Serialize = {
+	fused: number | null,
+	/**  Words matched (BM25; higher is better). */
+	bm25: number | null,
+	/**  Meaning matched (cosine of text vectors). */
+	text: number | null,
+	/**  Picture matched (cosine of CLIP vectors). */
+	image: number | null,
+};
 
 /**  A path that could not be imported, and why. */
 export type ImportFailure = {
@@ -131,6 +229,9 @@ export type LibraryEvent_Serialize =
 /**  Events were missed: reload the list. */
 { type: "resync" };
 
+/**  Formats for a result list. */
+export type ListFormat = "csv" | "edl";
+
 /**  A model the pipeline uses and whether it is installed. */
 export type ModelStatus = {
 	/**  Folder name under the model directory. */
@@ -141,16 +242,183 @@ export type ModelStatus = {
 	path: string,
 };
 
+/**  Where model work runs. */
+export type ProviderKind = 
+/**  Models on this computer. */
+"local" | 
+/**  An OpenAI-compatible server (OpenAI, a local llama.cpp / vLLM / Ollama server, …). */
+"openAi";
+
+/**  The provider settings as the window sees them; the API key itself never leaves the keychain. */
+export type ProviderView = ProviderView_Serialize | ProviderView_Deserialize;
+
+/**  The provider settings as the window sees them; the API key itself never leaves the keychain. */
+export type ProviderView_Deserialize = {
+	kind: ProviderKind,
+	baseUrl?: string | null,
+	/**  Whether an API key is stored in the OS keychain. */
+	hasKey: boolean,
+	/**  Why the keychain cannot be used, when it cannot (then keys cannot be saved). */
+	keychainError?: string | null,
+};
+
+/**  The provider settings as the window sees them; the API key itself never leaves the keychain. */
+export type ProviderView_Serialize = {
+	kind: ProviderKind,
+	baseUrl: string | null,
+	/**  Whether an API key is stored in the OS keychain. */
+	hasKey: boolean,
+	/**  Why the keychain cannot be used, when it cannot (then keys cannot be saved). */
+	keychainError: string | null,
+};
+
+/**  A scene of a video, for the player's scene strip. */
+export type SceneView = SceneView_Serialize | SceneView_Deserialize;
+
+/**  A scene of a video, for the player's scene strip. */
+export type SceneView_Deserialize = {
+	idx: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	/**  Thumbnail on disk (load it through the asset protocol). */
+	thumbnailPath?: string | null,
+	/**  The scene's keyframe (up to 1280 px), shown before the video plays. */
+	keyframePath?: string | null,
+};
+
+/**  A scene of a video, for the player's scene strip. */
+export type SceneView_Serialize = {
+	idx: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	/**  Thumbnail on disk (load it through the asset protocol). */
+	thumbnailPath: string | null,
+	/**  The scene's keyframe (up to 1280 px), shown before the video plays. */
+	keyframePath: string | null,
+};
+
+/**  One scene found by a search. */
+export type SearchHitView = SearchHitView_Serialize | SearchHitView_Deserialize;
+
+/**  One scene found by a search. */
+export type SearchHitView_Deserialize = {
+	videoId: string,
+	fileName: string,
+	path: string,
+	sceneIdx: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	thumbnailPath?: string | null,
+	videoDate?: string | null,
+	/**  The scene's words, split at the matched ones. */
+	snippet: SnippetPart[],
+	scores: HitScoresView_Deserialize,
+};
+
+/**  One scene found by a search. */
+export type SearchHitView_Serialize = {
+	videoId: string,
+	fileName: string,
+	path: string,
+	sceneIdx: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	thumbnailPath: string | null,
+	videoDate: string | null,
+	/**  The scene's words, split at the matched ones. */
+	snippet: SnippetPart[],
+	scores: HitScoresView_Serialize,
+};
+
+/**  What a search found. */
+export type SearchResultsView = SearchResultsView_Serialize | SearchResultsView_Deserialize;
+
+/**  What a search found. */
+export type SearchResultsView_Deserialize = {
+	/**  Pass to `logOpened` when a hit is opened (`null` when the query was not logged). */
+	queryId?: number | null,
+	/**  The query without its date words. */
+	text: string,
+	/**  The date words the query was filtered by, e.g. "july 2023". */
+	dateWords?: string | null,
+	hits: SearchHitView_Deserialize[],
+	/**  The signals that ran: "bm25", "text_vector", "image_vector". */
+	signals: string[],
+	tookMs: number | null,
+};
+
+/**  What a search found. */
+export type SearchResultsView_Serialize = {
+	/**  Pass to `logOpened` when a hit is opened (`null` when the query was not logged). */
+	queryId: number | null,
+	/**  The query without its date words. */
+	text: string,
+	/**  The date words the query was filtered by, e.g. "july 2023". */
+	dateWords: string | null,
+	hits: SearchHitView_Serialize[],
+	/**  The signals that ran: "bm25", "text_vector", "image_vector". */
+	signals: string[],
+	tookMs: number | null,
+};
+
+/**  A timed piece of the transcript. */
+export type SegmentView = {
+	startSecs: number | null,
+	endSecs: number | null,
+	text: string,
+};
+
 /**  The settings screen. */
-export type Settings = {
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+/**  The settings screen. */
+export type Settings_Deserialize = {
 	dataDir: string,
 	cacheDir: string,
 	modelDir: string,
+	/**  The library folder chosen for the next start, when it differs from the open one. */
+	nextDataDir?: string | null,
+	/**  The model folder chosen for the next start, when it differs. */
+	nextModelDir?: string | null,
+	/**  `HEIMDEX_DATA_DIR` is set: it decides the library folder. */
+	dataDirFromEnv: boolean,
+	/**  `HEIMDEX_MODEL_DIR` is set: it decides the model folder. */
+	modelDirFromEnv: boolean,
+	/**  Whether folders can be chosen here (the app has a config folder to remember them in). */
+	canChooseDirs: boolean,
 	models: ModelStatus[],
 	/**  Videos indexed at the same time. */
 	concurrency: number,
 	maxConcurrency: number,
 	version: string,
+};
+
+/**  The settings screen. */
+export type Settings_Serialize = {
+	dataDir: string,
+	cacheDir: string,
+	modelDir: string,
+	/**  The library folder chosen for the next start, when it differs from the open one. */
+	nextDataDir: string | null,
+	/**  The model folder chosen for the next start, when it differs. */
+	nextModelDir: string | null,
+	/**  `HEIMDEX_DATA_DIR` is set: it decides the library folder. */
+	dataDirFromEnv: boolean,
+	/**  `HEIMDEX_MODEL_DIR` is set: it decides the model folder. */
+	modelDirFromEnv: boolean,
+	/**  Whether folders can be chosen here (the app has a config folder to remember them in). */
+	canChooseDirs: boolean,
+	models: ModelStatus[],
+	/**  Videos indexed at the same time. */
+	concurrency: number,
+	maxConcurrency: number,
+	version: string,
+};
+
+/**  A piece of a hit's snippet; `hit` pieces are the matched words. */
+export type SnippetPart = {
+	text: string,
+	hit: boolean,
 };
 
 /**  One step of the indexing pipeline, in pipeline order. */
@@ -181,8 +449,46 @@ export type StageView_Serialize = {
 	progress: number | null,
 };
 
+/**  Subtitle formats for a transcript. */
+export type TranscriptFormat = "srt" | "vtt";
+
 /**  What a progress count measures. */
 export type UnitName = "frames" | "seconds" | "bytes" | "items";
+
+/**  Everything the video page shows. */
+export type VideoDetail = VideoDetail_Serialize | VideoDetail_Deserialize;
+
+/**  Everything the video page shows. */
+export type VideoDetail_Deserialize = {
+	video: VideoView_Deserialize,
+	/**
+	 *  Where the player streams the file from (the loopback media server); `null` when the
+	 *  server could not start or the file is gone.
+	 */
+	mediaUrl?: string | null,
+	/**  Why there is no `mediaUrl`, in words. */
+	mediaError?: string | null,
+	fps: number | null,
+	scenes: SceneView_Deserialize[],
+	transcript: SegmentView[],
+	transcriptLanguage?: string | null,
+};
+
+/**  Everything the video page shows. */
+export type VideoDetail_Serialize = {
+	video: VideoView_Serialize,
+	/**
+	 *  Where the player streams the file from (the loopback media server); `null` when the
+	 *  server could not start or the file is gone.
+	 */
+	mediaUrl: string | null,
+	/**  Why there is no `mediaUrl`, in words. */
+	mediaError: string | null,
+	fps: number | null,
+	scenes: SceneView_Serialize[],
+	transcript: SegmentView[],
+	transcriptLanguage: string | null,
+};
 
 /**  A video's overall status. */
 export type VideoStatusName = "queued" | "indexing" | "ready" | "failed" | "cancelled";

@@ -51,6 +51,14 @@ enum Command {
     Transcript(commands::transcript::Args),
     /// Team sync: setup, status, push, pull, off.
     Sync(commands::sync::Args),
+    /// Search the library's scenes: spoken words, on-screen text, pictures, dates.
+    Search(commands::search::Args),
+    /// Scenes like a given scene ("more like this").
+    Similar(commands::similar::Args),
+    /// The local log of searches (`--off` to stop logging, `--clear` to delete it).
+    History(commands::history::Args),
+    /// Search quality over a JSON-lines file of queries: Recall@1, Recall@5, MRR.
+    Eval(commands::eval::Args),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +96,10 @@ fn main() -> ExitCode {
             Command::Scenes(a) => commands::scenes::run(&ctx, a).await,
             Command::Transcript(a) => commands::transcript::run(&ctx, a).await,
             Command::Sync(a) => commands::sync::run(&ctx, a).await,
+            Command::Search(a) => commands::search::run(&ctx, a).await,
+            Command::Similar(a) => commands::similar::run(&ctx, a).await,
+            Command::History(a) => commands::history::run(&ctx, a).await,
+            Command::Eval(a) => commands::eval::run(&ctx, a).await,
         }
     });
     match result {

@@ -228,3 +228,38 @@ fn sign_in_without_a_server_says_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn search_history_and_eval_on_an_empty_library() {
+    let dir = open_dir();
+    let data = dir.path().join("library");
+    let out = heimdex(
+        &data,
+        &["search", "dog on the beach july 2023", "--json"],
+        false,
+    );
+    let v = json(&out);
+    assert_eq!(v["hits"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["date_words"], "july 2023");
+    assert_eq!(v["text"], "dog on the beach");
+    let log = json(&heimdex(&data, &["history", "--json"], false));
+    assert_eq!(log[0]["query"], "dog on the beach july 2023");
+    assert!(heimdex(&data, &["history", "--off"], false)
+        .status
+        .success());
+    json(&heimdex(&data, &["search", "cat", "--json"], false));
+    let log = json(&heimdex(&data, &["history", "--json"], false));
+    assert_eq!(log.as_array().map(Vec::len), Some(1));
+    let bad = heimdex(&data, &["search", "cat", "--after", "someday"], false);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a date"));
+    let queries = dir.path().join("q.jsonl");
+    std::fs::write(
+        &queries,
+        "{\"query\": \"cat\", \"video\": \"cat.mp4\", \"time\": 1.0}\n",
+    )
+    .unwrap();
+    let out = heimdex(&data, &["eval", queries.to_str().unwrap()], false);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Recall@1 0.000"));
+}

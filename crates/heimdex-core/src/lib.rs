@@ -3,6 +3,7 @@
 //! Nothing here touches the file system beyond resolving directory names, and nothing here depends on
 //! Tauri: the same types serve the CLI, the app and the tests.
 
+pub mod export;
 pub mod ids;
 pub mod media;
 pub mod paths;

@@ -2,6 +2,7 @@
 
 use crate::db::open_pool;
 use crate::error::{LibraryError, Result};
+use crate::search::SearchState;
 use heimdex_core::{DataPaths, Event};
 use sqlx::SqlitePool;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub struct Library {
     paths: DataPaths,
     events: broadcast::Sender<Event>,
     work_added: Arc<Notify>,
+    search: Arc<SearchState>,
 }
 
 impl Library {
@@ -33,6 +35,7 @@ impl Library {
             paths,
             events,
             work_added: Arc::new(Notify::new()),
+            search: Arc::new(SearchState::default()),
         })
     }
 
@@ -42,6 +45,11 @@ impl Library {
 
     pub fn paths(&self) -> &DataPaths {
         &self.paths
+    }
+
+    /// The search state of this library (embedders, in-memory vector indexes), shared by clones.
+    pub fn search_state(&self) -> &Arc<SearchState> {
+        &self.search
     }
 
     /// Every event from now on: imports, job progress, idle.

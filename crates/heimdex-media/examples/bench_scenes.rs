@@ -16,16 +16,30 @@ type BoxError = Box<dyn std::error::Error>;
 
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Helper mode: print the media info of a file as JSON (for profiling `--run-stage` alone).
+    if args.first().map(String::as_str) == Some("--probe") {
+        let file = args.get(1).ok_or("--probe FILE")?;
+        let info = heimdex_media::probe::probe(Path::new(file), &Default::default())?;
+        println!("{}", serde_json::to_string(&info)?);
+        return Ok(());
+    }
     // Child mode: run our stage once and print "frames cuts" on stdout.
     if args.first().map(String::as_str) == Some("--run-stage") {
-        let file = args.get(1).ok_or("--run-stage FILE [KEYFRAME_DIR]")?;
+        // As in the app, the media info comes from the import (probed once, outside the timing).
+        let file = args
+            .get(1)
+            .ok_or("--run-stage FILE INFO_JSON [KEYFRAME_DIR]")?;
+        let info_json = args
+            .get(2)
+            .ok_or("--run-stage FILE INFO_JSON [KEYFRAME_DIR]")?;
+        let info: heimdex_core::MediaInfo = serde_json::from_slice(&std::fs::read(info_json)?)?;
         let opts = AnalyzeOptions {
-            keyframes: args.get(2).map(KeyframeOptions::new),
+            keyframes: args.get(3).map(KeyframeOptions::new),
             ..Default::default()
         };
         let a = analyze(
             Path::new(file),
-            None,
+            Some(&info),
             &opts,
             &AtomicBool::new(false),
             &mut |_, _| {},
@@ -65,7 +79,7 @@ fn main() -> Result<(), BoxError> {
         "{:<28} {:>6} | {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>7} | {:>6} {:>6} {:>6} | cuts",
         "file", "frames", "decode", "MB", "ours", "MB", "ours+kf", "MB", "pyscene", "MB", "o/py", "kf/py", "o/dec"
     );
-    let (mut tot_frames, mut tot) = (0u64, [0f64; 4]);
+    let (mut tot_frames, mut tot, mut tot_cpu) = (0u64, [0f64; 4], [0f64; 4]);
     for file in &files {
         let name = file
             .file_name()
@@ -74,6 +88,10 @@ fn main() -> Result<(), BoxError> {
             .to_owned();
         let kf_dir = tempfile::tempdir()?;
         let f = file.to_string_lossy().into_owned();
+        let info = heimdex_media::probe::probe(file, &Default::default())?;
+        let info_path = kf_dir.path().join("info.json");
+        std::fs::write(&info_path, serde_json::to_vec(&info)?)?;
+        let info_arg = info_path.to_string_lossy().into_owned();
         let kf = kf_dir.path().to_string_lossy().into_owned();
         let mut decode = Sample::worst();
         let mut ours = Sample::worst();
@@ -86,10 +104,15 @@ fn main() -> Result<(), BoxError> {
                 .best(measure(Command::new("ffmpeg").args([
                     "-nostdin", "-v", "error", "-i", &f, "-f", "null", "-",
                 ]))?);
-            let (s, out) = measure_out(Command::new(&exe).args(["--run-stage", &f]))?;
+            let (s, out) = measure_out(Command::new(&exe).args(["--run-stage", &f, &info_arg]))?;
             ours = ours.best(s);
             our_out = out;
-            ours_kf = ours_kf.best(measure(Command::new(&exe).args(["--run-stage", &f, &kf]))?);
+            ours_kf = ours_kf.best(measure(Command::new(&exe).args([
+                "--run-stage",
+                &f,
+                &info_arg,
+                &kf,
+            ]))?);
             let (s, out) = measure_out(Command::new(&scenedetect).args([
                 "-i",
                 &f,
@@ -128,6 +151,9 @@ fn main() -> Result<(), BoxError> {
         for (t, s) in tot.iter_mut().zip([&decode, &ours, &ours_kf, &py]) {
             *t += s.wall.as_secs_f64();
         }
+        for (t, s) in tot_cpu.iter_mut().zip([&decode, &ours, &ours_kf, &py]) {
+            *t += s.cpu.as_secs_f64();
+        }
     }
     let n = tot_frames as f64;
     println!(
@@ -142,6 +168,16 @@ fn main() -> Result<(), BoxError> {
         tot[3] / tot[2],
         100.0 * tot[0] / tot[1],
         100.0 * tot[0] / tot[2],
+    );
+    println!(
+        "CPU time (user+system, all processes): frames per CPU-second: decode {:.0}, ours {:.0}, ours+keyframes {:.0}, pyscenedetect {:.0}; \
+         ours/pyscenedetect {:.2}x, ours/decode {:.0}%",
+        n / tot_cpu[0],
+        n / tot_cpu[1],
+        n / tot_cpu[2],
+        n / tot_cpu[3],
+        tot_cpu[3] / tot_cpu[1],
+        100.0 * tot_cpu[0] / tot_cpu[1],
     );
     Ok(())
 }
@@ -194,6 +230,8 @@ fn parse_timecode(tc: &str) -> Option<f64> {
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     wall: Duration,
+    /// User + system CPU time of the process tree.
+    cpu: Duration,
     rss_kb: u64,
 }
 
@@ -201,6 +239,7 @@ impl Sample {
     fn worst() -> Self {
         Self {
             wall: Duration::MAX,
+            cpu: Duration::MAX,
             rss_kb: 0,
         }
     }
@@ -208,6 +247,7 @@ impl Sample {
     fn best(self, other: Sample) -> Sample {
         Sample {
             wall: self.wall.min(other.wall),
+            cpu: self.cpu.min(other.cpu),
             rss_kb: self.rss_kb.max(other.rss_kb),
         }
     }
@@ -223,6 +263,7 @@ fn measure(cmd: &mut Command) -> Result<Sample, BoxError> {
 
 /// Runs `cmd`, timing it and sampling the RSS of its process tree every few milliseconds.
 fn measure_out(cmd: &mut Command) -> Result<(Sample, String), BoxError> {
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let mut child = cmd
         .stdin(Stdio::null())
@@ -251,6 +292,7 @@ fn measure_out(cmd: &mut Command) -> Result<(Sample, String), BoxError> {
         std::thread::sleep(Duration::from_millis(3));
     };
     let wall = start.elapsed();
+    let cpu = children_cpu().saturating_sub(cpu_before);
     let out = out_thread.join().unwrap_or_default();
     let err = err_thread.join().unwrap_or_default();
     if !status.success() {
@@ -261,7 +303,29 @@ fn measure_out(cmd: &mut Command) -> Result<(Sample, String), BoxError> {
         )
         .into());
     }
-    Ok((Sample { wall, rss_kb: peak }, out + &err))
+    Ok((
+        Sample {
+            wall,
+            cpu,
+            rss_kb: peak,
+        },
+        out + &err,
+    ))
+}
+
+/// CPU time (user + system) of this process's waited-for children, from `/proc/self/stat`
+/// (`cutime` + `cstime`, in clock ticks of 1/100 s).
+fn children_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // rest[0] is field 3 (state); cutime and cstime are fields 16 and 17.
+    let ticks = f.get(13).copied().unwrap_or(0) + f.get(14).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
 }
 
 /// Summed VmRSS (kB) of `pid` and all its descendants (Linux /proc; 0 elsewhere).

@@ -331,7 +331,7 @@ fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>
     // with swscale's own arithmetic (see `yuv444_to_bgr`): the same pixels OpenCV's VideoCapture +
     // cv2.resize give, without converting full-size pictures to RGB.
     let analysis_chain = format!(
-        "{pre}scale={}:{}:flags=neighbor,format=yuv444p,showinfo",
+        "{pre}scale={}:{}:flags=neighbor,format=yuv444p,showinfo=checksum=0",
         a.width, a.height
     );
     let mut args: Vec<String> = [
@@ -394,42 +394,26 @@ fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>
 /// VideoCapture uses): 16-bit fixed-point products (`pmulhw`), each colour a saturated sum of a
 /// luma term and one or two chroma terms. Checked against ffmpeg 5.1 for every (Y, U, V).
 pub fn yuv444_to_bgr(planes: &[u8], out: &mut [u8]) {
-    let n = planes.len() / 3;
-    let (y, rest) = planes.split_at(n);
-    let (u, v) = rest.split_at(n);
-    let t = yuv_tables();
-    for (i, px) in out.chunks_exact_mut(3).enumerate().take(n) {
-        let yc = t.y[y[i] as usize];
-        let (uu, vv) = (u[i] as usize, v[i] as usize);
-        px[0] = (yc + t.ub[uu]).clamp(0, 255) as u8;
-        px[1] = (yc + t.ug[uu] + t.vg[vv]).clamp(0, 255) as u8;
-        px[2] = (yc + t.vr[vv]).clamp(0, 255) as u8;
+    let n = (planes.len() / 3).min(out.len() / 3);
+    let (y, rest) = planes.split_at(planes.len() / 3);
+    let (u, v) = rest.split_at(planes.len() / 3);
+    // (value * 8 - offset) * coefficient >> 16, as pmulhw computes it: plain arithmetic (no
+    // table lookups) so that the compiler vectorises it.
+    #[inline(always)]
+    fn term(x: u8, off: i32, c: i32) -> i32 {
+        ((i32::from(x) * 8 - off) * c) >> 16
     }
-}
-
-struct YuvTables {
-    y: [i32; 256],
-    ub: [i32; 256],
-    ug: [i32; 256],
-    vg: [i32; 256],
-    vr: [i32; 256],
-}
-
-fn yuv_tables() -> &'static YuvTables {
-    static T: std::sync::OnceLock<YuvTables> = std::sync::OnceLock::new();
-    T.get_or_init(|| {
-        // (value * 8 - offset) * coefficient >> 16, as pmulhw computes it.
-        let f = |off: i32, c: i32| -> [i32; 256] {
-            std::array::from_fn(|i| ((i as i32 * 8 - off) * c) >> 16)
-        };
-        YuvTables {
-            y: f(128, 9539),
-            ub: f(1024, 16525),
-            ug: f(1024, -3209),
-            vg: f(1024, -6660),
-            vr: f(1024, 13075),
-        }
-    })
+    for (((px, &y), &u), &v) in out
+        .chunks_exact_mut(3)
+        .zip(&y[..n])
+        .zip(&u[..n])
+        .zip(&v[..n])
+    {
+        let yc = term(y, 128, 9539);
+        px[0] = (yc + term(u, 1024, 16525)).clamp(0, 255) as u8;
+        px[1] = (yc + term(u, 1024, -3209) + term(v, 1024, -6660)).clamp(0, 255) as u8;
+        px[2] = (yc + term(v, 1024, 13075)).clamp(0, 255) as u8;
+    }
 }
 
 /// Fills `buf` completely; `Ok(false)` at a clean or partial end of stream.

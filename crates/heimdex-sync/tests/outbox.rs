@@ -267,7 +267,8 @@ async fn a_real_indexed_video_syncs_and_its_removal_propagates() {
             .iter()
             .find(|x| x.scene_idx == i64::from(s.idx))
             .map(|x| x.text.clone());
-        assert_eq!(t.combined_text, said.unwrap_or_default());
+        // The search text (sidecar, once the embed stage ran) holds what was said.
+        assert!(t.combined_text.contains(said.unwrap_or_default().trim()));
     }
 
     // Pushing everything again changes nothing (idempotent).
@@ -381,12 +382,19 @@ async fn a_server_killed_mid_push_loses_nothing_and_duplicates_nothing() {
         "the kill came before the outbox was empty"
     );
     // The drainer keeps failing (and backing off) while the server is down; nothing is dropped.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let state = heimdex_sync::PushState::load(lib.pool()).await.unwrap();
-    assert!(
-        state.last_error.is_some(),
-        "the failure is recorded for `sync status`"
-    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while heimdex_sync::PushState::load(lib.pool())
+        .await
+        .unwrap()
+        .last_error
+        .is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the failure is recorded for `sync status`"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(pending(&lib).await > 0);
     w.server.start_again();
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -5,7 +5,7 @@ import { describeStageError } from "../lib/errors";
 import { formatBytes, formatDuration, formatEta, formatPercent } from "../lib/format";
 import { STAGE_ACTIVITY, STAGE_LABEL } from "../lib/stages";
 import { currentStage, overallFraction, type LiveMap } from "../hooks/library-store";
-import { CheckIcon, FilmIcon, RetryIcon, StopIcon, TrashIcon } from "./Icons";
+import { CheckIcon, FilmIcon, PlayIcon, RetryIcon, StopIcon, TrashIcon } from "./Icons";
 
 interface Props {
   video: VideoView;
@@ -13,6 +13,7 @@ interface Props {
   onCancel: (id: string) => void;
   onRetry: (id: string) => void;
   onRemove: (id: string) => void;
+  onOpen?: (id: string, startSecs: number) => void;
 }
 
 const STATUS_LABEL: Record<VideoView["status"], string> = {
@@ -23,18 +24,29 @@ const STATUS_LABEL: Record<VideoView["status"], string> = {
   cancelled: "Cancelled",
 };
 
-function Poster({ video }: { video: VideoView }) {
+function Poster({ video, onOpen }: { video: VideoView; onOpen?: (id: string, startSecs: number) => void }) {
   const [broken, setBroken] = useState(false);
   const src = video.posterPath && !broken ? convertFileSrc(video.posterPath) : null;
-  return (
-    <div className="card-poster">
+  const inner = (
+    <>
       {src ? (
         <img src={src} alt="" loading="lazy" decoding="async" draggable={false} onError={() => setBroken(true)} />
       ) : (
         <FilmIcon className="card-poster-placeholder" />
       )}
       <span className="card-duration">{formatDuration(video.durationSecs)}</span>
-    </div>
+      {onOpen && (
+        <span className="card-play" aria-hidden="true">
+          <PlayIcon />
+        </span>
+      )}
+    </>
+  );
+  if (!onOpen) return <div className="card-poster">{inner}</div>;
+  return (
+    <button type="button" className="card-poster card-poster-button" onClick={() => onOpen(video.id, 0)} aria-label={`Play ${video.fileName}`}>
+      {inner}
+    </button>
   );
 }
 
@@ -50,7 +62,7 @@ function StageChip({ stage }: { stage: StageView }) {
   );
 }
 
-function VideoCardImpl({ video, live, onCancel, onRetry, onRemove }: Props) {
+function VideoCardImpl({ video, live, onCancel, onRetry, onRemove, onOpen }: Props) {
   const running = currentStage(video, live);
   const busy = video.status === "queued" || video.status === "indexing";
   const canRetry = video.status === "failed" || video.status === "cancelled";
@@ -60,7 +72,7 @@ function VideoCardImpl({ video, live, onCancel, onRetry, onRemove }: Props) {
 
   return (
     <article className={`card card-${video.status}`} aria-label={video.fileName} data-video-id={video.id} data-status={video.status}>
-      <Poster video={video} />
+      <Poster video={video} onOpen={onOpen} />
       <button
         type="button"
         className="card-remove"

@@ -1,4 +1,4 @@
-import { commands, type AppError } from "../bindings";
+import { commands, type AppError, type ExportClip, type FolderKind, type ListFormat, type ProviderKind, type TranscriptFormat } from "../bindings";
 import { CommandError } from "./errors";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -24,6 +24,16 @@ export const api = {
   removeVideo: (id: string) => call(commands.removeVideo(id)),
   getSettings: () => call(commands.getSettings()),
   setConcurrency: (n: number) => call(commands.setConcurrency(n)),
+  getVideo: (id: string) => call(commands.getVideo(id)),
+  search: (query: string, limit: number | null = null) => call(commands.search(query, limit)),
+  similar: (videoId: string, sceneIdx: number, limit: number | null = null) => call(commands.similar(videoId, sceneIdx, limit)),
+  logOpened: (queryId: number, videoId: string, sceneIdx: number) => call(commands.logOpened(queryId, videoId, sceneIdx)),
+  exportTranscript: (videoId: string, format: TranscriptFormat, path: string) => call(commands.exportTranscript(videoId, format, path)),
+  exportList: (title: string, clips: ExportClip[], format: ListFormat, path: string) => call(commands.exportList(title, clips, format, path)),
+  chooseFolder: (which: FolderKind, path: string | null) => call(commands.chooseFolder(which, path)),
+  restartApp: () => call(commands.restartApp()),
+  getProvider: () => call(commands.getProvider()),
+  setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null) => call(commands.setProvider(kind, baseUrl, apiKey)),
 };
 
 /** Extensions offered by the "Add videos" dialog. */

@@ -26,6 +26,12 @@ export function describeError(error: AppError): string {
       return `The library database failed (${error.data.reason}). Restart Heimdex; if it keeps happening, check the free disk space.`;
     case "InvalidSetting":
       return `${error.data.name} cannot be ${error.data.value}: ${error.data.reason}.`;
+    case "Search":
+      return `The search failed: ${error.data.reason}.`;
+    case "Export":
+      return `${baseName(error.data.path)} could not be saved: ${error.data.reason}. Choose another folder.`;
+    case "Keychain":
+      return `The system keychain could not be used (${error.data.reason}). Unlock it, or install a Secret Service such as GNOME Keyring.`;
   }
 }
 

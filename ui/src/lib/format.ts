@@ -47,3 +47,19 @@ export function baseName(path: string): string {
   const parts = path.split(/[\\/]/).filter(Boolean);
   return parts.length > 0 ? parts[parts.length - 1] : path;
 }
+
+/** A position in a video: `0:06`, `12:05`, `1:02:03` (whole seconds, rounded down). */
+export function formatPosition(secs: number | null): string {
+  if (secs == null || !Number.isFinite(secs) || secs < 0) return "–";
+  return formatDuration(Math.floor(secs));
+}
+
+/** `00:01:23.450`: a precise timestamp to paste into notes or an editor. */
+export function formatTimestamp(secs: number): string {
+  const ms = Math.round(Math.max(0, Number.isFinite(secs) ? secs : 0) * 1000);
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor(ms / 60_000) % 60;
+  const s = Math.floor(ms / 1000) % 60;
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms % 1000, 3)}`;
+}

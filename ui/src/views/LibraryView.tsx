@@ -16,7 +16,12 @@ function summary(videos: { status: string }[]): string {
   return parts.join(" · ");
 }
 
-export function LibraryView() {
+interface Props {
+  /** Opens a video in the player, at the start. */
+  onOpen: (videoId: string, startSecs: number) => void;
+}
+
+export function LibraryView({ onOpen }: Props) {
   const { videos, live, loadError, cancel, retry, remove } = useLibrary();
   const { addFiles, addFolder } = useAddVideos();
   const sorted = useMemo(() => (videos ? [...videos].sort((a, b) => (b.importedAtMs ?? 0) - (a.importedAtMs ?? 0)) : null), [videos]);
@@ -63,7 +68,7 @@ export function LibraryView() {
         <div className="grid" role="list" aria-label="Videos">
           {sorted.map((v) => (
             <div role="listitem" key={v.id}>
-              <VideoCard video={v} live={live} onCancel={cancel} onRetry={retry} onRemove={remove} />
+              <VideoCard video={v} live={live} onCancel={cancel} onRetry={retry} onRemove={remove} onOpen={onOpen} />
             </div>
           ))}
         </div>

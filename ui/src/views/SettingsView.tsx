@@ -1,24 +1,51 @@
+import { open } from "@tauri-apps/plugin-dialog";
 import { useEffect, useId, useState } from "react";
-import type { Settings } from "../bindings";
+import type { FolderKind, Settings } from "../bindings";
 import { api } from "../lib/api";
 import { describeUnknown } from "../lib/errors";
 import type { ThemeChoice } from "../hooks/useTheme";
+import { ProviderPanel } from "../components/ProviderPanel";
 
 interface Props {
   theme: ThemeChoice;
   onThemeChange: (t: ThemeChoice) => void;
 }
 
-function PathRow({ label, path, hint }: { label: string; path: string; hint: string }) {
+interface PathRowProps {
+  label: string;
+  path: string;
+  hint: string;
+  /** The folder chosen for the next start, if it differs. */
+  next?: string | null;
+  /** Why it cannot be changed here (set by an environment variable). */
+  locked?: string | null;
+  onChange?: () => void;
+  onReset?: () => void;
+}
+
+function PathRow({ label, path, hint, next, locked, onChange, onReset }: PathRowProps) {
   return (
     <div className="setting-row">
       <div className="setting-label">
         <span>{label}</span>
-        <span className="setting-hint">{hint}</span>
+        <span className="setting-hint">{locked ?? hint}</span>
+        {next && <span className="setting-hint text-accent">From the next start: {next}</span>}
       </div>
-      <code className="path" title={path}>
-        <span className="path-text">{path}</span>
-      </code>
+      <div className="path-actions">
+        <code className="path" title={path}>
+          <span className="path-text">{path}</span>
+        </code>
+        {onChange && !locked && (
+          <button type="button" className="btn btn-ghost btn-small" onClick={onChange} aria-label={`Change the ${label.toLowerCase()} folder`}>
+            Change…
+          </button>
+        )}
+        {onReset && next && !locked && (
+          <button type="button" className="btn btn-ghost btn-small" onClick={onReset}>
+            Keep current
+          </button>
+        )}
+      </div>
     </div>
   );
 }
@@ -51,6 +78,24 @@ export function SettingsView({ theme, onThemeChange }: Props) {
       live = false;
     };
   }, []);
+
+  const chooseFolder = async (which: FolderKind, reset = false) => {
+    try {
+      let path: string | null = null;
+      if (!reset) {
+        const picked = await open({ title: which === "library" ? "Choose the library folder" : "Choose the model folder", directory: true, multiple: false });
+        if (!picked) return;
+        path = Array.isArray(picked) ? (picked[0] ?? null) : picked;
+      } else if (settings) {
+        // "Keep current": choose the folder that is open now.
+        path = which === "library" ? settings.dataDir : settings.modelDir;
+      }
+      setSettings(await api.chooseFolder(which, path));
+      setError(null);
+    } catch (e) {
+      setError(describeUnknown(e));
+    }
+  };
 
   const changeConcurrency = async (n: number) => {
     setSaving(true);
@@ -134,9 +179,33 @@ export function SettingsView({ theme, onThemeChange }: Props) {
           <h2 id="storage-title">Storage</h2>
           {settings ? (
             <>
-              <PathRow label="Library" path={settings.dataDir} hint="The database of videos, scenes and transcripts." />
+              <PathRow
+                label="Library"
+                path={settings.dataDir}
+                hint="The database of videos, scenes and transcripts."
+                next={settings.nextDataDir}
+                locked={settings.dataDirFromEnv ? "Set by HEIMDEX_DATA_DIR." : null}
+                onChange={settings.canChooseDirs ? () => void chooseFolder("library") : undefined}
+                onReset={() => void chooseFolder("library", true)}
+              />
               <PathRow label="Cache" path={settings.cacheDir} hint="Posters and thumbnails; safe to delete." />
-              <PathRow label="Models" path={settings.modelDir} hint="Speech and search models." />
+              <PathRow
+                label="Models"
+                path={settings.modelDir}
+                hint="Speech and search models."
+                next={settings.nextModelDir}
+                locked={settings.modelDirFromEnv ? "Set by HEIMDEX_MODEL_DIR." : null}
+                onChange={settings.canChooseDirs ? () => void chooseFolder("models") : undefined}
+                onReset={() => void chooseFolder("models", true)}
+              />
+              {(settings.nextDataDir || settings.nextModelDir) && (
+                <div className="setting-row">
+                  <span className="setting-hint">The new folders are used after a restart; indexing resumes where it stopped.</span>
+                  <button type="button" className="btn btn-primary btn-small" onClick={() => void api.restartApp().catch((e: unknown) => setError(describeUnknown(e)))}>
+                    Restart now
+                  </button>
+                </div>
+              )}
             </>
           ) : (
             <p className="muted">Loading…</p>
@@ -163,6 +232,8 @@ export function SettingsView({ theme, onThemeChange }: Props) {
             <p className="muted">{settings ? "No models are needed by the stages in this build." : "Loading…"}</p>
           )}
         </section>
+
+        <ProviderPanel />
 
         {settings && <p className="about muted">Heimdex {settings.version}</p>}
       </div>

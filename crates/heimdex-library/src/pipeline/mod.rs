@@ -71,6 +71,7 @@ impl Pipeline {
     pub async fn remove(&self, video: &VideoId) -> Result<bool> {
         crate::jobs::cancel_video(self.library.pool(), video).await?;
         let existed = crate::videos::delete(self.library.pool(), video).await?;
+        self.library.search_state().remove_video(video).await;
         let cache = self.library.paths().video_cache(video);
         if cache.exists() {
             let _ = tokio::fs::remove_dir_all(&cache).await;

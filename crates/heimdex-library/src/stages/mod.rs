@@ -1,5 +1,6 @@
 //! The stages this build runs, one file each.
 
+pub mod embed;
 pub mod poster;
 pub mod scenes;
 #[cfg(feature = "whisper")]
@@ -15,5 +16,6 @@ pub fn default_stages() -> Vec<Arc<dyn StageRunner>> {
         Arc::new(scenes::ScenesStage::default()),
         #[cfg(feature = "whisper")]
         Arc::new(speech::SpeechStage::default()),
+        Arc::new(embed::EmbedStage::default()),
     ]
 }

@@ -38,11 +38,13 @@ impl HsvPlanes {
         self.sat.resize(n, 0);
         self.val.resize(n, 0);
         let t = tables();
-        for (i, px) in bgr.chunks_exact(3).enumerate() {
-            let (h, s, v) = pixel(t, px[0], px[1], px[2]);
-            self.hue[i] = h;
-            self.sat[i] = s;
-            self.val[i] = v;
+        for (((px, h), s), v) in bgr
+            .chunks_exact(3)
+            .zip(&mut self.hue)
+            .zip(&mut self.sat)
+            .zip(&mut self.val)
+        {
+            (*h, *s, *v) = pixel(t, px[0], px[1], px[2]);
         }
     }
 
@@ -62,9 +64,9 @@ fn pixel(t: &Tables, b: u8, g: u8, r: u8) -> (u8, u8, u8) {
     let diff = v - vmin;
     let vr: i32 = if v == r { -1 } else { 0 };
     let vg: i32 = if v == g { -1 } else { 0 };
-    let s = (diff * t.sdiv[v as usize] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+    let s = (diff * t.sdiv[usize::from(v as u8)] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
     let mut h = (vr & (g - b)) + (!vr & ((vg & (b - r + 2 * diff)) + (!vg & (r - g + 4 * diff))));
-    h = (h * t.hdiv[diff as usize] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
+    h = (h * t.hdiv[usize::from(diff as u8)] + (1 << (HSV_SHIFT - 1))) >> HSV_SHIFT;
     if h < 0 {
         h += 180;
     }

@@ -120,10 +120,18 @@ pub(crate) fn mean_pixel_distance(a: &[u8], b: &[u8]) -> f64 {
     if a.is_empty() {
         return 0.0;
     }
+    // Blocks of 4096 fit a u32 sum (4096 * 255) and let the compiler use a SAD instruction.
     let sum: u64 = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .chunks(4096)
+        .zip(b.chunks(4096))
+        .map(|(a, b)| {
+            let s: u32 = a
+                .iter()
+                .zip(b)
+                .map(|(&x, &y)| u32::from(x.abs_diff(y)))
+                .sum();
+            u64::from(s)
+        })
         .sum();
     sum as f64 / a.len() as f64
 }

@@ -6,6 +6,8 @@
 //! handling, formats) live in their own modules and are tested on their own.
 
 pub mod align;
+#[cfg(feature = "whisper")]
+pub mod fallback;
 pub mod formats;
 pub mod mel;
 pub mod segments;

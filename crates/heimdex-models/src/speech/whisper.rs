@@ -9,6 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::fallback::{
+    best_of_failed, compression_ratio, needs_fallback, Attempt, Thresholds, BEST_OF,
+    FALLBACK_TEMPERATURES,
+};
 use ct2rs::sys::{ComputeType, Config, Device, StorageView, Whisper, WhisperOptions};
 
 use super::mel::{MelExtractor, HOP_LENGTH, WINDOW_SAMPLES};
@@ -199,31 +203,72 @@ impl WhisperModel {
             Some(&language),
             previous,
         );
-        let whisper_options = WhisperOptions {
-            beam_size: options.beam_size.max(1),
-            return_scores: true,
-            return_no_speech_prob: true,
-            ..WhisperOptions::default()
+        let thresholds = Thresholds {
+            log_prob: options.log_prob_threshold,
+            no_speech: options.no_speech_threshold,
         };
-        let result = self
-            .model
-            .generate(&encoded, &[prompt], &whisper_options)
-            .map_err(|e| SpeechError::Inference(e.to_string()))?;
-        let first = result.into_iter().next();
-        let (ids, score, no_speech_prob) = match first {
-            Some(r) => (
-                r.sequences_ids.into_iter().next().unwrap_or_default(),
-                r.scores.first().copied().unwrap_or(0.0),
-                r.no_speech_prob,
-            ),
-            None => (Vec::new(), 0.0, 1.0),
-        };
-        Ok(WindowOutput {
-            ids: ids.into_iter().map(|i| i as u32).collect(),
-            avg_logprob: score,
-            no_speech_prob,
-            language,
-        })
+        // Temperature 0 with beam search, then sampling at rising temperatures while the text
+        // repeats itself or is unsure (the encoder output is reused: only decoding is repeated).
+        let mut tries: Vec<(WindowOutput, Attempt)> = Vec::new();
+        for temperature in std::iter::once(0.0).chain(FALLBACK_TEMPERATURES) {
+            let whisper_options = if temperature == 0.0 {
+                WhisperOptions {
+                    beam_size: options.beam_size.max(1),
+                    return_scores: true,
+                    return_no_speech_prob: true,
+                    ..WhisperOptions::default()
+                }
+            } else {
+                WhisperOptions {
+                    beam_size: 1,
+                    num_hypotheses: BEST_OF,
+                    sampling_topk: 0,
+                    sampling_temperature: temperature,
+                    return_scores: true,
+                    return_no_speech_prob: true,
+                    ..WhisperOptions::default()
+                }
+            };
+            let result = self
+                .model
+                .generate(&encoded, std::slice::from_ref(&prompt), &whisper_options)
+                .map_err(|e| SpeechError::Inference(e.to_string()))?;
+            let (ids, score, no_speech_prob) = match result.into_iter().next() {
+                Some(r) => (
+                    r.sequences_ids.into_iter().next().unwrap_or_default(),
+                    r.scores.first().copied().unwrap_or(0.0),
+                    r.no_speech_prob,
+                ),
+                None => (Vec::new(), 0.0, 1.0),
+            };
+            let ids: Vec<u32> = ids.into_iter().map(|i| i as u32).collect();
+            // CTranslate2's score is the cumulative log-probability over the length; faster-whisper
+            // divides the cumulative one by (length + 1).
+            let len = ids.len() as f32;
+            let avg_logprob = score * len / (len + 1.0);
+            let attempt = Attempt {
+                avg_logprob,
+                compression_ratio: compression_ratio(&self.decode_text(&ids)?),
+                no_speech_prob,
+            };
+            let out = WindowOutput {
+                ids,
+                avg_logprob,
+                no_speech_prob,
+                language: language.clone(),
+            };
+            if !needs_fallback(&attempt, thresholds) {
+                return Ok(out);
+            }
+            tries.push((out, attempt));
+        }
+        let attempts: Vec<Attempt> = tries.iter().map(|(_, a)| *a).collect();
+        let best = best_of_failed(&attempts).unwrap_or(0);
+        tries
+            .into_iter()
+            .nth(best)
+            .map(|(out, _)| out)
+            .ok_or_else(|| SpeechError::Inference("no decoding attempt".to_owned()))
     }
 }
 

@@ -1,0 +1,194 @@
+// window helper: the real src-tauri/src/search.rs for when main has heimdex_library::search (search branch).
+// After `git merge main` in the window branch, copy this over src-tauri/src/search.rs (it compiled and
+// passed the real-window e2e with HEIMDEX_E2E_REQUIRE_SEARCH=1 against a trial merge of `search`).
+//! Search for the window: the library's hybrid search turned into view types (snippets split at
+//! the matched words, so the UI never handles byte offsets).
+
+use crate::error::{AppError, AppResult};
+use crate::types::{HitScoresView, SearchHitView, SearchResultsView, SnippetPart};
+use heimdex_core::VideoId;
+use heimdex_library::search::{self as lib_search, SearchError, SearchHit, SearchRequest, Signal};
+use heimdex_library::Library;
+
+/// Most hits a search returns to the window.
+pub const MAX_LIMIT: u32 = 100;
+
+fn search_error(e: SearchError) -> AppError {
+    AppError::Search {
+        reason: e.to_string(),
+    }
+}
+
+fn signal_name(s: &Signal) -> String {
+    match s {
+        Signal::Bm25 => "bm25",
+        Signal::TextVector => "text_vector",
+        Signal::ImageVector => "image_vector",
+    }
+    .to_owned()
+}
+
+/// A library hit as the window shows it.
+pub fn hit_view(h: SearchHit) -> SearchHitView {
+    let spans: Vec<(usize, usize)> = h.highlights.iter().map(|s| (s.start, s.end)).collect();
+    SearchHitView {
+        video_id: h.video_id.0,
+        file_name: h.file_name,
+        path: h.path.to_string_lossy().into_owned(),
+        scene_idx: h.scene_idx,
+        start_secs: h.start_secs,
+        end_secs: h.end_secs,
+        thumbnail_path: h
+            .thumbnail_path
+            .filter(|p| p.is_file())
+            .map(|p| p.to_string_lossy().into_owned()),
+        video_date: h.video_date,
+        snippet: split_snippet(&h.snippet, &spans),
+        scores: HitScoresView {
+            fused: h.scores.fused,
+            bm25: h.scores.bm25.map(f64::from),
+            text: h.scores.text.map(f64::from),
+            image: h.scores.image.map(f64::from),
+        },
+    }
+}
+
+/// Searches the library: words, meaning and pictures, dates typed in the query as a filter.
+pub async fn search(lib: &Library, query: &str, limit: u32) -> AppResult<SearchResultsView> {
+    if query.trim().is_empty() {
+        return Ok(SearchResultsView {
+            query_id: None,
+            text: String::new(),
+            date_words: None,
+            hits: Vec::new(),
+            signals: Vec::new(),
+            took_ms: 0.0,
+        });
+    }
+    let mut req = SearchRequest::new(query.trim());
+    req.limit = limit.clamp(1, MAX_LIMIT) as usize;
+    let r = lib_search::search(lib, &req).await.map_err(search_error)?;
+    Ok(SearchResultsView {
+        query_id: r.query_id.map(|id| id as f64),
+        text: r.text,
+        date_words: r.date_words,
+        hits: r.hits.into_iter().map(hit_view).collect(),
+        signals: r.signals.iter().map(signal_name).collect(),
+        took_ms: r.took_ms,
+    })
+}
+
+/// Scenes like one scene ("more like this").
+pub async fn similar(
+    lib: &Library,
+    video_id: &str,
+    scene_idx: u32,
+    limit: u32,
+) -> AppResult<Vec<SearchHitView>> {
+    let hits = lib_search::similar(
+        lib,
+        &VideoId(video_id.to_owned()),
+        scene_idx,
+        limit.clamp(1, MAX_LIMIT) as usize,
+    )
+    .await
+    .map_err(search_error)?;
+    Ok(hits.into_iter().map(hit_view).collect())
+}
+
+/// Records that a hit of a logged query was opened.
+pub async fn log_opened(
+    lib: &Library,
+    query_id: i64,
+    video_id: &str,
+    scene_idx: u32,
+) -> AppResult<()> {
+    lib_search::log_opened(lib, query_id, &VideoId(video_id.to_owned()), scene_idx)
+        .await
+        .map_err(search_error)
+}
+/// `snippet` cut into plain and matched parts; `spans` are byte ranges (any order, may overlap or
+/// fall outside the text or inside a character: such ends are moved to a character boundary).
+pub fn split_snippet(snippet: &str, spans: &[(usize, usize)]) -> Vec<SnippetPart> {
+    let boundary = |mut i: usize| {
+        i = i.min(snippet.len());
+        while !snippet.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let mut spans: Vec<(usize, usize)> = spans
+        .iter()
+        .map(|&(a, b)| (boundary(a), boundary(b)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    spans.sort_unstable();
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for (a, b) in spans {
+        let a = a.max(at);
+        if b <= a {
+            continue;
+        }
+        if a > at {
+            parts.push(SnippetPart {
+                text: snippet[at..a].to_owned(),
+                hit: false,
+            });
+        }
+        parts.push(SnippetPart {
+            text: snippet[a..b].to_owned(),
+            hit: true,
+        });
+        at = b;
+    }
+    if at < snippet.len() {
+        parts.push(SnippetPart {
+            text: snippet[at..].to_owned(),
+            hit: false,
+        });
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(parts: &[SnippetPart]) -> String {
+        parts
+            .iter()
+            .map(|p| {
+                if p.hit {
+                    format!("[{}]", p.text)
+                } else {
+                    p.text.clone()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_matched_words() {
+        let s = "the quick brown fox";
+        assert_eq!(
+            render(&split_snippet(s, &[(4, 9), (16, 19)])),
+            "the [quick] brown [fox]"
+        );
+        assert_eq!(render(&split_snippet(s, &[])), s);
+        assert_eq!(
+            render(&split_snippet(s, &[(0, 3)])),
+            "[the] quick brown fox"
+        );
+    }
+
+    #[test]
+    fn survives_odd_spans() {
+        let s = "café au lait";
+        // Overlapping, unsorted, past the end, inside the two-byte é.
+        let parts = split_snippet(s, &[(9, 100), (0, 4), (2, 5), (6, 6)]);
+        assert_eq!(render(&parts), "[caf][é] au [lait]");
+        assert_eq!(parts.iter().map(|p| p.text.as_str()).collect::<String>(), s);
+        assert!(split_snippet("", &[(0, 3)]).is_empty());
+    }
+}
