@@ -49,6 +49,8 @@ enum Command {
     Scenes(commands::scenes::Args),
     /// Print or export a video's transcript (text, --srt, --vtt or --json).
     Transcript(commands::transcript::Args),
+    /// Team sync: setup, status, push, pull, off.
+    Sync(commands::sync::Args),
     /// Search the library's scenes: spoken words, on-screen text, pictures, dates.
     Search(commands::search::Args),
     /// Scenes like a given scene ("more like this").
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
             Command::Whoami => commands::login::whoami(&ctx).await,
             Command::Scenes(a) => commands::scenes::run(&ctx, a).await,
             Command::Transcript(a) => commands::transcript::run(&ctx, a).await,
+            Command::Sync(a) => commands::sync::run(&ctx, a).await,
             Command::Search(a) => commands::search::run(&ctx, a).await,
             Command::Similar(a) => commands::similar::run(&ctx, a).await,
             Command::History(a) => commands::history::run(&ctx, a).await,

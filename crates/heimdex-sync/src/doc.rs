@@ -1,5 +1,6 @@
 //! What is pushed to a team backend.
 
+use crate::error::SyncError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,6 +13,14 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The signed-in user of `session` (the access token's `sub`), sharing with `team_id`.
+    pub fn from_user(user: &heimdex_auth::User, team_id: Option<Uuid>) -> Result<Self, SyncError> {
+        let user_id = Uuid::parse_str(&user.id).map_err(|_| {
+            SyncError::Config(format!("the signed-in user id {:?} is not a UUID", user.id))
+        })?;
+        Ok(Self { user_id, team_id })
+    }
+
     /// The JWT claims Postgres sees (`request.jwt.claims`), as Supabase sets them.
     pub fn claims_json(&self) -> String {
         serde_json::json!({ "sub": self.user_id, "role": "authenticated" }).to_string()
@@ -26,6 +35,9 @@ pub struct VideoDoc {
     pub duration_secs: f64,
     pub width: Option<i32>,
     pub height: Option<i32>,
+    /// How many scenes the video has now: the backend drops its scenes from this index on (a video
+    /// indexed again may have fewer). `None` leaves them alone.
+    pub scene_count: Option<i32>,
 }
 
 /// One scene with its text and vectors. The model id travels with every vector.
@@ -41,4 +53,19 @@ pub struct SceneDoc {
     pub thumbnail_ref: Option<String>,
     pub text_vector: Option<(String, Vec<f32>)>,
     pub image_vector: Option<(String, Vec<f32>)>,
+}
+
+/// A scene of the team archive as listed for `heimdex sync pull` (no vectors).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamScene {
+    pub id: Uuid,
+    pub video_id: Uuid,
+    pub content_hash: String,
+    pub file_name: String,
+    pub owner_id: Uuid,
+    pub scene_index: i32,
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub combined_text: String,
+    pub text_model: Option<String>,
 }

@@ -8,6 +8,16 @@ pub enum SyncError {
     Database(#[from] sqlx::Error),
     #[error("the team database schema could not be applied: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("team sync is not set up: {0}")]
+    Config(String),
+    #[error("sign-in: {0}")]
+    Auth(String),
+    #[error("the local library: {0}")]
+    Local(String),
+    #[error("the Qdrant server refused the request: {0}")]
+    Qdrant(String),
+    #[error("cannot reach the Qdrant server: {0}")]
+    QdrantUnreachable(String),
     #[error("vector of {got} dimensions where the backend stores {want} ({what})")]
     Dimension {
         what: &'static str,
@@ -20,7 +30,7 @@ impl SyncError {
     /// True when trying again later can help (network, server restart), false for refusals.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SyncError::Connect(_) => true,
+            SyncError::Connect(_) | SyncError::QdrantUnreachable(_) => true,
             SyncError::Database(e) => {
                 matches!(
                     e,
@@ -36,5 +46,11 @@ impl SyncError {
             }
             _ => false,
         }
+    }
+}
+
+impl From<heimdex_library::LibraryError> for SyncError {
+    fn from(e: heimdex_library::LibraryError) -> Self {
+        SyncError::Local(e.to_string())
     }
 }

@@ -4,7 +4,7 @@
 //! `request.jwt.claims`, exactly as Supabase's PostgREST does, so row-level security decides what
 //! each user sees and writes.
 
-use crate::doc::{Identity, SceneDoc, VideoDoc};
+use crate::doc::{Identity, SceneDoc, TeamScene, VideoDoc};
 use crate::error::SyncError;
 use crate::target::{SyncTarget, TeamHit};
 use pgvector::Vector;
@@ -21,9 +21,14 @@ pub const IMAGE_DIM: usize = 512;
 /// The schema of the team backend, applied by an administrator (`heimdex sync init`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
+/// `hnsw.ef_search` for team search: the size of the candidate list the HNSW scan keeps. Higher is
+/// slower and more exact (pgvector's default is 40); see `scripts/bench-sync.sh`.
+pub const DEFAULT_EF_SEARCH: u32 = 100;
+
 #[derive(Clone)]
 pub struct PgTarget {
     pool: PgPool,
+    ef_search: u32,
 }
 
 impl PgTarget {
@@ -37,7 +42,16 @@ impl PgTarget {
             .connect_with(opts)
             .await
             .map_err(|e| SyncError::Connect(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            ef_search: DEFAULT_EF_SEARCH,
+        })
+    }
+
+    /// Sets `hnsw.ef_search` for searches (at least 1, at most pgvector's 1000).
+    pub fn with_ef_search(mut self, ef: u32) -> Self {
+        self.ef_search = ef.clamp(1, 1000);
+        self
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -82,6 +96,14 @@ fn checked(
 
 #[async_trait::async_trait]
 impl SyncTarget for PgTarget {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn dims(&self) -> (usize, usize) {
+        (TEXT_DIM, IMAGE_DIM)
+    }
+
     async fn upsert(
         &self,
         who: &Identity,
@@ -108,6 +130,21 @@ impl SyncTarget for PgTarget {
             .bind(videos.iter().map(|v| v.height).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
+            // Scenes past the video's current count belong to an older indexing: drop them.
+            let (ids, counts): (Vec<Uuid>, Vec<i32>) = videos
+                .iter()
+                .filter_map(|v| v.scene_count.map(|n| (v.id, n)))
+                .unzip();
+            if !ids.is_empty() {
+                sqlx::query(
+                    "DELETE FROM video_scenes s USING UNNEST($1::uuid[], $2::int4[]) AS t(vid, n)
+                     WHERE s.video_id = t.vid AND s.scene_index >= t.n",
+                )
+                .bind(ids)
+                .bind(counts)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         if !scenes.is_empty() {
             let mut text_models = Vec::with_capacity(scenes.len());
@@ -182,6 +219,10 @@ impl SyncTarget for PgTarget {
             });
         }
         let mut tx = self.as_user(who).await?;
+        // SET cannot take parameters; the value is a clamped integer.
+        sqlx::query(&format!("SET LOCAL hnsw.ef_search = {}", self.ef_search))
+            .execute(&mut *tx)
+            .await?;
         let rows = sqlx::query(
             "SELECT scene_id, video_id, file_name, scene_index, start_secs, end_secs, combined_text, similarity
              FROM search_scenes_by_embedding($1, $2, $3)",
@@ -203,6 +244,43 @@ impl SyncTarget for PgTarget {
                     end_secs: r.try_get("end_secs")?,
                     combined_text: r.try_get("combined_text")?,
                     similarity: r.try_get("similarity")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_scenes(
+        &self,
+        who: &Identity,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<TeamScene>, SyncError> {
+        let mut tx = self.as_user(who).await?;
+        let rows = sqlx::query(
+            "SELECT s.id, s.video_id, v.content_hash, v.file_name, s.owner_id, s.scene_index, s.start_secs,
+                    s.end_secs, s.combined_text, s.text_model
+             FROM video_scenes s JOIN videos v ON v.id = s.video_id
+             WHERE ($1::uuid IS NULL OR s.id > $1)
+             ORDER BY s.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TeamScene {
+                    id: r.try_get("id")?,
+                    video_id: r.try_get("video_id")?,
+                    content_hash: r.try_get("content_hash")?,
+                    file_name: r.try_get("file_name")?,
+                    owner_id: r.try_get("owner_id")?,
+                    scene_index: r.try_get("scene_index")?,
+                    start_secs: r.try_get("start_secs")?,
+                    end_secs: r.try_get("end_secs")?,
+                    combined_text: r.try_get("combined_text")?,
+                    text_model: r.try_get("text_model")?,
                 })
             })
             .collect()

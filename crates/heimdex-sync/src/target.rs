@@ -1,6 +1,6 @@
 //! One trait for every team backend.
 
-use crate::doc::{Identity, SceneDoc, VideoDoc};
+use crate::doc::{Identity, SceneDoc, TeamScene, VideoDoc};
 use crate::error::SyncError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,6 +20,10 @@ pub struct TeamHit {
 
 #[async_trait::async_trait]
 pub trait SyncTarget: Send + Sync {
+    /// `postgres` or `qdrant`, for status lines.
+    fn kind(&self) -> &'static str;
+    /// Dimensions the backend stores for (text, image) vectors; other vectors are not pushed.
+    fn dims(&self) -> (usize, usize);
     /// Inserts or replaces videos and their scenes (idempotent: keyed by the stable ids).
     async fn upsert(
         &self,
@@ -37,4 +41,11 @@ pub trait SyncTarget: Send + Sync {
         vector: &[f32],
         limit: usize,
     ) -> Result<Vec<TeamHit>, SyncError>;
+    /// Scenes `who` may see, ordered by id, after `after` (keyset paging), at most `limit`.
+    async fn list_scenes(
+        &self,
+        who: &Identity,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<TeamScene>, SyncError>;
 }

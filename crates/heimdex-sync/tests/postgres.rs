@@ -24,6 +24,7 @@ fn video(hash: &str, name: &str) -> VideoDoc {
         duration_secs: 60.0,
         width: Some(1280),
         height: Some(720),
+        scene_count: None,
     }
 }
 

@@ -13,5 +13,7 @@ pub mod scenes;
 pub mod search;
 pub mod similar;
 pub mod status;
+pub mod sync;
+pub mod team_search;
 pub mod transcript;
 pub mod videos;

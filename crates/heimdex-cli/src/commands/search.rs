@@ -39,6 +39,9 @@ pub struct Args {
     /// Videos at most this many seconds long.
     #[arg(long)]
     pub max_duration: Option<f64>,
+    /// Also search the team archive (`heimdex sync setup`) and merge its hits with the local ones.
+    #[arg(long)]
+    pub team: bool,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
@@ -63,6 +66,10 @@ pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ..SearchRequest::new(args.query)
     };
     let results = search::search(ctx.library(), &req).await?;
+    if args.team {
+        return crate::commands::team_search::run(ctx, &req.query, &results, args.limit, args.json)
+            .await;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);

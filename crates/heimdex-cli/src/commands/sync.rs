@@ -1,0 +1,407 @@
+//! `heimdex sync setup|status|push|pull|off`: team sync through the outbox.
+//!
+//! - `setup` names the backend (Postgres URL or Qdrant URL; a password or API key goes to the
+//!   keychain) and queues everything already indexed. Pushes and searches run as the user signed
+//!   in with `heimdex login` (or `$HEIMDEX_SYNC_USER_ID` for trusted service set-ups).
+//! - `push` drains the outbox now; the window drains it in the background.
+//! - `pull` replaces the local copy of the team's scene list (table `team_scenes`) and lists the
+//!   team's videos, marking those this library also holds.
+
+use crate::context::Context;
+use anyhow::Context as _;
+use heimdex_sync::config::{self, Backend, SyncConfig};
+use heimdex_sync::{account, connect, outbox, pull, Drainer, PushState};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use uuid::Uuid;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Choose the team backend and queue everything already indexed.
+    Setup(SetupArgs),
+    /// Backend, queued and refused rows, last push, last error, last pull.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Push the outbox now (batched), with a progress bar.
+    Push(PushArgs),
+    /// Fetch the team's scene list into this library and list the team's videos.
+    Pull {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the team archive only (`heimdex search --team` merges it with local hits).
+    Search(SearchArgs),
+    /// Turn team sync off and forget the queue (nothing is deleted from the backend).
+    Off,
+}
+
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    /// What to look for.
+    pub query: String,
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SetupArgs {
+    /// Postgres with pgvector (Supabase's database URL works): postgres://user[:password]@host/db
+    #[arg(long, conflicts_with = "qdrant", required_unless_present = "qdrant")]
+    pub postgres: Option<String>,
+    /// Qdrant's gRPC URL, e.g. http://localhost:6334 (API key: $HEIMDEX_SYNC_SECRET or --secret-stdin).
+    #[arg(long)]
+    pub qdrant: Option<String>,
+    /// Share pushed scenes with this team (its UUID); without it they stay private.
+    #[arg(long)]
+    pub team: Option<Uuid>,
+    /// Push this text model's vectors when scenes have several.
+    #[arg(long)]
+    pub text_model: Option<String>,
+    /// Read the password or API key from standard input and keep it in the keychain.
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Also create the schema (Postgres: needs a role that may create extensions and policies).
+    #[arg(long)]
+    pub apply_schema: bool,
+}
+
+#[derive(clap::Args)]
+pub struct PushArgs {
+    /// Rows per round trip.
+    #[arg(long, default_value_t = heimdex_sync::drain::DEFAULT_BATCH)]
+    pub batch: usize,
+    /// Queue the rows the backend refused before once more.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Queue every indexed scene again (pushing is idempotent).
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Setup(a) => setup(ctx, a).await,
+        Command::Status { json } => status(ctx, json).await,
+        Command::Push(a) => push(ctx, a).await,
+        Command::Pull { json } => pull_cmd(ctx, json).await,
+        Command::Search(a) => search(ctx, a).await,
+        Command::Off => {
+            SyncConfig::disable(ctx.library().pool()).await?;
+            eprintln!("Team sync is off.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn configured(ctx: &Context) -> anyhow::Result<SyncConfig> {
+    SyncConfig::load(ctx.library().pool()).await?.context(
+        "team sync is not set up: run `heimdex sync setup --postgres URL` (or --qdrant URL)",
+    )
+}
+
+async fn setup(ctx: &Context, a: SetupArgs) -> anyhow::Result<ExitCode> {
+    let pool = ctx.library().pool();
+    let (backend, raw) = match (a.postgres, a.qdrant) {
+        (Some(u), _) => (Backend::Postgres, u),
+        (None, Some(u)) => (Backend::Qdrant, u),
+        (None, None) => anyhow::bail!("pass --postgres URL or --qdrant URL"),
+    };
+    let (url, in_url) = config::split_secret(&raw)?;
+    let mut secret = in_url;
+    if a.secret_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        secret = Some(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    if let Some(s) = &secret {
+        config::store_secret(account::keychain().as_ref(), s)
+            .context("the password must go to the keychain, which is not available; set HEIMDEX_SYNC_SECRET instead")?;
+    }
+    let cfg = SyncConfig {
+        backend,
+        url,
+        team_id: a.team,
+        text_model: a.text_model,
+    };
+    if a.apply_schema {
+        match backend {
+            Backend::Postgres => {
+                let url = with_secret(&cfg.url, secret.as_deref())?;
+                heimdex_sync::PgTarget::connect(&url)
+                    .await?
+                    .apply_schema()
+                    .await?;
+                eprintln!("Schema applied.");
+            }
+            Backend::Qdrant => eprintln!("Qdrant: the collection is created on the first push."),
+        }
+    }
+    cfg.save(pool).await?;
+    let queued = outbox::enqueue_indexed(pool).await?;
+    eprintln!(
+        "Team sync uses {} at {}; {queued} scenes queued. Run `heimdex sync push` (the window pushes in the background).",
+        cfg.backend, cfg.url
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn with_secret(url: &str, secret: Option<&str>) -> anyhow::Result<String> {
+    let mut u = url::Url::parse(url)?;
+    if let Some(s) = secret
+        .map(str::to_owned)
+        .or_else(|| std::env::var(config::SECRET_ENV).ok())
+    {
+        u.set_password(Some(&s))
+            .map_err(|()| anyhow::anyhow!("cannot put a password in {url}"))?;
+    }
+    Ok(u.into())
+}
+
+fn when(ms: Option<i64>) -> String {
+    match ms {
+        None => "never".into(),
+        Some(ms) => {
+            let ago = (heimdex_library::db::now_ms() - ms).max(0) / 1000;
+            match ago {
+                0..=59 => format!("{ago} s ago"),
+                60..=3599 => format!("{} min ago", ago / 60),
+                3600..=86399 => format!("{} h ago", ago / 3600),
+                _ => format!("{} days ago", ago / 86400),
+            }
+        }
+    }
+}
+
+async fn status(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
+    let pool = ctx.library().pool();
+    let cfg = SyncConfig::load(pool).await?;
+    let counts = outbox::counts(pool).await?;
+    let state = PushState::load(pool).await?;
+    let failures = outbox::failures(pool).await?;
+    let team = pull::summary(pool).await?;
+    if json {
+        let out = serde_json::json!({
+            "backend": cfg.as_ref().map(|c| c.backend.to_string()),
+            "url": cfg.as_ref().map(|c| c.url.clone()),
+            "team_id": cfg.as_ref().and_then(|c| c.team_id),
+            "pending": counts.pending,
+            "failed": counts.failed,
+            "failures": failures,
+            "last_push_ms": state.last_push_ms,
+            "last_error": state.last_error,
+            "last_error_ms": state.last_error_ms,
+            "last_pull_ms": state.last_pull_ms,
+            "team_cache": team,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &cfg {
+        None => {
+            println!("backend:    none (local only; `heimdex sync setup` to share with a team)")
+        }
+        Some(c) => {
+            println!("backend:    {} {}", c.backend, c.url);
+            println!(
+                "sharing:    {}",
+                c.team_id
+                    .map_or("private (no team)".to_owned(), |t| format!("team {t}"))
+            );
+        }
+    }
+    println!("queued:     {} rows", counts.pending);
+    if counts.failed > 0 {
+        println!(
+            "refused:    {} rows (`heimdex sync push --retry-failed` once fixed)",
+            counts.failed
+        );
+        for (e, n) in failures.iter().take(3) {
+            println!("            {n} × {e}");
+        }
+    }
+    println!("last push:  {}", when(state.last_push_ms));
+    if let Some(e) = &state.last_error {
+        println!("last error: {e} ({})", when(state.last_error_ms));
+    }
+    println!(
+        "last pull:  {} ({} team scenes in {} videos, {} of them here)",
+        when(state.last_pull_ms),
+        team.scenes,
+        team.videos,
+        team.videos_here
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bar(len: u64) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(
+        Some(len),
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr_with_hz(10)
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    pb.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} rows {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_prefix("push");
+    pb
+}
+
+async fn push(ctx: &Context, a: PushArgs) -> anyhow::Result<ExitCode> {
+    let pool = ctx.library().pool();
+    let cfg = configured(ctx).await?;
+    if a.retry_failed {
+        let n = outbox::retry_failed(pool).await?;
+        eprintln!("{n} refused rows queued again.");
+    }
+    if a.all {
+        let n = outbox::enqueue_indexed(pool).await?;
+        eprintln!("{n} scenes queued.");
+    }
+    let start = outbox::counts(pool).await?.pending;
+    if start == 0 {
+        eprintln!("Nothing to push.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let who = connect::identity(pool, &cfg).await?;
+    let target = connect::connect(&cfg, account::keychain().as_ref()).await?;
+    let drainer = Drainer::new(ctx.library().clone(), target, who)
+        .with_batch(a.batch)
+        .with_text_model(cfg.text_model.clone());
+    let pb = bar(start);
+    let began = std::time::Instant::now();
+    let result = drainer
+        .drain(|done, pending| {
+            pb.set_length(done.rows() + pending);
+            pb.set_position(done.rows());
+        })
+        .await;
+    pb.finish_and_clear();
+    let secs = began.elapsed().as_secs_f64().max(1e-3);
+    match result {
+        Ok(r) => {
+            eprintln!(
+                "Pushed {} scenes and {} deletions in {secs:.1} s ({:.0} rows/s){}{}.",
+                r.scenes,
+                r.deleted_videos,
+                r.rows() as f64 / secs,
+                if r.skipped > 0 {
+                    format!("; {} no longer in the library", r.skipped)
+                } else {
+                    String::new()
+                },
+                if r.refused > 0 {
+                    format!("; {} refused (see `heimdex sync status`)", r.refused)
+                } else {
+                    String::new()
+                },
+            );
+            Ok(if r.refused > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Err(e) => {
+            let left = outbox::counts(pool).await?.pending;
+            eprintln!("error: {e}\n{left} rows stay queued; they go out on the next push.");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn pull_cmd(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
+    let pool = ctx.library().pool();
+    let cfg = configured(ctx).await?;
+    let who = connect::identity(pool, &cfg).await?;
+    let target = connect::connect(&cfg, account::keychain().as_ref()).await?;
+    let got = pull::pull(pool, target.as_ref(), &who, |_| {}).await?;
+    let list = pull::team_videos(pool).await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "summary": got, "videos": list }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for v in &list {
+        println!(
+            "{}  {:>5} scenes  {:<18} {}",
+            v.video_id,
+            v.scenes,
+            v.local_id
+                .as_deref()
+                .map_or("not here".to_owned(), |id| format!("here as {id}")),
+            v.file_name
+        );
+    }
+    eprintln!(
+        "{} team scenes in {} videos; {} of the videos are in this library.",
+        got.scenes, got.videos, got.videos_here
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The query's vector with the local text model (the one scenes are pushed with): `(model id,
+/// vector)`.
+pub async fn embed_query(ctx: &Context, query: &str) -> anyhow::Result<(String, Vec<f32>)> {
+    use heimdex_embed::TextEmbedder as _;
+    let dir = ctx.library().paths().model_dir.clone();
+    let query = query.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let embedder = heimdex_embed::MiniLmEmbedder::from_model_dir(&dir).with_context(|| {
+            format!(
+                "team search needs the all-MiniLM-L6-v2 model in {} (scripts/fetch-models.sh)",
+                dir.display()
+            )
+        })?;
+        let v = embedder.embed_one(&query)?;
+        Ok((embedder.model_id().to_owned(), v))
+    })
+    .await?
+}
+
+async fn search(ctx: &Context, a: SearchArgs) -> anyhow::Result<ExitCode> {
+    let (model, vector) = embed_query(ctx, &a.query).await?;
+    let hits =
+        heimdex_sync::team_search::search(ctx.library().pool(), &model, &vector, a.limit).await?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&hits)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if hits.is_empty() {
+        eprintln!("No team scenes match (were they pushed with the {model} text model?).");
+    }
+    for h in &hits {
+        println!(
+            "{:.3}  {}  scene {:>3}  {}-{}  {}",
+            h.similarity,
+            h.file_name,
+            h.scene_index,
+            timecode(h.start_secs),
+            timecode(h.end_secs),
+            h.combined_text.chars().take(80).collect::<String>()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn timecode(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}

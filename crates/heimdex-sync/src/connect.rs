@@ -1,0 +1,64 @@
+//! The configured backend and the identity pushes and searches run as.
+
+use crate::config::{load_secret, Backend, SyncConfig};
+use crate::doc::Identity;
+use crate::error::SyncError;
+use crate::postgres::PgTarget;
+use crate::target::SyncTarget;
+use heimdex_auth::TokenStore;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Acting as this user id without a sign-in. Only for trusted set-ups (a service account, tests):
+/// a direct Postgres connection trusts the identity the client states.
+pub const USER_ENV: &str = "HEIMDEX_SYNC_USER_ID";
+
+/// Connects to the configured backend, with its secret from `store` (or the environment).
+pub async fn connect(
+    config: &SyncConfig,
+    store: &dyn TokenStore,
+) -> Result<Arc<dyn SyncTarget>, SyncError> {
+    let secret = load_secret(store);
+    match config.backend {
+        Backend::Postgres => {
+            let mut url = url::Url::parse(&config.url).map_err(|e| {
+                SyncError::Config(format!(
+                    "the backend URL {:?} is not valid: {e}",
+                    config.url
+                ))
+            })?;
+            if let Some(pw) = secret.as_deref() {
+                url.set_password(Some(pw)).map_err(|()| {
+                    SyncError::Config(format!("cannot add a password to {:?}", config.url))
+                })?;
+            }
+            Ok(Arc::new(PgTarget::connect(url.as_str()).await?))
+        }
+        #[cfg(feature = "qdrant")]
+        Backend::Qdrant => Ok(Arc::new(
+            crate::qdrant::QdrantTarget::connect(&config.url, secret.as_deref()).await?,
+        )),
+        #[cfg(not(feature = "qdrant"))]
+        Backend::Qdrant => Err(SyncError::Config(
+            "this build of Heimdex has no Qdrant support (build with the `qdrant` feature)".into(),
+        )),
+    }
+}
+
+/// Who pushes and searches: `$HEIMDEX_SYNC_USER_ID` when set, else the signed-in user.
+pub async fn identity(pool: &SqlitePool, config: &SyncConfig) -> Result<Identity, SyncError> {
+    if let Some(id) = std::env::var_os(USER_ENV).filter(|v| !v.is_empty()) {
+        let id = id.to_string_lossy();
+        let user_id = Uuid::parse_str(&id)
+            .map_err(|_| SyncError::Config(format!("{USER_ENV}={id:?} is not a UUID")))?;
+        return Ok(Identity {
+            user_id,
+            team_id: config.team_id,
+        });
+    }
+    let session = crate::account::restore(pool)
+        .await?
+        .ok_or_else(|| SyncError::Config("not signed in: run `heimdex login` first".into()))?;
+    Identity::from_user(session.user(), config.team_id)
+}

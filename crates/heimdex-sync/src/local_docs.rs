@@ -1,0 +1,251 @@
+//! Builds the documents to push from the local library, as it is at push time.
+//!
+//! Text: the scene's search text (the sidecar local search indexes, table `scene_text`, when the
+//! embed stage has run; else what was said during the scene). Vectors: from `scene_vectors`, one
+//! per kind, of the backend's size; the model id travels with each, so vectors of different models
+//! never meet in the backend.
+
+use crate::doc::{SceneDoc, VideoDoc};
+use crate::error::SyncError;
+use crate::ids::{scene_uuid, video_uuid};
+use crate::outbox::{Op, OutboxRow};
+use heimdex_core::VideoId;
+use heimdex_library::{transcripts, videos};
+use sqlx::{Row, SqlitePool};
+use std::collections::HashMap;
+
+/// Documents for a run of upsert rows, and the rows that need no push (their video or scene is
+/// gone: a later delete row, or a newer indexing, takes care of it).
+#[derive(Debug, Default)]
+pub struct Built {
+    pub videos: Vec<VideoDoc>,
+    pub scenes: Vec<SceneDoc>,
+    /// Sequence numbers of the rows the documents came from.
+    pub seqs: Vec<i64>,
+    /// Rows with nothing to push.
+    pub stale: Vec<i64>,
+}
+
+/// What to pick among a scene's vectors.
+#[derive(Debug, Clone, Default)]
+pub struct VectorChoice {
+    pub text_dim: usize,
+    pub image_dim: usize,
+    pub text_model: Option<String>,
+}
+
+fn local(e: sqlx::Error) -> SyncError {
+    SyncError::Local(e.to_string())
+}
+
+async fn table_exists(pool: &SqlitePool, name: &str) -> Result<bool, SyncError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = ?")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .map_err(local)?;
+    Ok(n > 0)
+}
+
+/// `(scene_idx, kind)` -> `[(model, vector)]` for one video.
+type Vectors = HashMap<(i64, String), Vec<(String, Vec<f32>)>>;
+
+async fn vectors_of(pool: &SqlitePool, video: &VideoId) -> Result<Vectors, SyncError> {
+    let mut out = Vectors::new();
+    if !table_exists(pool, "scene_vectors").await? {
+        return Ok(out);
+    }
+    let rows = sqlx::query(
+        "SELECT scene_idx, kind, model_id, vector FROM scene_vectors WHERE video_id = ? \
+         ORDER BY scene_idx, kind, model_id",
+    )
+    .bind(video.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(local)?;
+    for r in rows {
+        let blob: Vec<u8> = r.try_get("vector").map_err(local)?;
+        let v: Vec<f32> = blob
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        out.entry((
+            r.try_get("scene_idx").map_err(local)?,
+            r.try_get("kind").map_err(local)?,
+        ))
+        .or_default()
+        .push((r.try_get("model_id").map_err(local)?, v));
+    }
+    Ok(out)
+}
+
+async fn sidecars_of(
+    pool: &SqlitePool,
+    video: &VideoId,
+) -> Result<HashMap<i64, String>, SyncError> {
+    if !table_exists(pool, "scene_text").await? {
+        return Ok(HashMap::new());
+    }
+    // Written by the embed stage; read defensively (its columns are the search crate's business).
+    let rows = match sqlx::query("SELECT scene_idx, sidecar FROM scene_text WHERE video_id = ?")
+        .bind(video.as_str())
+        .fetch_all(pool)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::debug!("scene_text unreadable, pushing transcripts instead: {e}");
+            return Ok(HashMap::new());
+        }
+    };
+    let mut out = HashMap::new();
+    for r in rows {
+        let idx: i64 = r.try_get("scene_idx").map_err(local)?;
+        let text: String = r.try_get("sidecar").map_err(local)?;
+        out.insert(idx, text);
+    }
+    Ok(out)
+}
+
+fn pick(
+    candidates: Option<&Vec<(String, Vec<f32>)>>,
+    dim: usize,
+    preferred: Option<&str>,
+) -> Option<(String, Vec<f32>)> {
+    let fits: Vec<&(String, Vec<f32>)> =
+        candidates?.iter().filter(|(_, v)| v.len() == dim).collect();
+    preferred
+        .and_then(|p| fits.iter().find(|(m, _)| m == p))
+        .or_else(|| fits.first())
+        .map(|(m, v)| (m.clone(), v.clone()))
+}
+
+/// Builds the documents for `rows` (upsert rows; others are ignored).
+pub async fn build(
+    pool: &SqlitePool,
+    rows: &[OutboxRow],
+    choice: &VectorChoice,
+) -> Result<Built, SyncError> {
+    let mut built = Built::default();
+    let mut order: Vec<&VideoId> = Vec::new();
+    let mut by_video: HashMap<&VideoId, Vec<&OutboxRow>> = HashMap::new();
+    for r in rows {
+        if matches!(r.op, Op::UpsertScene { .. }) {
+            let e = by_video.entry(&r.video_id).or_default();
+            if e.is_empty() {
+                order.push(&r.video_id);
+            }
+            e.push(r);
+        }
+    }
+    for vid in order {
+        let rows = &by_video[vid];
+        let record = videos::get(pool, vid).await?;
+        let Some(record) = record.filter(|v| v.content_hash == rows[0].content_hash) else {
+            built.stale.extend(rows.iter().map(|r| r.seq));
+            continue;
+        };
+        let stored = scenes_of(pool, vid).await?;
+        let spoken: HashMap<i64, String> = transcripts::scene_texts(pool, vid)
+            .await?
+            .into_iter()
+            .map(|t| (t.scene_idx, t.text))
+            .collect();
+        let sidecars = sidecars_of(pool, vid).await?;
+        let vectors = vectors_of(pool, vid).await?;
+        let video_uuid = video_uuid(&record.content_hash);
+        built.videos.push(VideoDoc {
+            id: video_uuid,
+            content_hash: record.content_hash.clone(),
+            file_name: record.file_name.clone(),
+            duration_secs: record.info.duration_secs,
+            width: i32::try_from(record.info.width).ok(),
+            height: i32::try_from(record.info.height).ok(),
+            scene_count: i32::try_from(stored.len()).ok(),
+        });
+        for r in rows {
+            let Op::UpsertScene { scene_idx } = r.op else {
+                continue;
+            };
+            let idx = i64::from(scene_idx);
+            let Some((start, end)) = stored.get(&idx).copied() else {
+                built.stale.push(r.seq);
+                continue;
+            };
+            let transcript = spoken.get(&idx).cloned().unwrap_or_default();
+            let combined = sidecars
+                .get(&idx)
+                .cloned()
+                .unwrap_or_else(|| transcript.clone());
+            built.scenes.push(SceneDoc {
+                id: scene_uuid(&record.content_hash, scene_idx),
+                video_id: video_uuid,
+                scene_index: i32::try_from(scene_idx).unwrap_or(i32::MAX),
+                start_secs: start,
+                end_secs: end,
+                combined_text: combined,
+                transcript,
+                thumbnail_ref: None,
+                text_vector: pick(
+                    vectors.get(&(idx, "text".to_owned())),
+                    choice.text_dim,
+                    choice.text_model.as_deref(),
+                ),
+                image_vector: pick(
+                    vectors.get(&(idx, "image".to_owned())),
+                    choice.image_dim,
+                    None,
+                ),
+            });
+            built.seqs.push(r.seq);
+        }
+    }
+    Ok(built)
+}
+
+/// `idx` -> `(start, end)` of the video's scenes (times only: pictures stay local).
+async fn scenes_of(
+    pool: &SqlitePool,
+    video: &VideoId,
+) -> Result<HashMap<i64, (f64, f64)>, SyncError> {
+    let mut out = HashMap::new();
+    let rows = sqlx::query("SELECT idx, start_secs, end_secs FROM scenes WHERE video_id = ?")
+        .bind(video.as_str())
+        .fetch_all(pool)
+        .await
+        .map_err(local)?;
+    for r in rows {
+        out.insert(
+            r.try_get("idx").map_err(local)?,
+            (
+                r.try_get("start_secs").map_err(local)?,
+                r.try_get("end_secs").map_err(local)?,
+            ),
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_preferred_model_of_the_right_size() {
+        let c = vec![
+            ("big".to_owned(), vec![0.0; 1536]),
+            ("mini".to_owned(), vec![0.0; 384]),
+            ("mini2".to_owned(), vec![1.0; 384]),
+        ];
+        assert_eq!(
+            pick(Some(&c), 384, None).map(|p| p.0).as_deref(),
+            Some("mini")
+        );
+        assert_eq!(
+            pick(Some(&c), 384, Some("mini2")).map(|p| p.0).as_deref(),
+            Some("mini2")
+        );
+        assert_eq!(pick(Some(&c), 512, None), None);
+        assert_eq!(pick(None, 384, None), None);
+    }
+}

@@ -1,0 +1,431 @@
+//! Qdrant team backend (gRPC, `qdrant-client`): one collection, named vectors `text` and `image`
+//! (cosine), the scene and its video as payload, the same UUIDv5 point ids as Postgres. Created on
+//! first use with keyword indexes on the fields filters use. Writes wait for the server to apply
+//! them (`wait=true`).
+//!
+//! Qdrant has no per-user row-level security: whoever holds the API key can read and write the
+//! whole collection. Visibility (own scenes + the team's) and ownership (never overwrite or delete
+//! another user's points) are enforced here, in the client, which is as strong as the API key's
+//! secrecy. Use Postgres where users must not be able to read each other's private scenes.
+
+use crate::doc::{Identity, SceneDoc, TeamScene, VideoDoc};
+use crate::error::SyncError;
+use crate::target::{SyncTarget, TeamHit};
+use qdrant_client::qdrant::{
+    point_id::PointIdOptions, value::Kind, with_payload_selector::SelectorOptions, Condition,
+    CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance,
+    FieldType, Filter, GetPointsBuilder, PointId, PointStruct, QueryPointsBuilder, Range,
+    ScrollPointsBuilder, UpsertPointsBuilder, Value, VectorParamsBuilder, VectorsConfigBuilder,
+};
+use qdrant_client::{Payload, Qdrant, QdrantError};
+use std::collections::HashMap;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+/// Dimensions of the named vectors (the same embedders as the Postgres schema).
+pub const TEXT_DIM: usize = crate::postgres::TEXT_DIM;
+pub const IMAGE_DIM: usize = crate::postgres::IMAGE_DIM;
+/// Default collection name.
+pub const COLLECTION: &str = "heimdex_scenes";
+
+pub struct QdrantTarget {
+    client: Qdrant,
+    collection: String,
+    ready: OnceCell<()>,
+}
+
+fn map_err(e: QdrantError) -> SyncError {
+    match &e {
+        // gRPC codes 1 cancelled, 4 deadline exceeded, 14 unavailable: try again later.
+        QdrantError::ResponseError { status } if matches!(i32::from(status.code()), 1 | 4 | 14) => {
+            SyncError::QdrantUnreachable(e.to_string())
+        }
+        QdrantError::ResourceExhaustedError { .. } => SyncError::QdrantUnreachable(e.to_string()),
+        _ => SyncError::Qdrant(e.to_string()),
+    }
+}
+
+fn uuid_of(id: &PointId) -> Option<Uuid> {
+    match id.point_id_options.as_ref()? {
+        PointIdOptions::Uuid(s) => Uuid::parse_str(s).ok(),
+        PointIdOptions::Num(_) => None,
+    }
+}
+
+fn text(p: &HashMap<String, Value>, k: &str) -> Option<String> {
+    match p.get(k)?.kind.as_ref()? {
+        Kind::StringValue(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn num(p: &HashMap<String, Value>, k: &str) -> Option<f64> {
+    match p.get(k)?.kind.as_ref()? {
+        Kind::DoubleValue(d) => Some(*d),
+        Kind::IntegerValue(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn scene_from(id: Uuid, p: &HashMap<String, Value>) -> Option<TeamScene> {
+    Some(TeamScene {
+        id,
+        video_id: Uuid::parse_str(&text(p, "video_id")?).ok()?,
+        content_hash: text(p, "content_hash")?,
+        file_name: text(p, "file_name")?,
+        owner_id: Uuid::parse_str(&text(p, "owner_id")?).ok()?,
+        scene_index: i32::try_from(num(p, "scene_index")? as i64).ok()?,
+        start_secs: num(p, "start_secs")?,
+        end_secs: num(p, "end_secs")?,
+        combined_text: text(p, "combined_text").unwrap_or_default(),
+        text_model: text(p, "text_model"),
+    })
+}
+
+impl QdrantTarget {
+    /// Connects to Qdrant's gRPC port (`http://host:6334`), with an API key when it needs one.
+    pub async fn connect(url: &str, api_key: Option<&str>) -> Result<Self, SyncError> {
+        Self::with_collection(url, api_key, COLLECTION).await
+    }
+
+    pub async fn with_collection(
+        url: &str,
+        api_key: Option<&str>,
+        collection: &str,
+    ) -> Result<Self, SyncError> {
+        let client = Qdrant::from_url(url)
+            .api_key(api_key.map(str::to_owned))
+            .timeout(std::time::Duration::from_secs(30))
+            .skip_compatibility_check()
+            .build()
+            .map_err(|e| SyncError::Connect(format!("{url}: {e}")))?;
+        Ok(Self {
+            client,
+            collection: collection.to_owned(),
+            ready: OnceCell::new(),
+        })
+    }
+
+    /// Creates the collection and its payload indexes the first time they are needed.
+    async fn ensure(&self) -> Result<(), SyncError> {
+        self.ready
+            .get_or_try_init(|| async {
+                if self
+                    .client
+                    .collection_exists(&self.collection)
+                    .await
+                    .map_err(map_err)?
+                {
+                    return Ok(());
+                }
+                let mut vectors = VectorsConfigBuilder::default();
+                vectors.add_named_vector_params(
+                    "text",
+                    VectorParamsBuilder::new(TEXT_DIM as u64, Distance::Cosine),
+                );
+                vectors.add_named_vector_params(
+                    "image",
+                    VectorParamsBuilder::new(IMAGE_DIM as u64, Distance::Cosine),
+                );
+                if let Err(e) = self
+                    .client
+                    .create_collection(
+                        CreateCollectionBuilder::new(&self.collection).vectors_config(vectors),
+                    )
+                    .await
+                {
+                    // Another client may have created it meanwhile.
+                    if !self
+                        .client
+                        .collection_exists(&self.collection)
+                        .await
+                        .map_err(map_err)?
+                    {
+                        return Err(map_err(e));
+                    }
+                }
+                for field in [
+                    "owner_id",
+                    "team_id",
+                    "video_id",
+                    "text_model",
+                    "image_model",
+                ] {
+                    self.client
+                        .create_field_index(
+                            CreateFieldIndexCollectionBuilder::new(
+                                &self.collection,
+                                field,
+                                FieldType::Keyword,
+                            )
+                            .wait(true),
+                        )
+                        .await
+                        .map_err(map_err)?;
+                }
+                self.client
+                    .create_field_index(
+                        CreateFieldIndexCollectionBuilder::new(
+                            &self.collection,
+                            "scene_index",
+                            FieldType::Integer,
+                        )
+                        .wait(true),
+                    )
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// Scenes `who` may see: their own, and their team's.
+    fn visible(who: &Identity) -> Filter {
+        let mut should = vec![Condition::matches("owner_id", who.user_id.to_string())];
+        if let Some(t) = who.team_id {
+            should.push(Condition::matches("team_id", t.to_string()));
+        }
+        Filter::should(should)
+    }
+
+    /// Refuses the batch when one of its points belongs to someone else.
+    async fn check_owner(&self, who: &Identity, ids: &[Uuid]) -> Result<(), SyncError> {
+        let points: Vec<PointId> = ids.iter().map(|u| PointId::from(u.to_string())).collect();
+        let got = self
+            .client
+            .get_points(
+                GetPointsBuilder::new(&self.collection, points)
+                    .with_payload(SelectorOptions::Include(vec!["owner_id".to_owned()].into()))
+                    .with_vectors(false),
+            )
+            .await
+            .map_err(map_err)?;
+        let me = who.user_id.to_string();
+        if let Some(p) = got
+            .result
+            .iter()
+            .find(|p| text(&p.payload, "owner_id").is_some_and(|o| o != me))
+        {
+            return Err(SyncError::Qdrant(format!(
+                "scene {} belongs to another user; it is not yours to overwrite",
+                p.id.as_ref()
+                    .and_then(uuid_of)
+                    .map(|u| u.to_string())
+                    .unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn check_dim(
+    what: &'static str,
+    v: &Option<(String, Vec<f32>)>,
+    want: usize,
+) -> Result<(), SyncError> {
+    match v {
+        Some((_, vec)) if vec.len() != want => Err(SyncError::Dimension {
+            what,
+            got: vec.len(),
+            want,
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[async_trait::async_trait]
+impl SyncTarget for QdrantTarget {
+    fn kind(&self) -> &'static str {
+        "qdrant"
+    }
+
+    fn dims(&self) -> (usize, usize) {
+        (TEXT_DIM, IMAGE_DIM)
+    }
+
+    async fn upsert(
+        &self,
+        who: &Identity,
+        videos: &[VideoDoc],
+        scenes: &[SceneDoc],
+    ) -> Result<(), SyncError> {
+        for s in scenes {
+            check_dim("text vector", &s.text_vector, TEXT_DIM)?;
+            check_dim("image vector", &s.image_vector, IMAGE_DIM)?;
+        }
+        self.ensure().await?;
+        let ids: Vec<Uuid> = scenes.iter().map(|s| s.id).collect();
+        if !ids.is_empty() {
+            self.check_owner(who, &ids).await?;
+        }
+        let by_id: HashMap<Uuid, &VideoDoc> = videos.iter().map(|v| (v.id, v)).collect();
+        // Scenes past a video's current count belong to an older indexing.
+        for v in videos {
+            if let Some(n) = v.scene_count {
+                let filter = Filter::must([
+                    Condition::matches("video_id", v.id.to_string()),
+                    Condition::matches("owner_id", who.user_id.to_string()),
+                    Condition::range(
+                        "scene_index",
+                        Range {
+                            gte: Some(f64::from(n)),
+                            ..Range::default()
+                        },
+                    ),
+                ]);
+                self.client
+                    .delete_points(
+                        DeletePointsBuilder::new(&self.collection)
+                            .points(filter)
+                            .wait(true),
+                    )
+                    .await
+                    .map_err(map_err)?;
+            }
+        }
+        if scenes.is_empty() {
+            return Ok(());
+        }
+        let mut points = Vec::with_capacity(scenes.len());
+        for s in scenes {
+            let video = by_id.get(&s.video_id);
+            let mut payload = serde_json::json!({
+                "video_id": s.video_id.to_string(),
+                "owner_id": who.user_id.to_string(),
+                "team_id": who.team_id.map(|t| t.to_string()),
+                "scene_index": s.scene_index,
+                "start_secs": s.start_secs,
+                "end_secs": s.end_secs,
+                "combined_text": s.combined_text,
+                "transcript": s.transcript,
+                "thumbnail_ref": s.thumbnail_ref,
+                "text_model": s.text_vector.as_ref().map(|v| v.0.clone()),
+                "image_model": s.image_vector.as_ref().map(|v| v.0.clone()),
+            });
+            if let (Some(v), Some(obj)) = (video, payload.as_object_mut()) {
+                obj.insert("content_hash".into(), v.content_hash.clone().into());
+                obj.insert("file_name".into(), v.file_name.clone().into());
+                obj.insert("duration_secs".into(), v.duration_secs.into());
+            }
+            let payload =
+                Payload::try_from(payload).map_err(|e| SyncError::Qdrant(e.to_string()))?;
+            let mut vectors: HashMap<String, Vec<f32>> = HashMap::new();
+            if let Some((_, v)) = &s.text_vector {
+                vectors.insert("text".into(), v.clone());
+            }
+            if let Some((_, v)) = &s.image_vector {
+                vectors.insert("image".into(), v.clone());
+            }
+            points.push(PointStruct::new(s.id.to_string(), vectors, payload));
+        }
+        self.client
+            .upsert_points(UpsertPointsBuilder::new(&self.collection, points).wait(true))
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_videos(&self, who: &Identity, videos: &[Uuid]) -> Result<(), SyncError> {
+        if videos.is_empty() {
+            return Ok(());
+        }
+        self.ensure().await?;
+        let filter = Filter {
+            must: vec![Condition::matches("owner_id", who.user_id.to_string())],
+            should: videos
+                .iter()
+                .map(|v| Condition::matches("video_id", v.to_string()))
+                .collect(),
+            ..Filter::default()
+        };
+        self.client
+            .delete_points(
+                DeletePointsBuilder::new(&self.collection)
+                    .points(filter)
+                    .wait(true),
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn search_text(
+        &self,
+        who: &Identity,
+        model: &str,
+        vector: &[f32],
+        limit: usize,
+    ) -> Result<Vec<TeamHit>, SyncError> {
+        if vector.len() != TEXT_DIM {
+            return Err(SyncError::Dimension {
+                what: "query vector",
+                got: vector.len(),
+                want: TEXT_DIM,
+            });
+        }
+        self.ensure().await?;
+        let mut filter = Self::visible(who);
+        filter
+            .must
+            .push(Condition::matches("text_model", model.to_owned()));
+        let found = self
+            .client
+            .query(
+                QueryPointsBuilder::new(&self.collection)
+                    .query(vector.to_vec())
+                    .using("text")
+                    .filter(filter)
+                    .limit(limit as u64)
+                    .with_payload(true),
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(found
+            .result
+            .iter()
+            .filter_map(|p| {
+                let id = p.id.as_ref().and_then(uuid_of)?;
+                let s = scene_from(id, &p.payload)?;
+                Some(TeamHit {
+                    scene_id: s.id,
+                    video_id: s.video_id,
+                    file_name: s.file_name,
+                    scene_index: s.scene_index,
+                    start_secs: s.start_secs,
+                    end_secs: s.end_secs,
+                    combined_text: s.combined_text,
+                    similarity: f64::from(p.score),
+                })
+            })
+            .collect())
+    }
+
+    async fn list_scenes(
+        &self,
+        who: &Identity,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<TeamScene>, SyncError> {
+        self.ensure().await?;
+        let mut req = ScrollPointsBuilder::new(&self.collection)
+            .filter(Self::visible(who))
+            .limit(u32::try_from(limit + 1).unwrap_or(u32::MAX))
+            .with_payload(true)
+            .with_vectors(false);
+        if let Some(a) = after {
+            req = req.offset(PointId::from(a.to_string()));
+        }
+        let got = self.client.scroll(req).await.map_err(map_err)?;
+        Ok(got
+            .result
+            .iter()
+            .filter_map(|p| {
+                let id = p.id.as_ref().and_then(uuid_of)?;
+                scene_from(id, &p.payload)
+            })
+            .filter(|s| Some(s.id) != after)
+            .take(limit)
+            .collect())
+    }
+}

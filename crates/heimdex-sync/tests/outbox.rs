@@ -1,0 +1,470 @@
+//! The outbox end to end: triggers queue indexed scenes and deletions, the drainer pushes them to
+//! a real PostgreSQL 18 + pgvector (batched, idempotent), survives a server killed mid-push, sets
+//! refused rows aside, and pull brings back what row-level security lets a user see.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use heimdex_core::VideoId;
+use heimdex_library::{Library, Pipeline, RunOptions, Runner};
+use heimdex_sync::config::{Backend, SyncConfig};
+use heimdex_sync::ids::{scene_uuid, video_uuid};
+use heimdex_sync::{outbox, pull, Drainer, Identity, PgTarget, SyncTarget};
+use heimdex_tests::library::temp_library;
+use heimdex_tests::pg::PgServer;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+struct World {
+    server: PgServer,
+    target: PgTarget,
+    alice: Identity,
+    bob: Identity,
+    carol: Identity,
+}
+
+async fn world() -> Option<World> {
+    let server = PgServer::start()?;
+    let target = PgTarget::connect(&server.url()).await.unwrap();
+    target.apply_schema().await.unwrap();
+    let (a, b, c, team) = (
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+    );
+    for u in [a, b, c] {
+        sqlx::query("INSERT INTO user_profiles (id) VALUES ($1)")
+            .bind(u)
+            .execute(target.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO teams (id, name) VALUES ($1, 'editors')")
+        .bind(team)
+        .execute(target.pool())
+        .await
+        .unwrap();
+    for u in [a, c] {
+        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
+            .bind(team)
+            .bind(u)
+            .execute(target.pool())
+            .await
+            .unwrap();
+    }
+    Some(World {
+        server,
+        target,
+        alice: Identity {
+            user_id: a,
+            team_id: Some(team),
+        },
+        bob: Identity {
+            user_id: b,
+            team_id: None,
+        },
+        carol: Identity {
+            user_id: c,
+            team_id: Some(team),
+        },
+    })
+}
+
+async fn enable_sync(lib: &Library, url: &str) {
+    SyncConfig {
+        backend: Backend::Postgres,
+        url: url.into(),
+        team_id: None,
+        text_model: None,
+    }
+    .save(lib.pool())
+    .await
+    .unwrap();
+}
+
+/// A video with `n` scenes written straight into the tables (fast; no media needed).
+async fn fake_video(lib: &Library, hash: &str, n: u32, done: bool) -> VideoId {
+    let id = VideoId::from_content_hash(hash);
+    let info = serde_json::json!({
+        "container": "mp4", "duration_secs": f64::from(n) * 2.0, "start_secs": 0.0, "width": 640,
+        "height": 360, "sample_aspect": {"num": 1, "den": 1}, "display_aspect": {"num": 16, "den": 9},
+        "display_width": 640, "display_height": 360, "rotation": 0, "fps": 25.0,
+        "base_frame_rate": {"num": 25, "den": 1}, "variable_frame_rate": false, "frame_count": null,
+        "video_codec": "h264", "pixel_format": null, "has_audio": false, "audio_codec": null,
+        "audio_sample_rate": null, "audio_channels": null, "creation_time": null, "bit_rate": null
+    });
+    sqlx::query(
+        "INSERT INTO videos (id, content_hash, path, file_name, size_bytes, duration_secs, width, height, fps, \
+         rotation, video_codec, has_audio, info_json, imported_at, updated_at) \
+         VALUES (?, ?, ?, ?, 1, ?, 640, 360, 25, 0, 'h264', 0, ?, 0, 0)",
+    )
+    .bind(id.as_str())
+    .bind(hash)
+    .bind(format!("/videos/{hash}.mp4"))
+    .bind(format!("{hash}.mp4"))
+    .bind(f64::from(n) * 2.0)
+    .bind(info.to_string())
+    .execute(lib.pool())
+    .await
+    .unwrap();
+    for i in 0..n {
+        sqlx::query(
+            "INSERT INTO scenes (video_id, idx, start_frame, end_frame, start_secs, end_secs) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.as_str())
+        .bind(i64::from(i))
+        .bind(i64::from(i) * 50)
+        .bind(i64::from(i + 1) * 50)
+        .bind(f64::from(i) * 2.0)
+        .bind(f64::from(i + 1) * 2.0)
+        .execute(lib.pool())
+        .await
+        .unwrap();
+    }
+    for (order, stage) in ["poster", "scenes"].iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO jobs (video_id, stage, stage_order, state, created_at, updated_at) VALUES (?, ?, ?, 'queued', 0, 0)",
+        )
+        .bind(id.as_str())
+        .bind(stage)
+        .bind(order as i64)
+        .execute(lib.pool())
+        .await
+        .unwrap();
+    }
+    if done {
+        finish_jobs(lib, &id).await;
+    }
+    id
+}
+
+async fn finish_jobs(lib: &Library, id: &VideoId) {
+    for stage in ["poster", "scenes"] {
+        sqlx::query("UPDATE jobs SET state = 'done' WHERE video_id = ? AND stage = ?")
+            .bind(id.as_str())
+            .bind(stage)
+            .execute(lib.pool())
+            .await
+            .unwrap();
+    }
+}
+
+async fn pg_count(t: &PgTarget, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(t.pool()).await.unwrap()
+}
+
+async fn pending(lib: &Library) -> u64 {
+    outbox::counts(lib.pool()).await.unwrap().pending
+}
+
+#[tokio::test]
+async fn triggers_queue_finished_videos_and_removals_only_when_sync_is_on() {
+    let (_d, lib) = temp_library().await;
+    fake_video(&lib, "aaaaaaaaaaaaaaaa0000", 3, true).await;
+    assert_eq!(pending(&lib).await, 0, "sync off: nothing is queued");
+    enable_sync(&lib, "postgres://nobody@127.0.0.1:1/x").await;
+    assert_eq!(
+        outbox::enqueue_indexed(lib.pool()).await.unwrap(),
+        3,
+        "backfill"
+    );
+    assert_eq!(
+        outbox::enqueue_indexed(lib.pool()).await.unwrap(),
+        0,
+        "backfill is idempotent"
+    );
+
+    let v = fake_video(&lib, "bbbbbbbbbbbbbbbb0000", 4, false).await;
+    sqlx::query("UPDATE jobs SET state = 'done' WHERE video_id = ? AND stage = 'poster'")
+        .bind(v.as_str())
+        .execute(lib.pool())
+        .await
+        .unwrap();
+    assert_eq!(pending(&lib).await, 3, "a half-indexed video is not queued");
+    finish_jobs(&lib, &v).await;
+    assert_eq!(pending(&lib).await, 7, "the last job queues every scene");
+    // Indexed again: replaced, not duplicated.
+    sqlx::query("UPDATE jobs SET state = 'done' WHERE video_id = ?")
+        .bind(v.as_str())
+        .execute(lib.pool())
+        .await
+        .unwrap();
+    assert_eq!(pending(&lib).await, 7);
+
+    heimdex_library::videos::delete(lib.pool(), &v)
+        .await
+        .unwrap();
+    let rows = outbox::next_batch(lib.pool(), 100).await.unwrap();
+    assert_eq!(
+        rows.len(),
+        4,
+        "the video's scenes are dropped, one delete is queued"
+    );
+    assert_eq!(rows.last().unwrap().op, outbox::Op::DeleteVideo);
+}
+
+#[tokio::test]
+async fn a_real_indexed_video_syncs_and_its_removal_propagates() {
+    let Some(file) = heimdex_core::testdata::shared_data("scenes/testvideo.mp4") else {
+        return;
+    };
+    let Some(w) = world().await else { return };
+    let (_d, lib) = temp_library().await;
+    enable_sync(&lib, &w.server.url()).await;
+    let p = Pipeline::new(lib.clone(), heimdex_library::stages::default_stages());
+    let video = p.import(&[file]).await.unwrap().videos[0].id.clone();
+    let runner = Runner::acquire(&p).await.unwrap().expect("lock is free");
+    let opts = RunOptions {
+        concurrency: 1,
+        exit_when_idle: true,
+        backoff_base: Duration::from_millis(20),
+    };
+    tokio::time::timeout(
+        Duration::from_secs(300),
+        runner.run(&opts, CancellationToken::new()),
+    )
+    .await
+    .expect("indexing settles")
+    .unwrap();
+    drop(runner);
+    let local = heimdex_library::scenes::list_for_video(lib.pool(), lib.paths(), &video)
+        .await
+        .unwrap();
+    assert!(local.len() >= 2, "testvideo.mp4 has several scenes");
+    assert_eq!(
+        pending(&lib).await,
+        local.len() as u64,
+        "every scene is queued"
+    );
+
+    let target: Arc<dyn SyncTarget> = Arc::new(w.target.clone());
+    let drainer = Drainer::new(lib.clone(), target.clone(), w.alice.clone());
+    let pushed = drainer.drain(|_, _| {}).await.unwrap();
+    assert_eq!(pushed.scenes, local.len() as u64);
+    assert_eq!(pending(&lib).await, 0);
+
+    let record = heimdex_library::videos::get(lib.pool(), &video)
+        .await
+        .unwrap()
+        .unwrap();
+    let texts = heimdex_library::transcripts::scene_texts(lib.pool(), &video)
+        .await
+        .unwrap();
+    let team = w.target.list_scenes(&w.alice, None, 1000).await.unwrap();
+    assert_eq!(team.len(), local.len());
+    for (s, t) in local.iter().zip({
+        let mut t = team.clone();
+        t.sort_by_key(|x| x.scene_index);
+        t
+    }) {
+        assert_eq!(t.id, scene_uuid(&record.content_hash, s.idx));
+        assert_eq!(t.video_id, video_uuid(&record.content_hash));
+        assert_eq!(t.file_name, "testvideo.mp4");
+        assert!((t.start_secs - s.start_secs).abs() < 1e-9);
+        assert!((t.end_secs - s.end_secs).abs() < 1e-9);
+        let said = texts
+            .iter()
+            .find(|x| x.scene_idx == i64::from(s.idx))
+            .map(|x| x.text.clone());
+        // The search text (sidecar, once the embed stage ran) holds what was said.
+        assert!(t.combined_text.contains(said.unwrap_or_default().trim()));
+    }
+
+    // Pushing everything again changes nothing (idempotent).
+    outbox::enqueue_indexed(lib.pool()).await.unwrap();
+    drainer.drain(|_, _| {}).await.unwrap();
+    assert_eq!(
+        pg_count(&w.target, "SELECT COUNT(*) FROM video_scenes").await,
+        local.len() as i64
+    );
+
+    // Pull: Alice's library learns the team's scenes and that it holds the file.
+    let got = pull::pull(lib.pool(), target.as_ref(), &w.alice, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.scenes, got.videos, got.videos_here),
+        (local.len() as u64, 1, 1)
+    );
+
+    // Removing the video locally removes it from the team backend.
+    p.remove(&video).await.unwrap();
+    drainer.drain(|_, _| {}).await.unwrap();
+    assert_eq!(
+        pg_count(&w.target, "SELECT COUNT(*) FROM video_scenes").await,
+        0
+    );
+    assert_eq!(pg_count(&w.target, "SELECT COUNT(*) FROM videos").await, 0);
+}
+
+#[tokio::test]
+async fn private_scenes_stay_private_and_team_scenes_reach_the_team() {
+    let Some(w) = world().await else { return };
+    let target: Arc<dyn SyncTarget> = Arc::new(w.target.clone());
+    let (_d, lib) = temp_library().await;
+    enable_sync(&lib, &w.server.url()).await;
+    fake_video(&lib, "cccccccccccccccc0000", 5, true).await;
+    outbox::enqueue_indexed(lib.pool()).await.unwrap();
+    // Alice pushes privately (no team).
+    let private = Identity {
+        team_id: None,
+        ..w.alice.clone()
+    };
+    Drainer::new(lib.clone(), target.clone(), private)
+        .drain(|_, _| {})
+        .await
+        .unwrap();
+    let (_d2, other) = temp_library().await;
+    for who in [&w.bob, &w.carol] {
+        let got = pull::pull(other.pool(), target.as_ref(), who, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(got.scenes, 0, "nobody else sees Alice's private scenes");
+    }
+    // Shared with her team: Carol sees them, Bob still does not.
+    outbox::enqueue_indexed(lib.pool()).await.unwrap();
+    Drainer::new(lib.clone(), target.clone(), w.alice.clone())
+        .drain(|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        pull::pull(other.pool(), target.as_ref(), &w.carol, |_| {})
+            .await
+            .unwrap()
+            .scenes,
+        5
+    );
+    assert_eq!(
+        pull::pull(other.pool(), target.as_ref(), &w.bob, |_| {})
+            .await
+            .unwrap()
+            .scenes,
+        0
+    );
+    assert!(target
+        .list_scenes(&w.bob, None, 100)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_push_loses_nothing_and_duplicates_nothing() {
+    let Some(w) = world().await else { return };
+    let target: Arc<dyn SyncTarget> = Arc::new(w.target.clone());
+    let (_d, lib) = temp_library().await;
+    enable_sync(&lib, &w.server.url()).await;
+    let hashes = [
+        "d1dddddddddddddd0000",
+        "d2dddddddddddddd0000",
+        "d3dddddddddddddd0000",
+        "d4dddddddddddddd0000",
+    ];
+    for h in hashes {
+        fake_video(&lib, h, 600, true).await;
+    }
+    assert_eq!(pending(&lib).await, 2400);
+    let cancel = CancellationToken::new();
+    let task = Drainer::new(lib.clone(), target, w.alice.clone())
+        .with_batch(40)
+        .spawn(cancel.clone());
+    // Kill the server as soon as the first batches are in, while most rows still wait.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pg_count(&w.target, "SELECT COUNT(*) FROM video_scenes").await == 0 {
+        assert!(Instant::now() < deadline, "the first batch never arrived");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    w.server.kill();
+    let left_at_kill = pending(&lib).await;
+    assert!(
+        left_at_kill > 0,
+        "the kill came before the outbox was empty"
+    );
+    // The drainer keeps failing (and backing off) while the server is down; nothing is dropped.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while heimdex_sync::PushState::load(lib.pool())
+        .await
+        .unwrap()
+        .last_error
+        .is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the failure is recorded for `sync status`"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(pending(&lib).await > 0);
+    w.server.start_again();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while pending(&lib).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the outbox did not drain after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cancel.cancel();
+    task.await.unwrap();
+    let t = &w.target;
+    assert_eq!(pg_count(t, "SELECT COUNT(*) FROM video_scenes").await, 2400);
+    assert_eq!(
+        pg_count(
+            t,
+            "SELECT COUNT(DISTINCT (video_id, scene_index)) FROM video_scenes"
+        )
+        .await,
+        2400
+    );
+    assert_eq!(pg_count(t, "SELECT COUNT(*) FROM videos").await, 4);
+    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM video_scenes")
+        .fetch_all(t.pool())
+        .await
+        .unwrap();
+    let expected: std::collections::HashSet<Uuid> = hashes
+        .iter()
+        .flat_map(|h| (0..600).map(move |i| scene_uuid(h, i)))
+        .collect();
+    assert_eq!(
+        ids.into_iter().collect::<std::collections::HashSet<_>>(),
+        expected
+    );
+    let state = heimdex_sync::PushState::load(lib.pool()).await.unwrap();
+    assert!(state.last_error.is_none() && state.last_push_ms.is_some());
+}
+
+#[tokio::test]
+async fn rows_the_backend_refuses_are_set_aside_without_blocking_the_rest() {
+    let Some(w) = world().await else { return };
+    let target: Arc<dyn SyncTarget> = Arc::new(w.target.clone());
+    // Alice already shared a file; Bob has the same file (same ids) and one of his own.
+    let (_da, alice_lib) = temp_library().await;
+    enable_sync(&alice_lib, &w.server.url()).await;
+    fake_video(&alice_lib, "eeeeeeeeeeeeeeee0000", 2, true).await;
+    outbox::enqueue_indexed(alice_lib.pool()).await.unwrap();
+    Drainer::new(alice_lib.clone(), target.clone(), w.alice.clone())
+        .drain(|_, _| {})
+        .await
+        .unwrap();
+
+    let (_db, bob_lib) = temp_library().await;
+    enable_sync(&bob_lib, &w.server.url()).await;
+    fake_video(&bob_lib, "eeeeeeeeeeeeeeee0000", 2, true).await;
+    fake_video(&bob_lib, "ffffffffffffffff0000", 3, true).await;
+    outbox::enqueue_indexed(bob_lib.pool()).await.unwrap();
+    let round = Drainer::new(bob_lib.clone(), target.clone(), w.bob.clone())
+        .drain(|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(round.scenes, 3, "Bob's own video went through");
+    assert_eq!(round.refused, 2, "Alice's rows are not Bob's to overwrite");
+    let counts = outbox::counts(bob_lib.pool()).await.unwrap();
+    assert_eq!((counts.pending, counts.failed), (0, 2));
+    let why = outbox::failures(bob_lib.pool()).await.unwrap();
+    assert!(why[0].0.contains("row-level security"), "{why:?}");
+    assert_eq!(
+        pg_count(&w.target, "SELECT COUNT(*) FROM video_scenes").await,
+        5
+    );
+}

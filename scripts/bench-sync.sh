@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Team backend benchmark on a real PostgreSQL 18 + pgvector 0.8 (from PyPI, scripts/install-pgserver.sh):
+# push throughput (scenes/s, batched UNNEST upserts under row-level security, with and without the
+# HNSW index), HNSW build time, and team search latency p50/p95 with recall@10 against exact search,
+# per hnsw.ef_search. Not a test: numbers depend on the machine; the load average is printed.
+# Usage: scripts/bench-sync.sh [SCENES] [extra arguments of the bench_sync example]
+#   e.g. scripts/bench-sync.sh 100000 --ef 40,100,200 --m 16 --ef-construction 64
+# 1M scenes needs ~6 GB of disk in /tmp and tens of minutes on 2 cores.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$REPO_ROOT"
+
+SCENES="${1:-100000}"
+shift || true
+OUT="${HEIMDEX_BENCH_OUT:-$CARGO_TARGET_DIR/bench-sync}"
+mkdir -p "$OUT"
+
+bash scripts/install-pgserver.sh
+echo "machine: $(nproc) cores; $(uptime)"
+cargo build -p heimdex-sync --example bench_sync --quiet
+"$CARGO_TARGET_DIR/debug/examples/bench_sync" --scenes "$SCENES" --json "$OUT/report-$SCENES.json" "$@"
+echo "after: $(uptime)"
