@@ -20,6 +20,45 @@ pub struct ExactIndex {
 }
 
 impl ExactIndex {
+    /// Every row against `q`. Large indexes are split over the available cores: the scan is
+    /// memory-bound and one core does not reach the machine's memory bandwidth.
+    fn scan_all(&self, q: &[f32], k: usize) -> TopK {
+        const PARALLEL_ABOVE: usize = 20_000;
+        let rows = self.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let scan = |first: usize, data: &[f32]| {
+            let mut top = TopK::new(k);
+            for (i, row) in data.chunks_exact(self.dim).enumerate() {
+                top.push(dot(q, row), first + i);
+            }
+            top
+        };
+        if threads < 2 || rows < PARALLEL_ABOVE || self.dim == 0 {
+            return scan(0, &self.data);
+        }
+        let per = rows.div_ceil(threads);
+        let parts: Vec<TopK> = std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .data
+                .chunks(per * self.dim)
+                .enumerate()
+                .map(|(t, data)| s.spawn(move || scan(t * per, data)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| TopK::new(k)))
+                .collect()
+        });
+        let mut top = TopK::new(k);
+        for part in parts {
+            for (row, score) in part.into_sorted() {
+                top.push(score, row);
+            }
+        }
+        top
+    }
     pub fn new(model_id: impl Into<String>, dim: usize) -> Self {
         Self {
             model_id: model_id.into(),
@@ -152,11 +191,7 @@ impl VectorIndex for ExactIndex {
                     }
                 }
             }
-            None => {
-                for (i, row) in self.data.chunks_exact(self.dim).enumerate() {
-                    top.push(dot(&q, row), i);
-                }
-            }
+            None => top = self.scan_all(&q, k),
         }
         Ok(top
             .into_sorted()
