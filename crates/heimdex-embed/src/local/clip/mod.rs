@@ -5,7 +5,7 @@ pub mod config;
 pub mod preprocess;
 pub mod tiny;
 
-use super::{inference, pooling, weights};
+use super::{inference, pooling, tokenizer, weights};
 use crate::locate::{self, CLIP_VIT_B32};
 use crate::{EmbedError, ImageEmbedder};
 use candle_core::{Device, Tensor};
@@ -55,23 +55,8 @@ impl ClipEmbedder {
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
         let config = HfClipConfig::read(&dir.join("config.json"))?;
         let candle_config = config.to_candle();
-        let tokenizer_path = dir.join("tokenizer.json");
-        let mut tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| EmbedError::Tokenizer {
-                path: tokenizer_path.clone(),
-                message: e.to_string(),
-            })?;
         let max_tokens = config.text_config.max_position_embeddings;
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(tokenizers::TruncationParams {
-                max_length: max_tokens,
-                ..Default::default()
-            }))
-            .map_err(|e| EmbedError::Tokenizer {
-                path: tokenizer_path.clone(),
-                message: e.to_string(),
-            })?;
+        let tokenizer = tokenizer::load_unpadded(&dir.join("tokenizer.json"), max_tokens)?;
         let device = Device::Cpu;
         let weights_path = dir.join("model.safetensors");
         let vb = weights::mmap_safetensors(&weights_path, &device)?;
