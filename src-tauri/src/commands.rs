@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::types::{
     ExportClip, FolderKind, ImportSummary, ListFormat, ProviderKind, ProviderView, SearchHitView,
-    SearchResultsView, Settings, TranscriptFormat, VideoDetail, VideoView,
+    SearchResultsView, Settings, TeamView, TranscriptFormat, VideoDetail, VideoView,
 };
 use std::path::Path;
 use tauri::State;
@@ -221,4 +221,93 @@ pub async fn choose_folder(
 pub async fn restart_app(app: tauri::AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     state.shutdown().await;
     app.restart();
+}
+
+/// Sign-in and team sync: the server, who is signed in, what waits to be pushed.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_team(state: State<'_, AppState>) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    backend.team.view(backend.library()).await
+}
+
+/// Sets the Supabase-compatible sign-in server (project URL and public anon key).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_sign_in_server(
+    state: State<'_, AppState>,
+    url: String,
+    anon_key: String,
+) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    backend.team.configure(backend.library(), &url, &anon_key).await?;
+    backend.team.view(backend.library()).await
+}
+
+/// Signs in with an email address and password.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in_with_password(
+    state: State<'_, AppState>,
+    email: String,
+    password: String,
+) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    backend
+        .team
+        .sign_in_with_password(backend.library(), &email, &password)
+        .await?;
+    backend.team.view(backend.library()).await
+}
+
+/// Signs in through a provider (github, google…) in the system browser; returns once the browser
+/// has come back, or fails when cancelled or after 5 minutes.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in_with_browser(
+    state: State<'_, AppState>,
+    provider: String,
+) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    let mut opened = Ok(());
+    backend
+        .team
+        .sign_in_with_browser(backend.library(), &provider, |url| {
+            opened = crate::browser::open(url);
+        })
+        .await
+        .map_err(|e| match opened {
+            Err(b) => AppError::SignIn {
+                reason: b.to_string(),
+            },
+            Ok(()) => e,
+        })?;
+    backend.team.view(backend.library()).await
+}
+
+/// Stops waiting for a browser sign-in.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_sign_in(state: State<'_, AppState>) -> AppResult<()> {
+    state.backend().await?.team.cancel_sign_in();
+    Ok(())
+}
+
+/// Signs out (revokes the session, forgets the refresh token, stops pushing).
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_out(state: State<'_, AppState>) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    let signed_out = backend.team.sign_out().await;
+    let view = backend.team.view(backend.library()).await?;
+    signed_out.map(|()| view)
+}
+
+/// Pushes the scenes waiting in the outbox now.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_now(state: State<'_, AppState>) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    backend.team.push_now(backend.library()).await?;
+    backend.team.view(backend.library()).await
 }

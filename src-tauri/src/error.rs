@@ -35,6 +35,12 @@ pub enum AppError {
     /// A file could not be written (an export).
     #[error("{path} could not be written: {reason}")]
     Export { path: String, reason: String },
+    /// Signing in to the team server failed (wrong password, server unreachable, cancelled).
+    #[error("the sign-in failed: {reason}")]
+    SignIn { reason: String },
+    /// Team sync could not run (backend unreachable or refusing, not set up).
+    #[error("team sync failed: {reason}")]
+    Sync { reason: String },
     /// The OS keychain refused to store or read a secret.
     #[error("the system keychain could not be used: {reason}")]
     Keychain { reason: String },

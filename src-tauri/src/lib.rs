@@ -4,6 +4,7 @@
 //! invoke handler and for the TypeScript bindings in `ui/src/bindings.ts` (written by the
 //! `bindings_are_current` test).
 
+pub mod browser;
 pub mod chosen_dirs;
 pub mod commands;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod runner;
 pub mod search;
 pub mod settings;
 pub mod state;
+pub mod team;
 pub mod types;
 
 use tauri::Manager;
@@ -41,6 +43,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_provider,
             commands::choose_folder,
             commands::restart_app,
+            commands::get_team,
+            commands::set_sign_in_server,
+            commands::sign_in_with_password,
+            commands::sign_in_with_browser,
+            commands::cancel_sign_in,
+            commands::sign_out,
+            commands::sync_now,
         ])
         .events(collect_events![events::LibraryEvent])
 }

@@ -31,6 +31,8 @@ pub struct Backend {
     /// The file that keeps the folders chosen in Settings (`None` when there is no config
     /// folder).
     pub dirs_file: Option<PathBuf>,
+    /// Sign-in and the background push to the team backend.
+    pub team: Arc<crate::team::Team>,
 }
 
 impl Backend {
@@ -56,12 +58,18 @@ impl Backend {
         let media = start_media_server(&library).await;
         tokio::spawn(forward_events(library.subscribe(), emit));
         tokio::spawn(crate::runner::run(pipeline.clone(), runner.clone()));
+        let team = Arc::new(crate::team::Team::new());
+        {
+            let (team, library) = (team.clone(), library.clone());
+            tokio::spawn(async move { team.restore(&library).await });
+        }
         Ok(Self {
             pipeline,
             runner,
             media,
             secrets: Arc::new(crate::provider::KeychainSecret),
             dirs_file: None,
+            team,
         })
     }
 
@@ -357,6 +365,7 @@ impl AppState {
     pub async fn shutdown(&self) {
         let backend = self.backend.borrow().clone();
         if let Some(Ok(b)) = backend {
+            b.team.stop_push();
             b.runner.shutdown(Duration::from_secs(5)).await;
         }
     }

@@ -383,6 +383,41 @@ pub struct ProviderView {
     pub keychain_error: Option<String>,
 }
 
+/// The signed-in user of team sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamUserView {
+    pub id: String,
+    pub email: Option<String>,
+}
+
+/// Sign-in and team sync as the Team panel shows them. No token or secret is ever in here.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamView {
+    /// The Supabase-compatible sign-in server, when one is set.
+    pub server_url: Option<String>,
+    /// Whether its public anon key is set.
+    pub has_anon_key: bool,
+    /// Who is signed in.
+    pub user: Option<TeamUserView>,
+    /// Why the OS keychain cannot keep the sign-in (it then lasts until the app quits).
+    pub keychain_error: Option<String>,
+    /// The team backend (`postgres postgres://user@host/db`), when team sync is set up.
+    pub backend: Option<String>,
+    /// Whether scenes are being pushed in the background.
+    pub syncing: bool,
+    /// Scenes and deletions waiting to be pushed, and those the backend refused.
+    pub pending: u32,
+    pub failed: u32,
+    /// When the last push succeeded (ms since the Unix epoch).
+    pub last_push_ms: Option<f64>,
+    /// The last push failure, until a push succeeds.
+    pub last_error: Option<String>,
+    /// A browser sign-in is waiting for the user.
+    pub signing_in: bool,
+}
+
 /// A folder that can be chosen in Settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
 #[serde(rename_all = "camelCase")]

@@ -6,6 +6,7 @@
 //      HEIMDEX_E2E_ARTIFACTS (folder for screenshots), WEBDRIVER_URL (default http://127.0.0.1:4444).
 
 import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { join } from "node:path";
 
 const DRIVER = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
@@ -116,6 +117,38 @@ async function waitForMedia(s, ok, timeoutMs = 20_000) {
     }
     await sleep(200);
   }
+}
+
+/** A sign-in server speaking the GoTrue endpoints the window uses (password grant, /user,
+ * /logout), on a free loopback port. Returns its URL, the revoked access tokens and a stop(). */
+async function fakeGoTrue() {
+  const user = { id: "6f1c2b9e-3d4a-4c5b-8e7f-0a1b2c3d4e5f", email: "ada@example.com", role: "authenticated" };
+  const revoked = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const url = new URL(req.url, "http://127.0.0.1");
+      const send = (status, json) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(json === undefined ? "" : JSON.stringify(json));
+      };
+      if (req.headers.apikey !== "e2e-anon-key") return send(401, { msg: "Invalid API key" });
+      if (req.method === "POST" && url.pathname === "/auth/v1/token" && url.searchParams.get("grant_type") === "password") {
+        const b = JSON.parse(body || "{}");
+        if (b.email !== user.email || b.password !== "correct horse") return send(400, { error: "invalid_grant", error_description: "Invalid login credentials" });
+        return send(200, { access_token: "e2e-access", refresh_token: "e2e-refresh", token_type: "bearer", expires_in: 3600, user });
+      }
+      if (req.method === "GET" && url.pathname === "/auth/v1/user") return send(200, user);
+      if (req.method === "POST" && url.pathname === "/auth/v1/logout") {
+        revoked.push(String(req.headers.authorization ?? ""));
+        return send(204);
+      }
+      send(404, { msg: "not found" });
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}`, revoked, stop: () => server.close() };
 }
 
 function assert(cond, message) {
@@ -278,6 +311,56 @@ async function main() {
       await s.exec(`document.getElementById("provider-title").scrollIntoView({ block: "center" });`);
       await sleep(300);
       await s.screenshot("06b-settings-models-provider.png");
+    });
+
+    await step("the Sign in button signs in with email against the team server, and out", async () => {
+      const gotrue = await fakeGoTrue();
+      try {
+        const account = await s.waitFor(".account-button");
+        assert((await s.text(account)).includes("Sign in"), "the sidebar offers Sign in");
+        await s.click(account);
+        await s.keys(await s.waitFor('input[placeholder="https://your-project.supabase.co"]'), gotrue.url);
+        await s.keys(await s.find('input[placeholder^="Public anon key"]'), "e2e-anon-key");
+        await s.click(await s.find('form[aria-label="Sign-in server"] button[type="submit"]'));
+        await s.waitFor('form[aria-label="Sign in with email"]');
+        await s.keys(await s.find('input[type="email"]'), "ada@example.com");
+        await s.keys(await s.find('input[type="password"]'), "wrong password");
+        await s.click(await s.find('form[aria-label="Sign in with email"] button[type="submit"]'));
+        await s.waitFor("#team .text-danger");
+        const refused = await s.exec(`return document.querySelector("#team .text-danger").textContent;`);
+        assert(refused.includes("Invalid login credentials"), `a wrong password is explained: ${refused}`);
+        await s.exec(`const p = document.querySelector('input[type="password"]'); p.select();`);
+        const pw = await s.find('input[type="password"]');
+        await wd("POST", s.path(`/element/${pw}/clear`), {});
+        await s.keys(pw, "correct horse");
+        await s.click(await s.find('form[aria-label="Sign in with email"] button[type="submit"]'));
+        const until = Date.now() + 15_000;
+        let text = "";
+        while (!text.includes("Signed in as ada@example.com")) {
+          if (Date.now() > until) throw new Error(`not signed in: ${text}`);
+          await sleep(250);
+          text = await s.exec(`return document.getElementById("team")?.textContent ?? "";`);
+        }
+        await s.exec(`document.getElementById("team").scrollIntoView({ block: "center" });`);
+        await sleep(300);
+        await s.screenshot("08-team-signed-in.png");
+        const sidebar = await s.text(await s.find(".account-button"));
+        assert(sidebar.includes("ada@example.com"), `the sidebar names who is signed in: ${sidebar}`);
+        const buttons = await s.findAll("#team button");
+        let signedOut = false;
+        for (const b of buttons) {
+          if ((await s.text(b)) === "Sign out") {
+            await s.click(b);
+            signedOut = true;
+            break;
+          }
+        }
+        assert(signedOut, "a Sign out button is shown");
+        await s.waitFor('form[aria-label="Sign in with email"]');
+        assert(gotrue.revoked.includes("Bearer e2e-access"), `sign-out revoked the session: ${JSON.stringify(gotrue.revoked)}`);
+      } finally {
+        gotrue.stop();
+      }
     });
 
     await step("dark theme renders", async () => {

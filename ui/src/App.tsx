@@ -1,11 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
+import { AccountButton } from "./components/AccountButton";
 import { DropOverlay } from "./components/DropOverlay";
 import { LibraryIcon, SearchIcon, SettingsIcon } from "./components/Icons";
 import { StatusFooter } from "./components/StatusFooter";
 import { useAddVideos } from "./hooks/useAddVideos";
 import { LibraryProvider } from "./hooks/useLibrary";
 import { useTheme } from "./hooks/useTheme";
+import { api } from "./lib/api";
 import { hasMod, modKey } from "./lib/platform";
+import type { TeamView } from "./bindings";
 import { LibraryView } from "./views/LibraryView";
 import { PlayerView } from "./views/PlayerView";
 import { SearchView, type SimilarTo } from "./views/SearchView";
@@ -36,6 +39,7 @@ function Shell() {
   const [query, setQuery] = useState("");
   const [similar, setSimilar] = useState<SimilarTo | null>(null);
   const [theme, setTheme] = useTheme();
+  const [team, setTeam] = useState<TeamView | null>(null);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const { addFiles } = useAddVideos();
   const showLibrary = useCallback(() => setView("library"), []);
@@ -46,6 +50,11 @@ function Shell() {
     },
     [view],
   );
+  const openTeam = useCallback(() => {
+    setView("settings");
+    // The Team panel mounts with the settings view; bring it into sight.
+    requestAnimationFrame(() => document.getElementById("team")?.scrollIntoView?.({ block: "start" }));
+  }, []);
   const closePlayer = useCallback(() => setView(player?.from ?? "library"), [player]);
   const showSimilar = useCallback((to: SimilarTo) => {
     setSimilar(to);
@@ -55,6 +64,18 @@ function Shell() {
   const changeQuery = useCallback((q: string) => {
     setQuery(q);
     if (q.trim()) setSimilar(null);
+  }, []);
+
+  // Who is signed in, for the sidebar (the Team panel keeps it current while it is open).
+  useEffect(() => {
+    let live = true;
+    api.getTeam().then(
+      (t) => live && t && setTeam(t),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
   }, []);
 
   // Keyboard first: Ctrl/Cmd+K search, +1 library, +, settings, +O add videos.
@@ -112,6 +133,7 @@ function Shell() {
             </li>
           ))}
         </ul>
+        <AccountButton team={team} onOpen={openTeam} />
         <StatusFooter />
       </nav>
       <main className="content">
@@ -135,7 +157,7 @@ function Shell() {
             onSimilar={showSimilar}
           />
         )}
-        {view === "settings" && <SettingsView theme={theme} onThemeChange={setTheme} />}
+        {view === "settings" && <SettingsView theme={theme} onThemeChange={setTheme} onTeamChange={setTeam} />}
       </main>
       <DropOverlay onDropped={showLibrary} />
     </div>

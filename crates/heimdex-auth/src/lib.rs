@@ -19,4 +19,4 @@ pub mod store;
 pub use client::{AuthClient, TokenResponse, User};
 pub use error::AuthError;
 pub use session::Session;
-pub use store::{KeyringStore, MemoryStore, TokenStore};
+pub use store::{FallbackStore, KeyringStore, MemoryStore, TokenStore};

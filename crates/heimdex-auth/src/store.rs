@@ -82,6 +82,79 @@ impl TokenStore for MemoryStore {
     }
 }
 
+/// The OS keychain when it works, memory when it does not (a desktop without a Secret Service):
+/// the sign-in then lasts until the app quits instead of failing, and the token is never written
+/// to a file. [`FallbackStore::keychain_error`] says why the keychain was not used.
+pub struct FallbackStore {
+    primary: Box<dyn TokenStore>,
+    memory: MemoryStore,
+    error: Mutex<Option<String>>,
+}
+
+impl FallbackStore {
+    pub fn new(primary: Box<dyn TokenStore>) -> Self {
+        Self {
+            primary,
+            memory: MemoryStore::default(),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// The OS keychain, falling back to memory.
+    pub fn keychain() -> Self {
+        Self::new(Box::new(KeyringStore::default()))
+    }
+
+    /// Why the keychain could not be used (the last failure), or `None` while it works.
+    pub fn keychain_error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|e| e.clone())
+    }
+
+    fn failed(&self, e: AuthError) {
+        let reason = match e {
+            AuthError::Keychain(r) => r,
+            other => other.to_string(),
+        };
+        tracing::warn!("keychain unavailable, keeping the sign-in in memory: {reason}");
+        if let Ok(mut slot) = self.error.lock() {
+            *slot = Some(reason);
+        }
+    }
+}
+
+impl TokenStore for FallbackStore {
+    fn get(&self, account: &str) -> Result<Option<String>, AuthError> {
+        if let Some(s) = self.memory.get(account)? {
+            return Ok(Some(s));
+        }
+        match self.primary.get(account) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                self.failed(e);
+                Ok(None)
+            }
+        }
+    }
+
+    fn set(&self, account: &str, secret: &str) -> Result<(), AuthError> {
+        match self.primary.set(account, secret) {
+            Ok(()) => self.memory.delete(account),
+            Err(e) => {
+                self.failed(e);
+                self.memory.set(account, secret)
+            }
+        }
+    }
+
+    fn delete(&self, account: &str) -> Result<(), AuthError> {
+        self.memory.delete(account)?;
+        if let Err(e) = self.primary.delete(account) {
+            self.failed(e);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +168,39 @@ mod tests {
         entry.set_password("r1").expect("set");
         assert_eq!(entry.get_password().expect("get"), "r1");
         assert!(matches!(store.get("nobody"), Ok(None)));
+    }
+
+    /// A keychain that is not there (no Secret Service).
+    struct Broken;
+    impl TokenStore for Broken {
+        fn get(&self, _: &str) -> Result<Option<String>, AuthError> {
+            Err(AuthError::Keychain("no secret service".into()))
+        }
+        fn set(&self, _: &str, _: &str) -> Result<(), AuthError> {
+            Err(AuthError::Keychain("no secret service".into()))
+        }
+        fn delete(&self, _: &str) -> Result<(), AuthError> {
+            Err(AuthError::Keychain("no secret service".into()))
+        }
+    }
+
+    #[test]
+    fn fallback_keeps_tokens_in_memory_when_the_keychain_fails() {
+        let store = FallbackStore::new(Box::new(Broken));
+        assert!(store.keychain_error().is_none());
+        assert!(matches!(store.get("refresh-token"), Ok(None)));
+        store.set("refresh-token", "r1").expect("kept in memory");
+        assert_eq!(store.get("refresh-token").expect("get").as_deref(), Some("r1"));
+        assert_eq!(store.keychain_error().as_deref(), Some("no secret service"));
+        store.delete("refresh-token").expect("delete");
+        assert!(matches!(store.get("refresh-token"), Ok(None)));
+    }
+
+    #[test]
+    fn fallback_uses_the_keychain_when_it_works() {
+        let store = FallbackStore::new(Box::new(MemoryStore::default()));
+        store.set("refresh-token", "r1").expect("set");
+        assert_eq!(store.get("refresh-token").expect("get").as_deref(), Some("r1"));
+        assert!(store.keychain_error().is_none());
     }
 }

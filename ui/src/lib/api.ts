@@ -34,6 +34,13 @@ export const api = {
   restartApp: () => call(commands.restartApp()),
   getProvider: () => call(commands.getProvider()),
   setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null) => call(commands.setProvider(kind, baseUrl, apiKey)),
+  getTeam: () => call(commands.getTeam()),
+  setSignInServer: (url: string, anonKey: string) => call(commands.setSignInServer(url, anonKey)),
+  signInWithPassword: (email: string, password: string) => call(commands.signInWithPassword(email, password)),
+  signInWithBrowser: (provider: string) => call(commands.signInWithBrowser(provider)),
+  cancelSignIn: () => call(commands.cancelSignIn()),
+  signOut: () => call(commands.signOut()),
+  syncNow: () => call(commands.syncNow()),
 };
 
 /** Extensions offered by the "Add videos" dialog. */

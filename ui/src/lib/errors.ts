@@ -30,6 +30,10 @@ export function describeError(error: AppError): string {
       return `The search failed: ${error.data.reason}.`;
     case "Export":
       return `${baseName(error.data.path)} could not be saved: ${error.data.reason}. Choose another folder.`;
+    case "SignIn":
+      return `Signing in failed: ${error.data.reason}.`;
+    case "Sync":
+      return `Team sync failed: ${error.data.reason}. Your scenes stay queued and are pushed later.`;
     case "Keychain":
       return `The system keychain could not be used (${error.data.reason}). Unlock it, or install a Secret Service such as GNOME Keyring.`;
   }

@@ -63,3 +63,15 @@ export function formatTimestamp(secs: number): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, "0");
   return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms % 1000, 3)}`;
 }
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago" for a time in ms since the epoch. */
+export function formatAgo(ms: number, now: number = Date.now()): string {
+  const secs = Math.max(0, Math.round((now - ms) / 1000));
+  if (secs < 45) return "just now";
+  const mins = Math.round(secs / 60);
+  if (mins < 60) return `${mins} min ago`;
+  const hours = Math.round(mins / 60);
+  if (hours < 36) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  return `${days} day${days === 1 ? "" : "s"} ago`;
+}

@@ -1,5 +1,5 @@
 import { mockConvertFileSrc, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import type { ProviderView, SearchHitView, SearchResultsView, Settings, VideoDetail, VideoView } from "../bindings";
+import type { ProviderView, SearchHitView, SearchResultsView, Settings, TeamView, VideoDetail, VideoView } from "../bindings";
 import { detail as defaultDetail, settings as defaultSettings } from "./fixtures";
 
 export interface Backend {
@@ -7,6 +7,9 @@ export interface Backend {
   settings: Settings;
   detail: VideoDetail;
   provider: ProviderView;
+  team: TeamView;
+  /** The password the fake sign-in server accepts. */
+  password: string;
   /** Answers a search: results, or a thrown error value. */
   search: (query: string) => SearchResultsView;
   /** Answers "more like this". */
@@ -15,6 +18,20 @@ export interface Backend {
   savePath: string | null;
   calls: { cmd: string; args: unknown }[];
 }
+
+export const signedOut: TeamView = {
+  serverUrl: null,
+  hasAnonKey: false,
+  user: null,
+  keychainError: null,
+  backend: null,
+  syncing: false,
+  pending: 0,
+  failed: 0,
+  lastPushMs: null,
+  lastError: null,
+  signingIn: false,
+};
 
 export const noResults = (query: string): SearchResultsView => ({ queryId: 1, text: query, dateWords: null, hits: [], signals: ["bm25"], tookMs: 1 });
 
@@ -25,6 +42,8 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
     settings: defaultSettings,
     detail: defaultDetail,
     provider: { kind: "local", baseUrl: null, hasKey: false, keychainError: null },
+    team: signedOut,
+    password: "correct horse",
     search: noResults,
     similar: () => [],
     savePath: "/home/me/out.file",
@@ -85,6 +104,25 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
           };
           return backend.provider;
         }
+        case "get_team":
+          return backend.team;
+        case "set_sign_in_server": {
+          const a = args as { url: string; anonKey: string };
+          backend.team = { ...backend.team, serverUrl: a.url, hasAnonKey: backend.team.hasAnonKey || a.anonKey !== "" };
+          return backend.team;
+        }
+        case "sign_in_with_password": {
+          const a = args as { email: string; password: string };
+          if (a.password !== backend.password) throw { type: "SignIn", data: { reason: "sign-in refused: Invalid login credentials" } };
+          backend.team = { ...backend.team, user: { id: "6f1c2b9e-3d4a-4c5b-8e7f-0a1b2c3d4e5f", email: a.email }, syncing: backend.team.backend != null };
+          return backend.team;
+        }
+        case "sign_out":
+          backend.team = { ...backend.team, user: null, syncing: false };
+          return backend.team;
+        case "sync_now":
+          backend.team = { ...backend.team, pending: 0, lastPushMs: Date.now() };
+          return backend.team;
         default:
           return undefined;
       }

@@ -1,14 +1,17 @@
 import { open } from "@tauri-apps/plugin-dialog";
 import { useEffect, useId, useState } from "react";
-import type { FolderKind, Settings } from "../bindings";
+import type { FolderKind, Settings, TeamView } from "../bindings";
 import { api } from "../lib/api";
 import { describeUnknown } from "../lib/errors";
 import type { ThemeChoice } from "../hooks/useTheme";
 import { ProviderPanel } from "../components/ProviderPanel";
+import { TeamPanel } from "../components/TeamPanel";
 
 interface Props {
   theme: ThemeChoice;
   onThemeChange: (t: ThemeChoice) => void;
+  /** Sign-in changed (the sidebar shows who is signed in). */
+  onTeamChange?: (team: TeamView) => void;
 }
 
 interface PathRowProps {
@@ -56,7 +59,7 @@ const THEMES: { value: ThemeChoice; label: string }[] = [
   { value: "dark", label: "Dark" },
 ];
 
-export function SettingsView({ theme, onThemeChange }: Props) {
+export function SettingsView({ theme, onThemeChange, onTeamChange }: Props) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -234,6 +237,7 @@ export function SettingsView({ theme, onThemeChange }: Props) {
         </section>
 
         <ProviderPanel />
+        <TeamPanel onChange={onTeamChange} />
 
         {settings && <p className="about muted">Heimdex {settings.version}</p>}
       </div>
