@@ -59,9 +59,11 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
     echo "ui built in $(( $(date +%s) - start )) s"
   fi
 
-  log "app (cargo build -p heimdex-app --features custom-protocol)"
+  # The whole workspace with all targets, as the clippy and test steps select it: the dependencies
+  # are already built and only the app binary is linked.
+  log "app (cargo build --workspace --all-targets --features heimdex-app/custom-protocol)"
   start=$(date +%s)
-  cargo build -p heimdex-app --features custom-protocol -j "$JOBS"
+  cargo build --workspace --all-targets --locked --features heimdex-app/custom-protocol -j "$JOBS"
   echo "app built in $(( $(date +%s) - start )) s"
 fi
 APP="$CARGO_TARGET_DIR/debug/heimdex-app"

@@ -11,3 +11,6 @@ export HEIMDEX_MODEL_DIR="${HEIMDEX_MODEL_DIR:-$HOME/.cache/heimdex/models}"
 if [[ -z "${MKLROOT:-}" && -d /opt/intel/heimdex-mkl-2024.2.2 ]]; then
   export MKLROOT=/opt/intel/heimdex-mkl-2024.2.2
 fi
+# Every cargo command of the scripts selects the whole workspace with these features, so that
+# dependency features resolve the same way each time and nothing heavy is built twice.
+export HEIMDEX_APP_FEATURES="--features heimdex-app/custom-protocol"

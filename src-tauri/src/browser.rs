@@ -57,7 +57,13 @@ mod tests {
 
     #[test]
     fn refuses_anything_but_web_addresses() {
-        assert!(matches!(open("file:///etc/passwd"), Err(BrowserError::NotWeb(_))));
-        assert!(matches!(open("javascript:alert(1)"), Err(BrowserError::NotWeb(_))));
+        assert!(matches!(
+            open("file:///etc/passwd"),
+            Err(BrowserError::NotWeb(_))
+        ));
+        assert!(matches!(
+            open("javascript:alert(1)"),
+            Err(BrowserError::NotWeb(_))
+        ));
     }
 }

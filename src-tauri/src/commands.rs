@@ -240,7 +240,10 @@ pub async fn set_sign_in_server(
     anon_key: String,
 ) -> AppResult<TeamView> {
     let backend = state.backend().await?;
-    backend.team.configure(backend.library(), &url, &anon_key).await?;
+    backend
+        .team
+        .configure(backend.library(), &url, &anon_key)
+        .await?;
     backend.team.view(backend.library()).await
 }
 

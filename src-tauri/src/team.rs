@@ -147,16 +147,16 @@ impl Team {
     }
 
     async fn client(&self, library: &Library) -> AppResult<AuthClient> {
-        account::auth_client(library.pool()).await.map_err(|e| {
-            AppError::SignIn {
+        account::auth_client(library.pool())
+            .await
+            .map_err(|e| AppError::SignIn {
                 reason: match e {
                     heimdex_sync::SyncError::Config(_) => {
                         "no sign-in server is set; enter its address first".into()
                     }
                     other => other.to_string(),
                 },
-            }
-        })
+            })
     }
 
     /// Email and password sign-in.
@@ -190,7 +190,10 @@ impl Team {
         open: impl FnOnce(&str),
     ) -> AppResult<()> {
         let provider = provider.trim();
-        if provider.is_empty() || !provider.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        if provider.is_empty()
+            || !provider
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             return Err(AppError::InvalidSetting {
                 name: "provider".into(),
@@ -266,7 +269,9 @@ impl Team {
         if let Some(s) = self.session.lock().await.as_ref() {
             return Some(Identity::from_user(s.user(), config.team_id).map_err(|e| e.to_string()));
         }
-        let id = std::env::var(connect::USER_ENV).ok().filter(|v| !v.is_empty())?;
+        let id = std::env::var(connect::USER_ENV)
+            .ok()
+            .filter(|v| !v.is_empty())?;
         Some(
             uuid::Uuid::parse_str(&id)
                 .map(|user_id| Identity {
@@ -492,7 +497,9 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("no sign-in server"), "{e}");
 
-        team.configure(&lib, &format!("{url}/"), "anon").await.unwrap();
+        team.configure(&lib, &format!("{url}/"), "anon")
+            .await
+            .unwrap();
         let e = team
             .sign_in_with_password(&lib, "ada@example.com", "wrong")
             .await
@@ -506,7 +513,10 @@ mod tests {
         assert_eq!(v.server_url.as_deref(), Some(url.as_str()));
         assert!(v.has_anon_key);
         let u = v.user.expect("signed in");
-        assert_eq!((u.id.as_str(), u.email.as_deref()), (USER, Some("ada@example.com")));
+        assert_eq!(
+            (u.id.as_str(), u.email.as_deref()),
+            (USER, Some("ada@example.com"))
+        );
         // Team sync is not set up: nothing is pushed.
         assert!(!v.syncing && v.backend.is_none());
         // The refresh token is in the store, nowhere in the view.
@@ -546,7 +556,10 @@ mod tests {
         second.restore(&lib).await;
         let u = second.view(&lib).await.unwrap().user.expect("resumed");
         assert_eq!(u.id, USER);
-        assert_eq!(store.get("refresh-token").unwrap().as_deref(), Some("r-a-refreshed"));
+        assert_eq!(
+            store.get("refresh-token").unwrap().as_deref(),
+            Some("r-a-refreshed")
+        );
         // A refresh token the server no longer accepts is dropped quietly: signed out.
         let third = Team::with_store(FallbackStore::new(Box::new(Shared(store.clone()))));
         third.restore(&lib).await;
@@ -590,9 +603,15 @@ mod tests {
         .await
         .unwrap();
         let authorize = opened.lock().unwrap().clone();
-        assert!(authorize.starts_with(&format!("{url}/auth/v1/authorize?")), "{authorize}");
+        assert!(
+            authorize.starts_with(&format!("{url}/auth/v1/authorize?")),
+            "{authorize}"
+        );
         assert!(authorize.contains("provider=github"), "{authorize}");
-        assert!(authorize.contains("code_challenge_method=s256"), "{authorize}");
+        assert!(
+            authorize.contains("code_challenge_method=s256"),
+            "{authorize}"
+        );
         assert!(authorize.contains("127.0.0.1"), "{authorize}");
         let v = team.view(&lib).await.unwrap();
         assert_eq!(v.user.map(|u| u.id).as_deref(), Some(USER));

@@ -321,7 +321,7 @@ async function main() {
         await s.click(account);
         await s.keys(await s.waitFor('input[placeholder="https://your-project.supabase.co"]'), gotrue.url);
         await s.keys(await s.find('input[placeholder^="Public anon key"]'), "e2e-anon-key");
-        await s.click(await s.find('form[aria-label="Sign-in server"] button[type="submit"]'));
+        await s.click(await s.find('form[aria-label="Set the sign-in server"] button[type="submit"]'));
         await s.waitFor('form[aria-label="Sign in with email"]');
         await s.keys(await s.find('input[type="email"]'), "ada@example.com");
         await s.keys(await s.find('input[type="password"]'), "wrong password");

@@ -48,6 +48,23 @@ export const commands = {
 	chooseFolder: (which: FolderKind, path: string | null) => typedError<Settings_Serialize, AppError>(__TAURI_INVOKE("choose_folder", { which, path })),
 	/**  Restarts the app (to open the folders chosen in Settings). Running jobs are queued again. */
 	restartApp: () => typedError<null, AppError>(__TAURI_INVOKE("restart_app")),
+	/**  Sign-in and team sync: the server, who is signed in, what waits to be pushed. */
+	getTeam: () => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("get_team")),
+	/**  Sets the Supabase-compatible sign-in server (project URL and public anon key). */
+	setSignInServer: (url: string, anonKey: string) => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("set_sign_in_server", { url, anonKey })),
+	/**  Signs in with an email address and password. */
+	signInWithPassword: (email: string, password: string) => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("sign_in_with_password", { email, password })),
+	/**
+	 *  Signs in through a provider (github, google…) in the system browser; returns once the browser
+	 *  has come back, or fails when cancelled or after 5 minutes.
+	 */
+	signInWithBrowser: (provider: string) => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("sign_in_with_browser", { provider })),
+	/**  Stops waiting for a browser sign-in. */
+	cancelSignIn: () => typedError<null, AppError>(__TAURI_INVOKE("cancel_sign_in")),
+	/**  Signs out (revokes the session, forgets the refresh token, stops pushing). */
+	signOut: () => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("sign_out")),
+	/**  Pushes the scenes waiting in the outbox now. */
+	syncNow: () => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("sync_now")),
 };
 
 /** Events */
@@ -91,6 +108,14 @@ export type AppError =
 /**  A file could not be written (an export). */
 { type: "Export"; data: {
 	path: string,
+	reason: string,
+} } | 
+/**  Signing in to the team server failed (wrong password, server unreachable, cancelled). */
+{ type: "SignIn"; data: {
+	reason: string,
+} } | 
+/**  Team sync could not run (backend unreachable or refusing, not set up). */
+{ type: "Sync"; data: {
 	reason: string,
 } } | 
 /**  The OS keychain refused to store or read a secret. */
@@ -447,6 +472,74 @@ export type StageView_Serialize = {
 	error: string | null,
 	/**  0..1 while running. */
 	progress: number | null,
+};
+
+/**  The signed-in user of team sync. */
+export type TeamUserView = TeamUserView_Serialize | TeamUserView_Deserialize;
+
+/**  The signed-in user of team sync. */
+export type TeamUserView_Deserialize = {
+	id: string,
+	email?: string | null,
+};
+
+/**  The signed-in user of team sync. */
+export type TeamUserView_Serialize = {
+	id: string,
+	email: string | null,
+};
+
+/**  Sign-in and team sync as the Team panel shows them. No token or secret is ever in here. */
+export type TeamView = TeamView_Serialize | TeamView_Deserialize;
+
+/**  Sign-in and team sync as the Team panel shows them. No token or secret is ever in here. */
+export type TeamView_Deserialize = {
+	/**  The Supabase-compatible sign-in server, when one is set. */
+	serverUrl?: string | null,
+	/**  Whether its public anon key is set. */
+	hasAnonKey: boolean,
+	/**  Who is signed in. */
+	user?: TeamUserView_Deserialize | null,
+	/**  Why the OS keychain cannot keep the sign-in (it then lasts until the app quits). */
+	keychainError?: string | null,
+	/**  The team backend (`postgres postgres://user@host/db`), when team sync is set up. */
+	backend?: string | null,
+	/**  Whether scenes are being pushed in the background. */
+	syncing: boolean,
+	/**  Scenes and deletions waiting to be pushed, and those the backend refused. */
+	pending: number,
+	failed: number,
+	/**  When the last push succeeded (ms since the Unix epoch). */
+	lastPushMs?: number | null,
+	/**  The last push failure, until a push succeeds. */
+	lastError?: string | null,
+	/**  A browser sign-in is waiting for the user. */
+	signingIn: boolean,
+};
+
+/**  Sign-in and team sync as the Team panel shows them. No token or secret is ever in here. */
+export type TeamView_Serialize = {
+	/**  The Supabase-compatible sign-in server, when one is set. */
+	serverUrl: string | null,
+	/**  Whether its public anon key is set. */
+	hasAnonKey: boolean,
+	/**  Who is signed in. */
+	user: TeamUserView_Serialize | null,
+	/**  Why the OS keychain cannot keep the sign-in (it then lasts until the app quits). */
+	keychainError: string | null,
+	/**  The team backend (`postgres postgres://user@host/db`), when team sync is set up. */
+	backend: string | null,
+	/**  Whether scenes are being pushed in the background. */
+	syncing: boolean,
+	/**  Scenes and deletions waiting to be pushed, and those the backend refused. */
+	pending: number,
+	failed: number,
+	/**  When the last push succeeded (ms since the Unix epoch). */
+	lastPushMs: number | null,
+	/**  The last push failure, until a push succeeds. */
+	lastError: string | null,
+	/**  A browser sign-in is waiting for the user. */
+	signingIn: boolean,
 };
 
 /**  Subtitle formats for a transcript. */

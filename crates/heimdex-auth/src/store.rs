@@ -190,7 +190,10 @@ mod tests {
         assert!(store.keychain_error().is_none());
         assert!(matches!(store.get("refresh-token"), Ok(None)));
         store.set("refresh-token", "r1").expect("kept in memory");
-        assert_eq!(store.get("refresh-token").expect("get").as_deref(), Some("r1"));
+        assert_eq!(
+            store.get("refresh-token").expect("get").as_deref(),
+            Some("r1")
+        );
         assert_eq!(store.keychain_error().as_deref(), Some("no secret service"));
         store.delete("refresh-token").expect("delete");
         assert!(matches!(store.get("refresh-token"), Ok(None)));
@@ -200,7 +203,10 @@ mod tests {
     fn fallback_uses_the_keychain_when_it_works() {
         let store = FallbackStore::new(Box::new(MemoryStore::default()));
         store.set("refresh-token", "r1").expect("set");
-        assert_eq!(store.get("refresh-token").expect("get").as_deref(), Some("r1"));
+        assert_eq!(
+            store.get("refresh-token").expect("get").as_deref(),
+            Some("r1")
+        );
         assert!(store.keychain_error().is_none());
     }
 }

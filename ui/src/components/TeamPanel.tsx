@@ -112,7 +112,7 @@ export function TeamPanel({ onChange }: { onChange?: (team: TeamView) => void })
           </button>
         </div>
       ) : (
-        <form className="setting-row" onSubmit={saveServer} aria-label="Sign-in server">
+        <form className="setting-row" onSubmit={saveServer} aria-label="Set the sign-in server">
           <div className="setting-label">
             <label htmlFor={urlId}>Sign-in server</label>
             <span className="setting-hint">Your team&apos;s Supabase project URL (or any server with the same sign-in API).</span>
