@@ -19,6 +19,13 @@ const COMMANDS: &[&str] = &[
     "set_provider",
     "choose_folder",
     "restart_app",
+    "get_team",
+    "set_sign_in_server",
+    "sign_in_with_password",
+    "sign_in_with_browser",
+    "cancel_sign_in",
+    "sign_out",
+    "sync_now",
 ];
 
 fn main() {

@@ -118,4 +118,30 @@ mod tests {
         assert!(text.contains("listVideos"), "commands missing");
         assert!(text.contains("libraryEvent"), "events missing");
     }
+
+    /// Every command the UI can invoke is declared in build.rs and allowed in the main window's
+    /// capability; a missing entry shows up only at run time as "Command not found".
+    #[test]
+    fn every_command_is_declared_and_allowed() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let build = std::fs::read_to_string(root.join("build.rs")).expect("build.rs");
+        let caps =
+            std::fs::read_to_string(root.join("capabilities/default.json")).expect("capability");
+        let bindings =
+            std::fs::read_to_string(root.join("../ui/src/bindings.ts")).expect("bindings");
+        let mut n = 0;
+        for part in bindings.split("__TAURI_INVOKE(\"").skip(1) {
+            let Some(name) = part.split('"').next() else {
+                continue;
+            };
+            n += 1;
+            assert!(
+                build.contains(&format!("\"{name}\"")),
+                "{name} is not declared in build.rs"
+            );
+            let allow = format!("\"allow-{}\"", name.replace('_', "-"));
+            assert!(caps.contains(&allow), "{allow} is missing in capabilities/default.json");
+        }
+        assert!(n >= 20, "only {n} commands found in the bindings");
+    }
 }

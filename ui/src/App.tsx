@@ -53,7 +53,7 @@ function Shell() {
   const openTeam = useCallback(() => {
     setView("settings");
     // The Team panel mounts with the settings view; bring it into sight.
-    requestAnimationFrame(() => document.getElementById("team")?.scrollIntoView?.({ block: "start" }));
+    requestAnimationFrame(() => document.getElementById("team")?.scrollIntoView?.({ block: "nearest" }));
   }, []);
   const closePlayer = useCallback(() => setView(player?.from ?? "library"), [player]);
   const showSimilar = useCallback((to: SimilarTo) => {
