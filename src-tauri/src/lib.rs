@@ -140,7 +140,10 @@ mod tests {
                 "{name} is not declared in build.rs"
             );
             let allow = format!("\"allow-{}\"", name.replace('_', "-"));
-            assert!(caps.contains(&allow), "{allow} is missing in capabilities/default.json");
+            assert!(
+                caps.contains(&allow),
+                "{allow} is missing in capabilities/default.json"
+            );
         }
         assert!(n >= 20, "only {n} commands found in the bindings");
     }
