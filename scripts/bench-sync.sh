@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Team backend benchmark on a real PostgreSQL 18 + pgvector 0.8 (from PyPI, scripts/install-pgserver.sh):
-# push throughput (scenes/s, batched UNNEST upserts under row-level security, with and without the
-# HNSW index), HNSW build time, and team search latency p50/p95 with recall@10 against exact search,
-# per hnsw.ef_search. Not a test: numbers depend on the machine; the load average is printed.
+# bulk load and HNSW build to SCENES, then on that archive: push throughput (scenes/s, batched
+# UNNEST upserts under row-level security; HNSW kept inside the push vs. fresh rows indexed
+# afterwards; 1 and 2 connections), index maintenance rate, and team search latency p50/p95 with
+# recall@10 against exact search, per hnsw.ef_search (crates/heimdex-sync/examples/bench_sync.rs).
+# Not a test: numbers depend on the machine; the load average is printed.
 # Usage: scripts/bench-sync.sh [SCENES] [extra arguments of the bench_sync example]
-#   e.g. scripts/bench-sync.sh 100000 --ef 40,100,200 --m 16 --ef-construction 64
-# 1M scenes needs ~6 GB of disk in /tmp and tens of minutes on 2 cores.
+#   e.g. scripts/bench-sync.sh 100000 --ef 40,100,200 --m 16 --ef-construction 64 --foreign 0.5
+# 1M scenes needs ~6 GB of disk in /tmp and tens of minutes on 2 cores. On a shared machine run it
+# under `flock /tmp/heimdex-bench.lock` and trust numbers only at a load average below 3.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"

@@ -30,6 +30,16 @@ cargo fmt --all -- --check
 step "the window app: clippy of the whole workspace (warnings are errors), app tests, bindings, real window"
 bash scripts/check-window.sh app
 
+step "the Qdrant suite (needs a server: HEIMDEX_TEST_QDRANT_URL=http://host:6334)"
+if [ -n "${HEIMDEX_TEST_QDRANT_URL:-}" ]; then
+  # Its own feature set (qdrant-client changes rustls' features, so this builds some crates again).
+  cargo clippy -p heimdex-sync --features qdrant --all-targets --locked -- -D warnings
+  cargo nextest run -p heimdex-sync --features qdrant --test qdrant --locked --no-fail-fast
+else
+  echo "SKIPPED: the Qdrant suite: HEIMDEX_TEST_QDRANT_URL is not set (no Qdrant server here; none can be installed from the package registries)"
+fi
+
 step "tests (cargo nextest, the whole workspace)"
 # shellcheck disable=SC2086
 cargo nextest run --workspace --locked --no-fail-fast $HEIMDEX_APP_FEATURES
+

@@ -6,90 +6,14 @@
 //! failure in CI).
 
 use heimdex_core::testdata::shared_data;
-use heimdex_core::{DataPaths, JobState, Stage, VideoId};
-use heimdex_embed::testing::{require_model, test_model_dir};
-use heimdex_embed::MiniLmEmbedder;
+use heimdex_core::{JobState, Stage, VideoId};
 use heimdex_library::search::{self, SearchRequest};
-use heimdex_library::stages::speech::SPEECH_MODEL_ENV;
-use heimdex_library::{jobs, ocr, stages, Library, Pipeline, RunOptions, Runner};
-use heimdex_models::model_dir::test_model;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use heimdex_library::{jobs, ocr, stages, Library, Pipeline};
+use heimdex_tests::media::{sign_video, speech_video};
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-
-const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
-
-fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Two shots (test pattern, colour bars; a cut at 6 s) with JFK's "ask not" speech over them.
-fn speech_video(dir: &Path, speech: &Path) -> PathBuf {
-    let out = dir.join("speech.mp4");
-    ffmpeg(&[
-        "-i",
-        speech.to_str().unwrap(),
-        "-filter_complex",
-        "testsrc2=s=320x240:r=25:d=6[a];smptebars=s=320x240:r=25:d=6[b];[a][b]concat=n=2:v=1,format=yuv420p[v]",
-        "-map",
-        "[v]",
-        "-map",
-        "0:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "aac",
-        out.to_str().unwrap(),
-    ]);
-    out
-}
-
-/// Four silent seconds of big black words on white.
-fn text_video(dir: &Path) -> PathBuf {
-    let out = dir.join("sign.mp4");
-    let graph = format!(
-        "color=c=white:s=640x360:r=25:d=4,drawtext=fontfile={FONT}:text='ZEPPELIN HARBOUR':fontsize=56:fontcolor=black:x=(w-tw)/2:y=(h-th)/2,format=yuv420p"
-    );
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &graph,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        out.to_str().unwrap(),
-    ]);
-    out
-}
 
 async fn run_all(p: &Pipeline) {
-    let runner = Runner::acquire(p).await.unwrap().expect("lock is free");
-    let opts = RunOptions {
-        concurrency: 1,
-        exit_when_idle: true,
-        backoff_base: Duration::from_millis(20),
-    };
-    tokio::time::timeout(
-        Duration::from_secs(900),
-        runner.run(&opts, CancellationToken::new()),
-    )
-    .await
-    .expect("queue settles")
-    .unwrap();
+    heimdex_tests::library::run_until_idle(p, Duration::from_secs(900)).await;
 }
 
 async fn count(lib: &Library, table: &str, video: &VideoId) -> i64 {
@@ -105,17 +29,10 @@ async fn search_finds_speech_and_on_screen_text() {
     let Some(speech) = shared_data("speech/jfk.wav") else {
         return;
     };
-    let Some(whisper) = test_model("whisper-tiny.en") else {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(paths) = heimdex_tests::library::search_paths(&tmp.path().join("data")) else {
         return;
     };
-    if require_model(
-        "all-MiniLM-L6-v2",
-        MiniLmEmbedder::locate(&test_model_dir()),
-    )
-    .is_none()
-    {
-        return;
-    }
     let with_ocr = ocr::available();
     if !with_ocr {
         assert!(
@@ -124,17 +41,10 @@ async fn search_finds_speech_and_on_screen_text() {
         );
         eprintln!("SKIPPED (OCR part): tesseract is missing");
     }
-    std::env::set_var(SPEECH_MODEL_ENV, "whisper-tiny.en");
-    let tmp = tempfile::tempdir().unwrap();
-    let mut paths = DataPaths::under(tmp.path().join("data"));
-    paths.model_dir = whisper.parent().unwrap().to_path_buf();
-    if MiniLmEmbedder::locate(&paths.model_dir).is_none() {
-        paths.model_dir = test_model_dir();
-    }
     let lib = Library::open(paths).await.unwrap();
     let p = Pipeline::new(lib.clone(), stages::default_stages());
     let talk = speech_video(tmp.path(), &speech);
-    let sign = text_video(tmp.path());
+    let sign = sign_video(tmp.path(), "ZEPPELIN HARBOUR");
     let report = p.import(&[talk, sign]).await.unwrap();
     let id_of = |is_talk: bool| {
         report

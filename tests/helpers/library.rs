@@ -100,3 +100,46 @@ impl StageRunner for FakeStage {
         Ok(())
     }
 }
+
+/// Runs the queued jobs of `p` (one at a time) until none is left, failing after `limit`.
+pub async fn run_until_idle(p: &Pipeline, limit: Duration) {
+    let runner = heimdex_library::Runner::acquire(p)
+        .await
+        .unwrap()
+        .expect("the runner lock is free");
+    let opts = heimdex_library::RunOptions {
+        concurrency: 1,
+        exit_when_idle: true,
+        backoff_base: Duration::from_millis(20),
+    };
+    tokio::time::timeout(
+        limit,
+        runner.run(&opts, tokio_util::sync::CancellationToken::new()),
+    )
+    .await
+    .expect("the queue settles in time")
+    .unwrap();
+}
+
+/// Paths under `root` for a library that runs the real search stages: Whisper tiny.en (chosen
+/// through `HEIMDEX_SPEECH_MODEL`) and all-MiniLM-L6-v2 from the model folder. `None` (SKIPPED
+/// printed) when a model is missing outside CI; in CI that fails.
+pub fn search_paths(root: &std::path::Path) -> Option<DataPaths> {
+    use heimdex_embed::testing::{require_model, test_model_dir};
+    use heimdex_embed::MiniLmEmbedder;
+    let whisper = heimdex_models::model_dir::test_model("whisper-tiny.en")?;
+    require_model(
+        "all-MiniLM-L6-v2",
+        MiniLmEmbedder::locate(&test_model_dir()),
+    )?;
+    std::env::set_var(
+        heimdex_library::stages::speech::SPEECH_MODEL_ENV,
+        "whisper-tiny.en",
+    );
+    let mut paths = DataPaths::under(root.to_path_buf());
+    paths.model_dir = whisper.parent()?.to_path_buf();
+    if MiniLmEmbedder::locate(&paths.model_dir).is_none() {
+        paths.model_dir = test_model_dir();
+    }
+    Some(paths)
+}

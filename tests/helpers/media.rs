@@ -101,3 +101,50 @@ pub fn truncated_copy(dir: &Path, name: &str) -> PathBuf {
     std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
     p
 }
+
+/// Two shots (test pattern, colour bars; a cut at 6 s) with the speech of `speech` (JFK's "ask
+/// not", `../shared/data/speech/jfk.wav`) over them: `dir/speech.mp4`.
+pub fn speech_video(dir: &Path, speech: &Path) -> PathBuf {
+    let out = dir.join("speech.mp4");
+    ffmpeg(&[
+        "-i",
+        &speech.to_string_lossy(),
+        "-filter_complex",
+        "testsrc2=s=320x240:r=25:d=6[a];smptebars=s=320x240:r=25:d=6[b];[a][b]concat=n=2:v=1,format=yuv420p[v]",
+        "-map",
+        "[v]",
+        "-map",
+        "0:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        &out.to_string_lossy(),
+    ]);
+    out
+}
+
+/// The font `sign_video` draws with (Debian's fonts-dejavu-core).
+pub const SIGN_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+
+/// Four silent seconds of big black `words` (capitals, no quotes) on white: `dir/sign.mp4`.
+pub fn sign_video(dir: &Path, words: &str) -> PathBuf {
+    let out = dir.join("sign.mp4");
+    let graph = format!(
+        "color=c=white:s=640x360:r=25:d=4,drawtext=fontfile={SIGN_FONT}:text='{words}':fontsize=56:fontcolor=black:x=(w-tw)/2:y=(h-th)/2,format=yuv420p"
+    );
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &graph,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        &out.to_string_lossy(),
+    ]);
+    out
+}

@@ -27,6 +27,9 @@ impl Identity {
     }
 }
 
+/// Larger thumbnails are not pushed (the library writes 320-pixel-wide JPEGs of a few tens of KiB).
+pub const MAX_THUMBNAIL_BYTES: usize = 128 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VideoDoc {
     pub id: Uuid,
@@ -51,6 +54,10 @@ pub struct SceneDoc {
     pub combined_text: String,
     pub transcript: String,
     pub thumbnail_ref: Option<String>,
+    /// The scene's thumbnail (the library's small JPEG, at most [`MAX_THUMBNAIL_BYTES`]), so
+    /// teammates without the video file still see the scene.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_jpeg: Option<Vec<u8>>,
     pub text_vector: Option<(String, Vec<f32>)>,
     pub image_vector: Option<(String, Vec<f32>)>,
 }

@@ -23,6 +23,8 @@ pub const BASE_BACKOFF: Duration = Duration::from_secs(1);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// How often an idle background drainer looks at the outbox (other processes queue rows too).
 pub const IDLE_POLL: Duration = Duration::from_secs(5);
+/// Fresh scenes moved into the backend's vector index per request ([`Drainer::index_backlog`]).
+pub const INDEX_STEP: usize = 500;
 
 /// Wait before retry number `failures` (1 = after the first failure): `base * 2^(failures-1)`,
 /// capped, with ±20 % jitter from `jitter` in `[0, 1)` so many clients do not retry in step.
@@ -136,7 +138,13 @@ impl Drainer {
     }
 
     async fn push_upserts(&self, run: &[OutboxRow]) -> Result<Round, SyncError> {
-        let built = local_docs::build(self.pool(), run, &self.choice).await?;
+        let built = local_docs::build(
+            self.pool(),
+            &self.library.paths().cache_dir,
+            run,
+            &self.choice,
+        )
+        .await?;
         outbox::remove(self.pool(), &built.stale).await?;
         let mut round = Round {
             skipped: built.stale.len() as u64,
@@ -173,7 +181,13 @@ impl Drainer {
     }
 
     async fn push_single(&self, row: &OutboxRow) -> Result<Round, SyncError> {
-        let built = local_docs::build(self.pool(), std::slice::from_ref(row), &self.choice).await?;
+        let built = local_docs::build(
+            self.pool(),
+            &self.library.paths().cache_dir,
+            std::slice::from_ref(row),
+            &self.choice,
+        )
+        .await?;
         outbox::remove(self.pool(), &built.stale).await?;
         if built.scenes.is_empty() {
             return Ok(Round {
@@ -216,6 +230,36 @@ impl Drainer {
         Ok(total)
     }
 
+    /// One step of index maintenance: two concurrent requests each move up to [`INDEX_STEP`]
+    /// fresh scenes into the backend's vector index (index inserts are CPU-bound in the server;
+    /// two sessions use two of its cores and skip each other's rows). Returns how many moved.
+    pub async fn index_step(&self) -> Result<u64, SyncError> {
+        let one = || self.target.index_fresh(&self.who, INDEX_STEP);
+        let (a, b) = tokio::join!(one(), one());
+        Ok(a? + b?)
+    }
+
+    /// Moves the scenes pushed so far (by anyone) into the backend's vector index until none is
+    /// left or `stop()` says so (checked between steps). Pushed scenes are searchable before
+    /// this; it keeps the part of the archive that search ranks exactly small.
+    /// `progress(moved_so_far)` after each step.
+    pub async fn index_backlog(
+        &self,
+        stop: impl Fn() -> bool,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, SyncError> {
+        let mut moved = 0;
+        while !stop() {
+            let n = self.index_step().await?;
+            if n == 0 {
+                break;
+            }
+            moved += n;
+            progress(moved);
+        }
+        Ok(moved)
+    }
+
     /// Keeps the outbox drained until `cancel`: pushes whenever rows are pending, backs off
     /// exponentially while the backend is unreachable, and never drops a row on the way.
     pub fn spawn(self, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
@@ -226,8 +270,13 @@ impl Drainer {
         let mut failures: u32 = 0;
         let mut events = self.library.subscribe();
         loop {
-            let wait = match self.drain(|_, _| {}).await {
-                Ok(_) => {
+            let pushed = match self.drain(|_, _| {}).await {
+                // Then index what was pushed, yielding to new rows and to shutdown.
+                Ok(_) => self.index_while_idle(&cancel).await,
+                Err(e) => Err(e),
+            };
+            let wait = match pushed {
+                Ok(()) => {
                     failures = 0;
                     IDLE_POLL
                 }
@@ -253,6 +302,18 @@ impl Drainer {
                 _ = work_queued(&mut events), if idle => {}
             }
         }
+    }
+}
+
+impl Drainer {
+    /// Index maintenance while the outbox is empty: stops for shutdown and for new rows.
+    async fn index_while_idle(&self, cancel: &CancellationToken) -> Result<(), SyncError> {
+        while !cancel.is_cancelled() && outbox::counts(self.pool()).await?.pending == 0 {
+            if self.index_step().await? == 0 {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

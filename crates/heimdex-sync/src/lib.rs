@@ -9,11 +9,13 @@
 //! - `connect.rs`: the configured backend and the signed-in identity.
 //! - `pull.rs`: the team's scenes into the local `team_scenes` table.
 //! - `merge.rs`: team hits merged with local hits.
+//! - `dims.rs`: vector sizes checked before anything is sent.
 //! - `postgres.rs`, `qdrant.rs` (feature `qdrant`): the backends.
 
 pub mod account;
 pub mod config;
 pub mod connect;
+pub mod dims;
 pub mod doc;
 pub mod drain;
 pub mod error;

@@ -3,9 +3,10 @@
 //! Text: the scene's search text (the sidecar local search indexes, table `scene_text`, when the
 //! embed stage has run; else what was said during the scene). Vectors: from `scene_vectors`, one
 //! per kind, of the backend's size; the model id travels with each, so vectors of different models
-//! never meet in the backend.
+//! never meet in the backend. Thumbnail: the scene's JPEG from the cache folder, when it is there
+//! and small (at most [`MAX_THUMBNAIL_BYTES`]).
 
-use crate::doc::{SceneDoc, VideoDoc};
+use crate::doc::{SceneDoc, VideoDoc, MAX_THUMBNAIL_BYTES};
 use crate::error::SyncError;
 use crate::ids::{scene_uuid, video_uuid};
 use crate::outbox::{Op, OutboxRow};
@@ -13,6 +14,7 @@ use heimdex_core::VideoId;
 use heimdex_library::{transcripts, videos};
 use sqlx::{Row, SqlitePool};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// Documents for a run of upsert rows, and the rows that need no push (their video or scene is
 /// gone: a later delete row, or a newer indexing, takes care of it).
@@ -120,9 +122,22 @@ fn pick(
         .map(|(m, v)| (m.clone(), v.clone()))
 }
 
-/// Builds the documents for `rows` (upsert rows; others are ignored).
+/// The thumbnail's bytes, or `None` when it is missing, unreadable or too large to push.
+async fn thumbnail(path: Option<&Path>) -> Option<Vec<u8>> {
+    let path = path?;
+    let size = tokio::fs::metadata(path).await.ok()?.len();
+    if size == 0 || size > MAX_THUMBNAIL_BYTES as u64 {
+        tracing::debug!("thumbnail {} not pushed ({size} bytes)", path.display());
+        return None;
+    }
+    tokio::fs::read(path).await.ok()
+}
+
+/// Builds the documents for `rows` (upsert rows; others are ignored). `cache_dir` is the
+/// library's cache folder (thumbnail paths are stored relative to it).
 pub async fn build(
     pool: &SqlitePool,
+    cache_dir: &Path,
     rows: &[OutboxRow],
     choice: &VectorChoice,
 ) -> Result<Built, SyncError> {
@@ -145,7 +160,7 @@ pub async fn build(
             built.stale.extend(rows.iter().map(|r| r.seq));
             continue;
         };
-        let stored = scenes_of(pool, vid).await?;
+        let stored = scenes_of(pool, cache_dir, vid).await?;
         let spoken: HashMap<i64, String> = transcripts::scene_texts(pool, vid)
             .await?
             .into_iter()
@@ -168,7 +183,7 @@ pub async fn build(
                 continue;
             };
             let idx = i64::from(scene_idx);
-            let Some((start, end)) = stored.get(&idx).copied() else {
+            let Some(scene) = stored.get(&idx) else {
                 built.stale.push(r.seq);
                 continue;
             };
@@ -181,11 +196,12 @@ pub async fn build(
                 id: scene_uuid(&record.content_hash, scene_idx),
                 video_id: video_uuid,
                 scene_index: i32::try_from(scene_idx).unwrap_or(i32::MAX),
-                start_secs: start,
-                end_secs: end,
+                start_secs: scene.start_secs,
+                end_secs: scene.end_secs,
                 combined_text: combined,
                 transcript,
                 thumbnail_ref: None,
+                thumbnail_jpeg: thumbnail(scene.thumbnail.as_deref()).await,
                 text_vector: pick(
                     vectors.get(&(idx, "text".to_owned())),
                     choice.text_dim,
@@ -203,24 +219,36 @@ pub async fn build(
     Ok(built)
 }
 
-/// `idx` -> `(start, end)` of the video's scenes (times only: pictures stay local).
+/// What the push needs of one stored scene (its pictures otherwise stay local).
+struct StoredScene {
+    start_secs: f64,
+    end_secs: f64,
+    thumbnail: Option<PathBuf>,
+}
+
+/// `idx` -> the video's scenes.
 async fn scenes_of(
     pool: &SqlitePool,
+    cache_dir: &Path,
     video: &VideoId,
-) -> Result<HashMap<i64, (f64, f64)>, SyncError> {
+) -> Result<HashMap<i64, StoredScene>, SyncError> {
     let mut out = HashMap::new();
-    let rows = sqlx::query("SELECT idx, start_secs, end_secs FROM scenes WHERE video_id = ?")
-        .bind(video.as_str())
-        .fetch_all(pool)
-        .await
-        .map_err(local)?;
+    let rows = sqlx::query(
+        "SELECT idx, start_secs, end_secs, thumbnail_path FROM scenes WHERE video_id = ?",
+    )
+    .bind(video.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(local)?;
     for r in rows {
+        let thumb: Option<String> = r.try_get("thumbnail_path").map_err(local)?;
         out.insert(
             r.try_get("idx").map_err(local)?,
-            (
-                r.try_get("start_secs").map_err(local)?,
-                r.try_get("end_secs").map_err(local)?,
-            ),
+            StoredScene {
+                start_secs: r.try_get("start_secs").map_err(local)?,
+                end_secs: r.try_get("end_secs").map_err(local)?,
+                thumbnail: thumb.map(|t| cache_dir.join(t)),
+            },
         );
     }
     Ok(out)

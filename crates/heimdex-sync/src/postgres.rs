@@ -3,6 +3,11 @@
 //! Every request runs in a transaction as the `authenticated` role with the caller's claims in
 //! `request.jwt.claims`, exactly as Supabase's PostgREST does, so row-level security decides what
 //! each user sees and writes.
+//!
+//! Pushed scenes land fresh (`indexed = false`, `migrations/postgres/0002_fresh_scenes.sql`):
+//! committed and searchable at once (search ranks fresh rows exactly and merges them with the HNSW
+//! answer); [`SyncTarget::index_fresh`] moves them into the HNSW graph afterwards, so a push does
+//! not wait on index maintenance.
 
 use crate::doc::{Identity, SceneDoc, TeamScene, VideoDoc};
 use crate::error::SyncError;
@@ -22,13 +27,15 @@ pub const IMAGE_DIM: usize = 512;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// `hnsw.ef_search` for team search: the size of the candidate list the HNSW scan keeps. Higher is
-/// slower and more exact (pgvector's default is 40); see `scripts/bench-sync.sh`.
-pub const DEFAULT_EF_SEARCH: u32 = 100;
+/// slower and more exact (pgvector's default is 40): 200 keeps p95 under 50 ms at 1M scenes on 2
+/// cores (recall@10 0.89 there, 1.00 at 100k; BENCH.md).
+pub const DEFAULT_EF_SEARCH: u32 = 200;
 
 #[derive(Clone)]
 pub struct PgTarget {
     pool: PgPool,
     ef_search: u32,
+    iterative_scan: bool,
 }
 
 impl PgTarget {
@@ -45,12 +52,20 @@ impl PgTarget {
         Ok(Self {
             pool,
             ef_search: DEFAULT_EF_SEARCH,
+            iterative_scan: true,
         })
     }
 
     /// Sets `hnsw.ef_search` for searches (at least 1, at most pgvector's 1000).
     pub fn with_ef_search(mut self, ef: u32) -> Self {
         self.ef_search = ef.clamp(1, 1000);
+        self
+    }
+
+    /// Whether the HNSW scan goes on past `ef_search` candidates when filters (row-level
+    /// security, the model) drop some (`hnsw.iterative_scan = relaxed_order`; on by default).
+    pub fn with_iterative_scan(mut self, on: bool) -> Self {
+        self.iterative_scan = on;
         self
     }
 
@@ -78,19 +93,11 @@ impl PgTarget {
     }
 }
 
-fn checked(
-    what: &'static str,
-    v: &Option<(String, Vec<f32>)>,
-    want: usize,
-) -> Result<(Option<String>, Option<Vector>), SyncError> {
+/// The scene's vector of one kind as pgvector takes it, with its model id.
+fn split(v: &Option<(String, Vec<f32>)>) -> (Option<String>, Option<Vector>) {
     match v {
-        None => Ok((None, None)),
-        Some((_, vec)) if vec.len() != want => Err(SyncError::Dimension {
-            what,
-            got: vec.len(),
-            want,
-        }),
-        Some((model, vec)) => Ok((Some(model.clone()), Some(Vector::from(vec.clone())))),
+        None => (None, None),
+        Some((model, vec)) => (Some(model.clone()), Some(Vector::from(vec.clone()))),
     }
 }
 
@@ -152,26 +159,34 @@ impl SyncTarget for PgTarget {
             let mut image_models = Vec::with_capacity(scenes.len());
             let mut image_vecs = Vec::with_capacity(scenes.len());
             for s in scenes {
-                let (m, v) = checked("text vector", &s.text_vector, TEXT_DIM)?;
+                s.check_dims(self.dims())?;
+                let (m, v) = split(&s.text_vector);
                 text_models.push(m);
                 text_vecs.push(v);
-                let (m, v) = checked("image vector", &s.image_vector, IMAGE_DIM)?;
+                let (m, v) = split(&s.image_vector);
                 image_models.push(m);
                 image_vecs.push(v);
             }
+            // A new scene starts fresh (`indexed` defaults to false: searched exactly until
+            // index_fresh_scenes moves it into the HNSW graph, off the push path); an unchanged
+            // re-push keeps its place, a changed vector makes it fresh again.
             sqlx::query(
                 "INSERT INTO video_scenes (id, video_id, owner_id, team_id, scene_index, start_secs, end_secs,
-                                           combined_text, transcript, thumbnail_ref, text_model, text_embedding,
-                                           image_model, image_embedding)
-                 SELECT id, vid, (SELECT auth.uid()), $2, idx, s, e, ct, tr, th, tm, tv, im, iv
+                                           combined_text, transcript, thumbnail_ref, thumbnail_jpeg, text_model,
+                                           text_embedding, image_model, image_embedding)
+                 SELECT id, vid, (SELECT auth.uid()), $2, idx, s, e, ct, tr, th, tj, tm, tv, im, iv
                  FROM UNNEST($1::uuid[], $3::uuid[], $4::int4[], $5::float8[], $6::float8[], $7::text[], $8::text[],
-                             $9::text[], $10::text[], $11::vector[], $12::text[], $13::vector[])
-                      AS t(id, vid, idx, s, e, ct, tr, th, tm, tv, im, iv)
+                             $9::text[], $10::bytea[], $11::text[], $12::vector[], $13::text[], $14::vector[])
+                      AS t(id, vid, idx, s, e, ct, tr, th, tj, tm, tv, im, iv)
                  ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id, start_secs = excluded.start_secs,
                      end_secs = excluded.end_secs, combined_text = excluded.combined_text,
                      transcript = excluded.transcript, thumbnail_ref = excluded.thumbnail_ref,
+                     thumbnail_jpeg = excluded.thumbnail_jpeg,
                      text_model = excluded.text_model, text_embedding = excluded.text_embedding,
                      image_model = excluded.image_model, image_embedding = excluded.image_embedding,
+                     indexed = video_scenes.indexed
+                         AND video_scenes.text_embedding IS NOT DISTINCT FROM excluded.text_embedding
+                         AND video_scenes.image_embedding IS NOT DISTINCT FROM excluded.image_embedding,
                      updated_at = now()",
             )
             .bind(scenes.iter().map(|s| s.id).collect::<Vec<_>>())
@@ -183,6 +198,12 @@ impl SyncTarget for PgTarget {
             .bind(scenes.iter().map(|s| s.combined_text.clone()).collect::<Vec<_>>())
             .bind(scenes.iter().map(|s| s.transcript.clone()).collect::<Vec<_>>())
             .bind(scenes.iter().map(|s| s.thumbnail_ref.clone()).collect::<Vec<_>>())
+            .bind(
+                scenes
+                    .iter()
+                    .map(|s| s.thumbnail_jpeg.clone())
+                    .collect::<Vec<_>>(),
+            )
             .bind(text_models)
             .bind(text_vecs)
             .bind(image_models)
@@ -211,18 +232,19 @@ impl SyncTarget for PgTarget {
         vector: &[f32],
         limit: usize,
     ) -> Result<Vec<TeamHit>, SyncError> {
-        if vector.len() != TEXT_DIM {
-            return Err(SyncError::Dimension {
-                what: "query vector",
-                got: vector.len(),
-                want: TEXT_DIM,
-            });
-        }
+        crate::dims::check("query vector", vector.len(), TEXT_DIM)?;
         let mut tx = self.as_user(who).await?;
-        // SET cannot take parameters; the value is a clamped integer.
+        // SET cannot take parameters; the value is a clamped integer. The iterative scan goes on
+        // past ef_search candidates when row-level security or the model filter drop some, so a
+        // user who sees a small part of the archive still gets `limit` hits.
         sqlx::query(&format!("SET LOCAL hnsw.ef_search = {}", self.ef_search))
             .execute(&mut *tx)
             .await?;
+        if self.iterative_scan {
+            sqlx::query("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                .execute(&mut *tx)
+                .await?;
+        }
         let rows = sqlx::query(
             "SELECT scene_id, video_id, file_name, scene_index, start_secs, end_secs, combined_text, similarity
              FROM search_scenes_by_embedding($1, $2, $3)",
@@ -284,5 +306,43 @@ impl SyncTarget for PgTarget {
                 })
             })
             .collect()
+    }
+
+    async fn thumbnails(
+        &self,
+        who: &Identity,
+        scenes: &[Uuid],
+    ) -> Result<Vec<(Uuid, Vec<u8>)>, SyncError> {
+        if scenes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.as_user(who).await?;
+        let rows: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, thumbnail_jpeg FROM video_scenes WHERE id = ANY($1) AND thumbnail_jpeg IS NOT NULL",
+        )
+        .bind(scenes)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    async fn index_fresh(&self, who: &Identity, max: usize) -> Result<u64, SyncError> {
+        let mut tx = self.as_user(who).await?;
+        let moved: i32 = sqlx::query_scalar("SELECT index_fresh_scenes($1)")
+            .bind(i32::try_from(max).unwrap_or(i32::MAX))
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(u64::try_from(moved).unwrap_or(0))
+    }
+
+    async fn fresh_count(&self, who: &Identity) -> Result<u64, SyncError> {
+        let mut tx = self.as_user(who).await?;
+        let n: i64 = sqlx::query_scalar("SELECT fresh_scene_count()")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

@@ -1,15 +1,23 @@
 //! `heimdex sync pull`: the team's scenes (what the backend lets this user see) into the local
 //! `team_scenes` table, so the app can show what the team has, which of it is on this machine
-//! (same content hash), and search its text offline.
+//! (same content hash), and search its text offline; then the thumbnails of the team's scenes
+//! whose video is not in this library, into the cache folder (`pull_thumbnails`), so they can be
+//! shown without the file.
 
 use crate::doc::Identity;
 use crate::error::SyncError;
 use crate::target::SyncTarget;
-use heimdex_library::settings;
+use heimdex_core::DataPaths;
+use heimdex_library::{settings, Library};
 use sqlx::SqlitePool;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use uuid::Uuid;
 
 /// Scenes per request.
 pub const PAGE: usize = 2000;
+/// Thumbnails per request (a few tens of KiB each).
+pub const THUMBNAIL_PAGE: usize = 200;
 
 /// What a pull found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -122,4 +130,81 @@ pub async fn team_videos(pool: &SqlitePool) -> Result<Vec<TeamVideo>, SyncError>
             local_id,
         })
         .collect())
+}
+
+/// Where the pulled thumbnails of team scenes live: `<cache>/team-thumbnails`.
+pub fn thumbnail_dir(paths: &DataPaths) -> PathBuf {
+    paths.cache_dir.join("team-thumbnails")
+}
+
+/// The pulled thumbnail of team scene `scene` (the file exists only when the backend had one and
+/// this library lacks the video; a local video has its own thumbnails).
+pub fn thumbnail_path(paths: &DataPaths, scene: Uuid) -> PathBuf {
+    thumbnail_dir(paths).join(format!("{scene}.jpg"))
+}
+
+/// Fetches the thumbnails of the pulled team scenes whose video this library does not hold and
+/// that are not here yet, and deletes those no longer needed (scene gone, or its video now
+/// here). Returns how many it wrote. Run after [`pull`].
+pub async fn pull_thumbnails(
+    lib: &Library,
+    target: &dyn SyncTarget,
+    who: &Identity,
+) -> Result<u64, SyncError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT t.id FROM team_scenes t WHERE NOT EXISTS \
+         (SELECT 1 FROM videos v WHERE v.content_hash = t.content_hash) ORDER BY t.id",
+    )
+    .fetch_all(lib.pool())
+    .await
+    .map_err(local)?;
+    let wanted: HashSet<Uuid> = ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect();
+    let dir = thumbnail_dir(lib.paths());
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| SyncError::Local(format!("{}: {e}", dir.display())))?;
+    // Forget what is no longer wanted.
+    let mut have = HashSet::new();
+    let mut entries = tokio::fs::read_dir(&dir)
+        .await
+        .map_err(|e| SyncError::Local(format!("{}: {e}", dir.display())))?;
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let path = entry.path();
+        let id = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| Uuid::parse_str(s).ok());
+        match id {
+            Some(id) if wanted.contains(&id) && path.extension().is_some_and(|e| e == "jpg") => {
+                have.insert(id);
+            }
+            _ => {
+                let _ = tokio::fs::remove_file(&path).await;
+            }
+        }
+    }
+    let missing: Vec<Uuid> = {
+        let mut m: Vec<Uuid> = wanted.difference(&have).copied().collect();
+        m.sort();
+        m
+    };
+    let mut written = 0u64;
+    for chunk in missing.chunks(THUMBNAIL_PAGE) {
+        for (id, jpeg) in target.thumbnails(who, chunk).await? {
+            if !wanted.contains(&id) {
+                continue;
+            }
+            let path = thumbnail_path(lib.paths(), id);
+            let tmp = path.with_extension("jpg.part");
+            let write = async {
+                tokio::fs::write(&tmp, &jpeg).await?;
+                tokio::fs::rename(&tmp, &path).await
+            };
+            write
+                .await
+                .map_err(|e| SyncError::Local(format!("{}: {e}", path.display())))?;
+            written += 1;
+        }
+    }
+    Ok(written)
 }

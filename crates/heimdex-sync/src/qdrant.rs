@@ -25,6 +25,8 @@ use uuid::Uuid;
 /// Dimensions of the named vectors (the same embedders as the Postgres schema).
 pub const TEXT_DIM: usize = crate::postgres::TEXT_DIM;
 pub const IMAGE_DIM: usize = crate::postgres::IMAGE_DIM;
+/// Payload key of the thumbnail (base64 JPEG); left out of searches and listings.
+const THUMBNAIL: &str = "thumbnail_jpeg";
 /// Default collection name.
 pub const COLLECTION: &str = "heimdex_scenes";
 
@@ -219,19 +221,9 @@ impl QdrantTarget {
     }
 }
 
-fn check_dim(
-    what: &'static str,
-    v: &Option<(String, Vec<f32>)>,
-    want: usize,
-) -> Result<(), SyncError> {
-    match v {
-        Some((_, vec)) if vec.len() != want => Err(SyncError::Dimension {
-            what,
-            got: vec.len(),
-            want,
-        }),
-        _ => Ok(()),
-    }
+/// Every payload field but the thumbnail (which only [`SyncTarget::thumbnails`] fetches).
+fn without_thumbnail() -> SelectorOptions {
+    SelectorOptions::Exclude(vec![THUMBNAIL.to_owned()].into())
 }
 
 #[async_trait::async_trait]
@@ -251,8 +243,7 @@ impl SyncTarget for QdrantTarget {
         scenes: &[SceneDoc],
     ) -> Result<(), SyncError> {
         for s in scenes {
-            check_dim("text vector", &s.text_vector, TEXT_DIM)?;
-            check_dim("image vector", &s.image_vector, IMAGE_DIM)?;
+            s.check_dims(self.dims())?;
         }
         self.ensure().await?;
         let ids: Vec<Uuid> = scenes.iter().map(|s| s.id).collect();
@@ -303,10 +294,17 @@ impl SyncTarget for QdrantTarget {
                 "text_model": s.text_vector.as_ref().map(|v| v.0.clone()),
                 "image_model": s.image_vector.as_ref().map(|v| v.0.clone()),
             });
-            if let (Some(v), Some(obj)) = (video, payload.as_object_mut()) {
-                obj.insert("content_hash".into(), v.content_hash.clone().into());
-                obj.insert("file_name".into(), v.file_name.clone().into());
-                obj.insert("duration_secs".into(), v.duration_secs.into());
+            if let Some(obj) = payload.as_object_mut() {
+                if let Some(v) = video {
+                    obj.insert("content_hash".into(), v.content_hash.clone().into());
+                    obj.insert("file_name".into(), v.file_name.clone().into());
+                    obj.insert("duration_secs".into(), v.duration_secs.into());
+                }
+                if let Some(jpeg) = &s.thumbnail_jpeg {
+                    use base64::Engine as _;
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(jpeg);
+                    obj.insert(THUMBNAIL.into(), b64.into());
+                }
             }
             let payload =
                 Payload::try_from(payload).map_err(|e| SyncError::Qdrant(e.to_string()))?;
@@ -357,13 +355,7 @@ impl SyncTarget for QdrantTarget {
         vector: &[f32],
         limit: usize,
     ) -> Result<Vec<TeamHit>, SyncError> {
-        if vector.len() != TEXT_DIM {
-            return Err(SyncError::Dimension {
-                what: "query vector",
-                got: vector.len(),
-                want: TEXT_DIM,
-            });
-        }
+        crate::dims::check("query vector", vector.len(), TEXT_DIM)?;
         self.ensure().await?;
         let mut filter = Self::visible(who);
         filter
@@ -377,7 +369,7 @@ impl SyncTarget for QdrantTarget {
                     .using("text")
                     .filter(filter)
                     .limit(limit as u64)
-                    .with_payload(true),
+                    .with_payload(without_thumbnail()),
             )
             .await
             .map_err(map_err)?;
@@ -411,7 +403,7 @@ impl SyncTarget for QdrantTarget {
         let mut req = ScrollPointsBuilder::new(&self.collection)
             .filter(Self::visible(who))
             .limit(u32::try_from(limit + 1).unwrap_or(u32::MAX))
-            .with_payload(true)
+            .with_payload(without_thumbnail())
             .with_vectors(false);
         if let Some(a) = after {
             req = req.offset(PointId::from(a.to_string()));
@@ -426,6 +418,55 @@ impl SyncTarget for QdrantTarget {
             })
             .filter(|s| Some(s.id) != after)
             .take(limit)
+            .collect())
+    }
+
+    async fn thumbnails(
+        &self,
+        who: &Identity,
+        scenes: &[Uuid],
+    ) -> Result<Vec<(Uuid, Vec<u8>)>, SyncError> {
+        use base64::Engine as _;
+        if scenes.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ensure().await?;
+        let points: Vec<PointId> = scenes
+            .iter()
+            .map(|u| PointId::from(u.to_string()))
+            .collect();
+        let got = self
+            .client
+            .get_points(
+                GetPointsBuilder::new(&self.collection, points)
+                    .with_payload(SelectorOptions::Include(
+                        vec![
+                            THUMBNAIL.to_owned(),
+                            "owner_id".to_owned(),
+                            "team_id".to_owned(),
+                        ]
+                        .into(),
+                    ))
+                    .with_vectors(false),
+            )
+            .await
+            .map_err(map_err)?;
+        let me = who.user_id.to_string();
+        let team = who.team_id.map(|t| t.to_string());
+        Ok(got
+            .result
+            .iter()
+            .filter(|p| {
+                // Visibility is the client's job here (no row-level security in Qdrant).
+                text(&p.payload, "owner_id").as_deref() == Some(me.as_str())
+                    || (team.is_some() && text(&p.payload, "team_id") == team)
+            })
+            .filter_map(|p| {
+                let id = p.id.as_ref().and_then(uuid_of)?;
+                let b64 = text(&p.payload, THUMBNAIL)?;
+                let jpeg = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+                Some((id, jpeg))
+            })
             .collect())
     }
 }

@@ -48,4 +48,20 @@ pub trait SyncTarget: Send + Sync {
         after: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<TeamScene>, SyncError>;
+    /// The thumbnails (JPEG bytes) of those of `scenes` that `who` may see and that have one.
+    async fn thumbnails(
+        &self,
+        who: &Identity,
+        scenes: &[Uuid],
+    ) -> Result<Vec<(Uuid, Vec<u8>)>, SyncError>;
+    /// Moves up to `max` pushed scenes that are not in the backend's vector index yet (searched
+    /// exactly meanwhile) into it; returns how many it moved. Backends that index on their own
+    /// (Qdrant) have nothing to do.
+    async fn index_fresh(&self, _who: &Identity, _max: usize) -> Result<u64, SyncError> {
+        Ok(0)
+    }
+    /// How many pushed scenes wait for the vector index.
+    async fn fresh_count(&self, _who: &Identity) -> Result<u64, SyncError> {
+        Ok(0)
+    }
 }

@@ -3,85 +3,18 @@
 //! refused rows aside, and pull brings back what row-level security lets a user see.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{enable_sync, pg_count, world};
 use heimdex_core::VideoId;
-use heimdex_library::{Library, Pipeline, RunOptions, Runner};
-use heimdex_sync::config::{Backend, SyncConfig};
+use heimdex_library::{Library, Pipeline};
 use heimdex_sync::ids::{scene_uuid, video_uuid};
-use heimdex_sync::{outbox, pull, Drainer, Identity, PgTarget, SyncTarget};
-use heimdex_tests::library::temp_library;
-use heimdex_tests::pg::PgServer;
+use heimdex_sync::{outbox, pull, Drainer, Identity, SyncTarget};
+use heimdex_tests::library::{run_until_idle, temp_library};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-struct World {
-    server: PgServer,
-    target: PgTarget,
-    alice: Identity,
-    bob: Identity,
-    carol: Identity,
-}
-
-async fn world() -> Option<World> {
-    let server = PgServer::start()?;
-    let target = PgTarget::connect(&server.url()).await.unwrap();
-    target.apply_schema().await.unwrap();
-    let (a, b, c, team) = (
-        Uuid::new_v4(),
-        Uuid::new_v4(),
-        Uuid::new_v4(),
-        Uuid::new_v4(),
-    );
-    for u in [a, b, c] {
-        sqlx::query("INSERT INTO user_profiles (id) VALUES ($1)")
-            .bind(u)
-            .execute(target.pool())
-            .await
-            .unwrap();
-    }
-    sqlx::query("INSERT INTO teams (id, name) VALUES ($1, 'editors')")
-        .bind(team)
-        .execute(target.pool())
-        .await
-        .unwrap();
-    for u in [a, c] {
-        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
-            .bind(team)
-            .bind(u)
-            .execute(target.pool())
-            .await
-            .unwrap();
-    }
-    Some(World {
-        server,
-        target,
-        alice: Identity {
-            user_id: a,
-            team_id: Some(team),
-        },
-        bob: Identity {
-            user_id: b,
-            team_id: None,
-        },
-        carol: Identity {
-            user_id: c,
-            team_id: Some(team),
-        },
-    })
-}
-
-async fn enable_sync(lib: &Library, url: &str) {
-    SyncConfig {
-        backend: Backend::Postgres,
-        url: url.into(),
-        team_id: None,
-        text_model: None,
-    }
-    .save(lib.pool())
-    .await
-    .unwrap();
-}
 
 /// A video with `n` scenes written straight into the tables (fast; no media needed).
 async fn fake_video(lib: &Library, hash: &str, n: u32, done: bool) -> VideoId {
@@ -150,10 +83,6 @@ async fn finish_jobs(lib: &Library, id: &VideoId) {
     }
 }
 
-async fn pg_count(t: &PgTarget, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(t.pool()).await.unwrap()
-}
-
 async fn pending(lib: &Library) -> u64 {
     outbox::counts(lib.pool()).await.unwrap().pending
 }
@@ -214,20 +143,7 @@ async fn a_real_indexed_video_syncs_and_its_removal_propagates() {
     enable_sync(&lib, &w.server.url()).await;
     let p = Pipeline::new(lib.clone(), heimdex_library::stages::default_stages());
     let video = p.import(&[file]).await.unwrap().videos[0].id.clone();
-    let runner = Runner::acquire(&p).await.unwrap().expect("lock is free");
-    let opts = RunOptions {
-        concurrency: 1,
-        exit_when_idle: true,
-        backoff_base: Duration::from_millis(20),
-    };
-    tokio::time::timeout(
-        Duration::from_secs(300),
-        runner.run(&opts, CancellationToken::new()),
-    )
-    .await
-    .expect("indexing settles")
-    .unwrap();
-    drop(runner);
+    run_until_idle(&p, Duration::from_secs(300)).await;
     let local = heimdex_library::scenes::list_for_video(lib.pool(), lib.paths(), &video)
         .await
         .unwrap();

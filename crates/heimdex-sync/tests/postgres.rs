@@ -1,110 +1,14 @@
 //! The Postgres + pgvector backend against a real PostgreSQL 18 with pgvector 0.8.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{pg_count, scene, vector, video, world, MODEL};
 use heimdex_sync::ids::{scene_uuid, video_uuid};
-use heimdex_sync::{Identity, PgTarget, SceneDoc, SyncError, SyncTarget, VideoDoc};
-use heimdex_tests::pg::PgServer;
-use uuid::Uuid;
-
-const MODEL: &str = "all-MiniLM-L6-v2";
-
-/// A unit vector pointing mostly along axis `axis`.
-fn vector(axis: usize, dim: usize) -> Vec<f32> {
-    let mut v = vec![0.01_f32; dim];
-    v[axis % dim] = 1.0;
-    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    v.iter().map(|x| x / n).collect()
-}
-
-fn video(hash: &str, name: &str) -> VideoDoc {
-    VideoDoc {
-        id: video_uuid(hash),
-        content_hash: hash.into(),
-        file_name: name.into(),
-        duration_secs: 60.0,
-        width: Some(1280),
-        height: Some(720),
-        scene_count: None,
-    }
-}
-
-fn scene(hash: &str, idx: u32, text: &str, axis: usize) -> SceneDoc {
-    SceneDoc {
-        id: scene_uuid(hash, idx),
-        video_id: video_uuid(hash),
-        scene_index: idx as i32,
-        start_secs: f64::from(idx) * 10.0,
-        end_secs: f64::from(idx) * 10.0 + 10.0,
-        combined_text: text.into(),
-        transcript: text.into(),
-        thumbnail_ref: None,
-        text_vector: Some((MODEL.into(), vector(axis, 384))),
-        image_vector: None,
-    }
-}
-
-struct World {
-    _server: PgServer,
-    target: PgTarget,
-    alice: Identity,
-    bob: Identity,
-    carol: Identity,
-}
-
-async fn world() -> Option<World> {
-    let server = PgServer::start()?;
-    let target = PgTarget::connect(&server.url()).await.unwrap();
-    target.apply_schema().await.unwrap();
-    target.apply_schema().await.unwrap(); // idempotent
-    let (a, b, c, team) = (
-        Uuid::new_v4(),
-        Uuid::new_v4(),
-        Uuid::new_v4(),
-        Uuid::new_v4(),
-    );
-    for u in [a, b, c] {
-        sqlx::query("INSERT INTO user_profiles (id) VALUES ($1)")
-            .bind(u)
-            .execute(target.pool())
-            .await
-            .unwrap();
-    }
-    sqlx::query("INSERT INTO teams (id, name) VALUES ($1, 'editors')")
-        .bind(team)
-        .execute(target.pool())
-        .await
-        .unwrap();
-    for u in [a, c] {
-        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
-            .bind(team)
-            .bind(u)
-            .execute(target.pool())
-            .await
-            .unwrap();
-    }
-    Some(World {
-        _server: server,
-        target,
-        alice: Identity {
-            user_id: a,
-            team_id: Some(team),
-        },
-        bob: Identity {
-            user_id: b,
-            team_id: None,
-        },
-        carol: Identity {
-            user_id: c,
-            team_id: Some(team),
-        },
-    })
-}
+use heimdex_sync::{PgTarget, SceneDoc, SyncError, SyncTarget};
 
 async fn count(target: &PgTarget, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(target.pool())
-        .await
-        .unwrap()
+    pg_count(target, &format!("SELECT COUNT(*) FROM {table}")).await
 }
 
 #[tokio::test]
@@ -113,7 +17,7 @@ async fn push_search_and_row_level_security() {
     let t = &w.target;
     t.upsert(
         &w.alice,
-        &[video("aaa", "budget-meeting.mp4")],
+        &[video("aaa", "budget-meeting.mp4", None)],
         &[
             scene("aaa", 0, "intro", 1),
             scene("aaa", 1, "she explains the budget", 2),
@@ -123,7 +27,7 @@ async fn push_search_and_row_level_security() {
     .unwrap();
     t.upsert(
         &w.bob,
-        &[video("bbb", "bob-private.mp4")],
+        &[video("bbb", "bob-private.mp4", None)],
         &[scene("bbb", 0, "bob's secret plans", 2)],
     )
     .await
@@ -184,7 +88,7 @@ async fn upserts_are_idempotent_and_deletes_propagate() {
         .map(|i| scene("ccc", i, &format!("scene {i}"), i as usize))
         .collect();
     for _ in 0..3 {
-        t.upsert(&w.alice, &[video("ccc", "long.mp4")], &scenes)
+        t.upsert(&w.alice, &[video("ccc", "long.mp4", None)], &scenes)
             .await
             .unwrap();
     }
@@ -213,7 +117,7 @@ async fn wrong_dimensions_are_refused_before_sending() {
     bad.text_vector = Some((MODEL.into(), vec![0.1; 12]));
     let err = w
         .target
-        .upsert(&w.alice, &[video("ddd", "d.mp4")], &[bad])
+        .upsert(&w.alice, &[video("ddd", "d.mp4", None)], &[bad])
         .await
         .unwrap_err();
     assert!(
@@ -235,18 +139,18 @@ async fn a_killed_server_is_a_retryable_error_and_nothing_is_lost() {
     let t = &w.target;
     t.upsert(
         &w.alice,
-        &[video("eee", "e.mp4")],
+        &[video("eee", "e.mp4", None)],
         &[scene("eee", 0, "before", 0)],
     )
     .await
     .unwrap();
-    w._server.kill();
+    w.server.kill();
     let err = t
         .upsert(&w.alice, &[], &[scene("eee", 1, "during", 1)])
         .await
         .unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
-    w._server.start_again();
+    w.server.start_again();
     // The pool reconnects; the same push goes through once the server is back.
     let mut ok = false;
     for _ in 0..20 {
@@ -261,4 +165,87 @@ async fn a_killed_server_is_a_retryable_error_and_nothing_is_lost() {
     }
     assert!(ok, "push succeeds after the restart");
     assert_eq!(count(t, "video_scenes").await, 2);
+}
+
+#[tokio::test]
+async fn pushed_scenes_are_searchable_before_and_after_they_enter_the_index() {
+    let Some(w) = world().await else { return };
+    let t = &w.target;
+    let scenes: Vec<SceneDoc> = (0..30)
+        .map(|i| scene("fff", i, &format!("scene {i}"), i as usize))
+        .collect();
+    t.upsert(&w.alice, &[video("fff", "f.mp4", Some(30))], &scenes)
+        .await
+        .unwrap();
+    assert_eq!(t.fresh_count(&w.alice).await.unwrap(), 30, "pushed fresh");
+    let top = |hits: Vec<heimdex_sync::TeamHit>| hits.first().map(|h| h.scene_id);
+    // Fresh scenes are found (ranked exactly), by the owner and by the team.
+    for who in [&w.alice, &w.carol] {
+        let hits = t.search_text(who, MODEL, &vector(7, 384), 3).await.unwrap();
+        assert_eq!(top(hits), Some(scene_uuid("fff", 7)));
+    }
+    // Moved into the HNSW index in steps; anyone's call may do it.
+    assert_eq!(t.index_fresh(&w.bob, 20).await.unwrap(), 20);
+    let hits = t
+        .search_text(&w.alice, MODEL, &vector(7, 384), 30)
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 30, "indexed and fresh rows are merged");
+    assert_eq!(hits[0].scene_id, scene_uuid("fff", 7));
+    assert!(hits.windows(2).all(|p| p[0].similarity >= p[1].similarity));
+    assert_eq!(t.index_fresh(&w.alice, 500).await.unwrap(), 10);
+    assert_eq!(t.index_fresh(&w.alice, 500).await.unwrap(), 0);
+    assert_eq!(t.fresh_count(&w.alice).await.unwrap(), 0);
+    let hits = t
+        .search_text(&w.carol, MODEL, &vector(7, 384), 3)
+        .await
+        .unwrap();
+    assert_eq!(top(hits), Some(scene_uuid("fff", 7)));
+    // An unchanged re-push stays in the index; a changed vector is fresh again.
+    t.upsert(&w.alice, &[], &scenes).await.unwrap();
+    assert_eq!(t.fresh_count(&w.alice).await.unwrap(), 0);
+    t.upsert(&w.alice, &[], &[scene("fff", 3, "moved", 200)])
+        .await
+        .unwrap();
+    assert_eq!(t.fresh_count(&w.alice).await.unwrap(), 1);
+    let hits = t
+        .search_text(&w.alice, MODEL, &vector(200, 384), 1)
+        .await
+        .unwrap();
+    assert_eq!(top(hits), Some(scene_uuid("fff", 3)));
+    // Bob sees none of it, fresh or indexed.
+    assert!(t
+        .search_text(&w.bob, MODEL, &vector(7, 384), 3)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn thumbnails_travel_with_their_scenes_under_row_level_security() {
+    let Some(w) = world().await else { return };
+    let t = &w.target;
+    let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9];
+    let mut with = scene("ggg", 0, "has a picture", 1);
+    with.thumbnail_jpeg = Some(jpeg.clone());
+    let without = scene("ggg", 1, "has none", 2);
+    t.upsert(
+        &w.alice,
+        &[video("ggg", "g.mp4", Some(2))],
+        &[with, without],
+    )
+    .await
+    .unwrap();
+    let ids = [scene_uuid("ggg", 0), scene_uuid("ggg", 1)];
+    assert_eq!(
+        t.thumbnails(&w.carol, &ids).await.unwrap(),
+        vec![(ids[0], jpeg.clone())],
+        "the team gets the thumbnail; scenes without one are left out"
+    );
+    assert!(t.thumbnails(&w.bob, &ids).await.unwrap().is_empty());
+    // A re-push without it removes it.
+    t.upsert(&w.alice, &[], &[scene("ggg", 0, "has a picture", 1)])
+        .await
+        .unwrap();
+    assert!(t.thumbnails(&w.alice, &ids).await.unwrap().is_empty());
 }

@@ -3,10 +3,15 @@
 //! otherwise it says it was skipped.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 #[cfg(not(feature = "qdrant"))]
 #[test]
 fn qdrant_suite() {
-    eprintln!("SKIPPED: built without the `qdrant` feature (cargo test -p heimdex-sync --features qdrant)");
+    eprintln!(
+        "SKIPPED: the Qdrant suite: built without the `qdrant` feature \
+         (HEIMDEX_TEST_QDRANT_URL=http://host:6334 cargo test -p heimdex-sync --features qdrant --test qdrant)"
+    );
 }
 
 #[cfg(feature = "qdrant")]
@@ -16,39 +21,17 @@ mod with_qdrant {
     use heimdex_sync::{Identity, SceneDoc, SyncTarget, VideoDoc};
     use uuid::Uuid;
 
-    const MODEL: &str = "all-MiniLM-L6-v2";
-
-    fn vector(axis: usize, dim: usize) -> Vec<f32> {
-        let mut v = vec![0.01_f32; dim];
-        v[axis % dim] = 1.0;
-        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.iter().map(|x| x / n).collect()
-    }
+    use super::common::{self, vector, MODEL};
 
     fn video(hash: &str, scenes: Option<i32>) -> VideoDoc {
-        VideoDoc {
-            id: video_uuid(hash),
-            content_hash: hash.into(),
-            file_name: format!("{hash}.mp4"),
-            duration_secs: 60.0,
-            width: Some(1280),
-            height: Some(720),
-            scene_count: scenes,
-        }
+        common::video(hash, &format!("{hash}.mp4"), scenes)
     }
 
+    /// A scene with a text and an image vector.
     fn scene(hash: &str, idx: u32, text: &str, axis: usize) -> SceneDoc {
         SceneDoc {
-            id: scene_uuid(hash, idx),
-            video_id: video_uuid(hash),
-            scene_index: idx as i32,
-            start_secs: f64::from(idx) * 10.0,
-            end_secs: f64::from(idx) * 10.0 + 10.0,
-            combined_text: text.into(),
-            transcript: text.into(),
-            thumbnail_ref: None,
-            text_vector: Some((MODEL.into(), vector(axis, 384))),
             image_vector: Some(("clip-vit-b-32".into(), vector(axis, 512))),
+            ..common::scene(hash, idx, text, axis)
         }
     }
 
@@ -58,7 +41,7 @@ mod with_qdrant {
             .filter(|u| !u.is_empty())
         else {
             eprintln!(
-                "SKIPPED: HEIMDEX_TEST_QDRANT_URL is not set (no Qdrant server to test against)"
+                "SKIPPED: the Qdrant suite: HEIMDEX_TEST_QDRANT_URL is not set (no Qdrant server to test against)"
             );
             return None;
         };

@@ -3,7 +3,8 @@
 //! - `setup` names the backend (Postgres URL or Qdrant URL; a password or API key goes to the
 //!   keychain) and queues everything already indexed. Pushes and searches run as the user signed
 //!   in with `heimdex login` (or `$HEIMDEX_SYNC_USER_ID` for trusted service set-ups).
-//! - `push` drains the outbox now; the window drains it in the background.
+//! - `push` drains the outbox now (the window drains it in the background), then moves what it
+//!   pushed into the backend's vector index (searchable before that, exactly ranked).
 //! - `pull` replaces the local copy of the team's scene list (table `team_scenes`) and lists the
 //!   team's videos, marking those this library also holds.
 
@@ -244,7 +245,39 @@ async fn status(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn bar(len: u64) -> ProgressBar {
+/// Moves the pushed scenes into the backend's vector index, with a progress bar. A failure here
+/// loses nothing (the scenes are pushed and searchable; the next push or the window goes on).
+async fn index_backlog(drainer: &Drainer, pushed: u64) {
+    if pushed == 0 {
+        return;
+    }
+    let pb = bar(pushed, "index");
+    let began = std::time::Instant::now();
+    let result = drainer
+        .index_backlog(
+            || false,
+            |moved| {
+                pb.set_length(pb.length().unwrap_or(0).max(moved));
+                pb.set_position(moved);
+            },
+        )
+        .await;
+    pb.finish_and_clear();
+    let secs = began.elapsed().as_secs_f64().max(1e-3);
+    match result {
+        Ok(0) => {}
+        Ok(n) => eprintln!(
+            "Indexed {n} scenes in the team backend in {secs:.1} s ({:.0}/s).",
+            n as f64 / secs
+        ),
+        Err(e) => eprintln!(
+            "warning: the team backend's index is behind ({e}); the pushed scenes are searchable, \
+             the next push indexes them."
+        ),
+    }
+}
+
+fn bar(len: u64, prefix: &'static str) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(
         Some(len),
         if std::io::stderr().is_terminal() {
@@ -258,7 +291,7 @@ fn bar(len: u64) -> ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    pb.set_prefix("push");
+    pb.set_prefix(prefix);
     pb
 }
 
@@ -283,7 +316,7 @@ async fn push(ctx: &Context, a: PushArgs) -> anyhow::Result<ExitCode> {
     let drainer = Drainer::new(ctx.library().clone(), target, who)
         .with_batch(a.batch)
         .with_text_model(cfg.text_model.clone());
-    let pb = bar(start);
+    let pb = bar(start, "push");
     let began = std::time::Instant::now();
     let result = drainer
         .drain(|done, pending| {
@@ -293,6 +326,9 @@ async fn push(ctx: &Context, a: PushArgs) -> anyhow::Result<ExitCode> {
         .await;
     pb.finish_and_clear();
     let secs = began.elapsed().as_secs_f64().max(1e-3);
+    if let Ok(r) = &result {
+        index_backlog(&drainer, r.scenes).await;
+    }
     match result {
         Ok(r) => {
             eprintln!(
@@ -331,11 +367,14 @@ async fn pull_cmd(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     let who = connect::identity(pool, &cfg).await?;
     let target = connect::connect(&cfg, account::keychain().as_ref()).await?;
     let got = pull::pull(pool, target.as_ref(), &who, |_| {}).await?;
+    let thumbnails = pull::pull_thumbnails(ctx.library(), target.as_ref(), &who).await?;
     let list = pull::team_videos(pool).await?;
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "summary": got, "videos": list }))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "summary": got, "thumbnails_fetched": thumbnails, "videos": list })
+            )?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -351,8 +390,12 @@ async fn pull_cmd(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
         );
     }
     eprintln!(
-        "{} team scenes in {} videos; {} of the videos are in this library.",
-        got.scenes, got.videos, got.videos_here
+        "{} team scenes in {} videos; {} of the videos are in this library; {thumbnails} new \
+         thumbnails of the others in {}.",
+        got.scenes,
+        got.videos,
+        got.videos_here,
+        pull::thumbnail_dir(ctx.library().paths()).display()
     );
     Ok(ExitCode::SUCCESS)
 }
