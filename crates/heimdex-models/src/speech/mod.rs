@@ -15,6 +15,7 @@ pub mod tokens;
 pub mod vad;
 #[cfg(feature = "whisper")]
 pub mod whisper;
+pub mod windows;
 
 use serde::{Deserialize, Serialize};
 
