@@ -288,12 +288,15 @@ mod tests {
         assert_eq!(feats.len(), 80 * frames);
         // The audio's frames are those of the 30 s window.
         let full = mel.window_features(&tone);
+        let floor = feats.iter().copied().fold(f32::INFINITY, f32::min);
         for m in 0..80 {
             let row = &feats[m * frames..(m + 1) * frames];
             assert_eq!(row[..100], full[m * WINDOW_FRAMES..m * WINDOW_FRAMES + 100]);
-            let floor = row[..100].iter().copied().fold(f32::INFINITY, f32::min);
+            // The silence is the window's floor (8 below its maximum, in log10 units).
             assert!(row[100..].iter().all(|v| (*v - floor).abs() < 1e-6));
         }
+        let max = feats.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        assert!((max - floor - 2.0).abs() < 1e-4);
         // Never longer than 30 s, never empty.
         assert_eq!(
             mel.padded_features(&vec![0.1; 31 * 16_000], 100).1,

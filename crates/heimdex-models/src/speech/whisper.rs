@@ -5,7 +5,8 @@
 //! compute the log-mel features ourselves (normalised over the window), run the encoder once per
 //! window (its output serves language detection and decoding) and decode the timestamp tokens into
 //! segments with Whisper's seek logic. Windows start at speech and hold at most 20 s (see
-//! [`super::windows`]); the encoder sees only the window's audio and a second of silence, not 30 s.
+//! [`super::windows`]); the encoder sees only the window's audio and a second of silence (at least
+//! 10 s in all), not 30 s.
 //! Audio is consumed as a stream: only the current window and a little look-ahead are held.
 
 use std::path::{Path, PathBuf};
@@ -31,9 +32,10 @@ use super::{
 const STEP_SAMPLES: usize = 2 * HOP_LENGTH;
 /// Audio read beyond the window so the VAD can see where speech continues.
 const LOOKAHEAD_SAMPLES: usize = 2 * SAMPLE_RATE as usize;
-/// Silence after a window's audio in the encoder input (1 s of mel frames): without it the model
-/// tends to repeat itself at the end of a short input.
+/// Silence after a window's audio in the encoder input (1 s of mel frames), and the shortest
+/// encoder input (10 s): without them the model tends to repeat itself at the end of a short input.
 const SILENCE_PAD_FRAMES: usize = 100;
+const MIN_ENCODER_FRAMES: usize = 1000;
 /// With `condition_on_previous_text`, a window decoded above this temperature does not become
 /// context for the next one (faster-whisper's `prompt_reset_on_temperature`).
 const PROMPT_RESET_TEMPERATURE: f32 = 0.5;
@@ -211,7 +213,9 @@ impl WhisperModel {
         stats: &mut DecodeStats,
     ) -> Result<WindowOutput, SpeechError> {
         let t = Instant::now();
-        let (mut features, frames) = self.mel.padded_features(samples, SILENCE_PAD_FRAMES);
+        let content = samples.len() / HOP_LENGTH;
+        let silence = SILENCE_PAD_FRAMES.max(MIN_ENCODER_FRAMES.saturating_sub(content));
+        let (mut features, frames) = self.mel.padded_features(samples, silence);
         stats.mel_secs += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let shape = [1, self.mel.n_mels(), frames];

@@ -7,9 +7,9 @@
 //! starts (at the last complete timestamp when the model left a segment unfinished).
 //!
 //! Why not 30 s windows as Whisper does: the encoder is given only the window's audio plus a second
-//! of silence (see `MelExtractor::padded_features`), and its cost grows faster than its input
-//! (attention is quadratic): two 15 s windows encode in about a third of the time of one 30 s
-//! window on two cores, at the same word error rate on the benchmark files.
+//! of silence, at least 10 s in all (see `MelExtractor::padded_features`), and its cost grows
+//! faster than its input (attention is quadratic): two 15 s windows encode in about a third of the
+//! time of one 30 s window on two cores, at the same word error rate on the benchmark files.
 
 use super::vad::Region;
 use super::SAMPLE_RATE;
