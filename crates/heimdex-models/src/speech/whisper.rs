@@ -70,6 +70,9 @@ pub struct DecodeStats {
     pub fallback_windows: usize,
     /// Decoder runs (one per window and temperature tried).
     pub attempts: usize,
+    /// Tokens the decoder produced (best hypothesis of every run) and was given as prompts.
+    pub generated_tokens: usize,
+    pub prompt_tokens: usize,
     /// Mel frames given to the encoder, all windows together.
     pub encoded_frames: usize,
     pub mel_secs: f64,
@@ -295,6 +298,8 @@ impl WhisperModel {
                 None => (Vec::new(), 0.0, 1.0),
             };
             let ids: Vec<u32> = ids.into_iter().map(|i| i as u32).collect();
+            stats.generated_tokens += ids.len();
+            stats.prompt_tokens += prompt.len();
             // CTranslate2's score is the cumulative log-probability over the length; faster-whisper
             // divides the cumulative one by (length + 1).
             let len = ids.len() as f32;
