@@ -7,6 +7,10 @@
 #
 # faster-whisper is installed into a virtualenv ($HEIMDEX_BENCH_VENV, default
 # ~/.cache/heimdex/venv-whisper). Set FW_VAD=1 to add a faster-whisper run with its VAD filter on.
+# Both engines get the same decoding settings: beam 5, temperatures 0, 0.2 ... 1.0 (best of 5),
+# compression ratio 2.4, log-prob -1, no-speech 0.6, and condition_on_previous_text from
+# BENCH_CONDITION (default 1, faster-whisper's default). Run it under
+# `flock /tmp/heimdex-bench.lock`; it prints the load average before and after.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,6 +20,7 @@ DATA="${HEIMDEX_SHARED_DATA:-$ROOT/../shared/data}/speech"
 VENV="${HEIMDEX_BENCH_VENV:-$HOME/.cache/heimdex/venv-whisper}"
 WORK="${HEIMDEX_BENCH_DIR:-$HOME/.cache/heimdex/bench-speech}"
 THREADS="${BENCH_THREADS:-2}"
+export BENCH_CONDITION="${BENCH_CONDITION:-1}"
 BEAM="${BENCH_BEAM:-5}"
 
 [[ -f "$MODEL_DIR/model.bin" ]] || { echo "model $MODEL_DIR missing: run scripts/fetch-models.sh" >&2; exit 1; }
@@ -67,7 +72,8 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR/examples/speech_bench"
 FILES=("$DATA/jfk.wav" "$DATA/multilingual.mp3" "$LONG")
 OUT="$WORK/results.jsonl"
 : >"$OUT"
-echo "model $MODEL_DIR, beam $BEAM, int8, $THREADS threads" >&2
+echo "model $MODEL_DIR, beam $BEAM, int8, $THREADS threads, condition_on_previous_text=$BENCH_CONDITION, build $PROFILE" >&2
+echo "load before: $(uptime)" >&2
 # Warm-up (page cache, lazy init) for both, not reported.
 "$BIN" "$MODEL_DIR" "$THREADS" "$BEAM" "$DATA/jfk.wav" >/dev/null
 # One file at a time, the two engines back to back, each in its own process (peak memory per engine).
@@ -80,5 +86,6 @@ for f in "${FILES[@]}"; do
   echo "  $(basename "$f"): heimdex..." >&2
   "$BIN" "$MODEL_DIR" "$THREADS" "$BEAM" "$f" >>"$OUT"
 done
+echo "load after:  $(uptime)" >&2
 python3 "$ROOT/scripts/bench/report.py" "$WORK/spans.json" <"$OUT"
 echo "raw results: $OUT" >&2

@@ -66,6 +66,13 @@ def main():
         if ours and base:
             print(f"{'':<28} speed-up vs faster-whisper: {base[0]['secs'] / ours[0]['secs']:.2f}x")
     print()
+    print("where the time went (heimdex: windows encoded, decoder runs, fallbacks, seconds; faster-whisper:")
+    print("windows that produced text, and those that needed the fallback):")
+    for r in results:
+        if "stats" in r:
+            st = " ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r["stats"].items())
+            print(f"  {r['file'].rsplit('/', 1)[-1]:<20} {r['engine']:<16} {st}")
+    print()
     for r in results:
         if r["file"].endswith("jfk.wav"):
             print(f"{r['engine']}: {' '.join(s['text'] for s in r['segments'])}")

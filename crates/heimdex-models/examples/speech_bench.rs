@@ -2,13 +2,17 @@
 //! segments, peak memory) for `scripts/bench-speech.sh`, which runs faster-whisper beside it.
 //!
 //! `cargo run --release -p heimdex-models --example speech_bench -- MODEL_DIR THREADS BEAM FILE...`
+//!
+//! `BENCH_CONDITION=0|1` sets `condition_on_previous_text` (default: the stage's own default);
+//! `BENCH_LANGUAGE` forces a language. Each line also says where the time went (`stats`: windows,
+//! decoder runs, fallbacks, seconds in features / encoder / decoder).
 
 use std::path::Path;
 use std::time::Instant;
 
 use heimdex_media::audio::{self, AudioOptions};
 use heimdex_models::speech::whisper::{Precision, WhisperConfig, WhisperModel};
-use heimdex_models::speech::{SpeechToText, TranscribeOptions};
+use heimdex_models::speech::TranscribeOptions;
 
 /// Peak resident memory of this process (kB), from /proc.
 fn peak_rss_kb() -> u64 {
@@ -39,18 +43,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let load_secs = t0.elapsed().as_secs_f64();
+    let defaults = TranscribeOptions::default();
+    let condition = match std::env::var("BENCH_CONDITION").as_deref() {
+        Ok("0") => false,
+        Ok("1") => true,
+        _ => defaults.condition_on_previous_text,
+    };
     let options = TranscribeOptions {
         beam_size: beam,
         language: std::env::var("BENCH_LANGUAGE")
             .ok()
             .filter(|l| !l.is_empty()),
-        ..TranscribeOptions::default()
+        condition_on_previous_text: condition,
+        ..defaults
     };
     for file in &args[3..] {
         let t = Instant::now();
         let mut stream = audio::open(Path::new(file), &AudioOptions::default())?
             .ok_or_else(|| format!("{file} has no audio"))?;
-        let transcript = model.transcribe(&mut stream, &options, &mut |_| true)?;
+        let (transcript, stats) =
+            model.transcribe_with_stats(&mut stream, &options, &mut |_| true)?;
         let secs = t.elapsed().as_secs_f64();
         let line = serde_json::json!({
             "engine": "heimdex",
@@ -60,6 +72,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "audio_secs": transcript.audio_secs,
             "language": transcript.language,
             "peak_rss_kb": peak_rss_kb(),
+            "condition_on_previous_text": options.condition_on_previous_text,
+            "stats": stats,
             "segments": transcript.segments.iter().map(|s| serde_json::json!({
                 "start": s.start_secs, "end": s.end_secs, "text": s.text, "language": s.language,
             })).collect::<Vec<_>>(),

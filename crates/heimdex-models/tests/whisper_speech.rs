@@ -142,6 +142,30 @@ fn jfk_is_transcribed_with_accurate_times() {
 }
 
 #[test]
+fn stats_count_the_windows_and_decoder_runs() {
+    let Some(file) = shared_data("speech/jfk.wav") else {
+        return;
+    };
+    let Some(model) = model("whisper-tiny.en") else {
+        return;
+    };
+    let model = model
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut stream = audio::open(&file, &AudioOptions::default())
+        .expect("decodes")
+        .expect("has audio");
+    let (t, stats) = model
+        .transcribe_with_stats(&mut stream, &TranscribeOptions::default(), &mut |_| true)
+        .expect("transcribes");
+    assert!(!t.segments.is_empty());
+    // 11 s of speech: one window, given only its own frames (not 30 s) plus a second of silence.
+    assert_eq!(stats.windows, 1, "{stats:?}");
+    assert!(stats.attempts >= 1, "{stats:?}");
+    assert!((1100..=1300).contains(&stats.encoded_frames), "{stats:?}");
+}
+
+#[test]
 fn stereo_channels_are_transcribed_separately() {
     let Some(file) = shared_data("speech/stereo_diarization.wav") else {
         return;

@@ -23,6 +23,8 @@ pub const WINDOW_SAMPLES: usize = 30 * SAMPLE_RATE as usize;
 pub const WINDOW_FRAMES: usize = WINDOW_SAMPLES / HOP_LENGTH;
 
 const N_BINS: usize = N_FFT / 2 + 1;
+/// `log10` of the power of digital silence (the clamp in Whisper's log-mel).
+const SILENCE_LOG10: f32 = -10.0;
 
 /// Computes log-mel features for 30 s windows. Reuse one per model: it holds the FFT plan and the
 /// filter bank.
@@ -84,12 +86,44 @@ impl MelExtractor {
         if frames == 0 {
             return out;
         }
-        let mut audio = Vec::with_capacity(n + HOP_LENGTH);
-        audio.extend_from_slice(&samples[..n]);
-        audio.resize(n + HOP_LENGTH, 0.0);
-        let power = self.power_spectrogram(&audio, frames);
-        self.mel_log(&power, frames, &mut out);
+        let power = self.power_of(&samples[..n], frames);
+        self.mel_log(&power, frames, WINDOW_FRAMES, &mut out);
         out
+    }
+
+    /// Features of `samples` (at most 30 s) followed by `silence_frames` frames of silence, no
+    /// longer than that (at most 3000 frames, an even number): row-major `[n_mels][frames]`, and
+    /// `frames`. The audio's frames are normalised as in [`Self::window_features`]; the silence
+    /// frames hold the value digital silence gets after that normalisation (the window's floor),
+    /// as OpenAI's Whisper pads audio with zeros. This is the encoder input for a window shorter
+    /// than 30 s: the encoder's cost grows faster than its input, and the silence tells the
+    /// decoder where the speech ends.
+    pub fn padded_features(&self, samples: &[f32], silence_frames: usize) -> (Vec<f32>, usize) {
+        let n = samples.len().min(WINDOW_SAMPLES);
+        let content = (n / HOP_LENGTH).min(WINDOW_FRAMES);
+        let mut frames = (content + silence_frames).clamp(2, WINDOW_FRAMES);
+        frames += frames % 2;
+        let mut out = vec![0.0f32; self.n_mels * frames];
+        let floor = if content == 0 {
+            (SILENCE_LOG10 + 4.0) / 4.0
+        } else {
+            let power = self.power_of(&samples[..n], content);
+            let max = self.mel_log(&power, content, frames, &mut out);
+            ((max - 8.0).max(SILENCE_LOG10) + 4.0) / 4.0
+        };
+        for row in out.chunks_exact_mut(frames) {
+            row[content..].fill(floor);
+        }
+        (out, frames)
+    }
+
+    /// Power spectrogram of `frames` frames of `samples` followed by 10 ms of zeros (as
+    /// faster-whisper pads before its STFT).
+    fn power_of(&self, samples: &[f32], frames: usize) -> Vec<f32> {
+        let mut audio = Vec::with_capacity(samples.len() + HOP_LENGTH);
+        audio.extend_from_slice(samples);
+        audio.resize(samples.len() + HOP_LENGTH, 0.0);
+        self.power_spectrogram(&audio, frames)
     }
 
     /// `|STFT|^2` of the first `frames` frames, frame-major `[frames][201]`, centred frames with
@@ -134,8 +168,8 @@ impl MelExtractor {
     }
 
     /// Applies the filter bank, the log and Whisper's normalisation to `frames` frames, writing
-    /// `[n_mels][3000]` into `out`.
-    fn mel_log(&self, power: &[f32], frames: usize, out: &mut [f32]) {
+    /// `[n_mels][stride]` into `out`; returns the largest log10 value before normalisation.
+    fn mel_log(&self, power: &[f32], frames: usize, stride: usize, out: &mut [f32]) -> f32 {
         let mut max = f32::NEG_INFINITY;
         for frame in 0..frames {
             let spec = &power[frame * N_BINS..(frame + 1) * N_BINS];
@@ -147,15 +181,16 @@ impl MelExtractor {
                     .sum();
                 let v = s.max(1e-10).log10();
                 max = max.max(v);
-                out[m * WINDOW_FRAMES + frame] = v;
+                out[m * stride + frame] = v;
             }
         }
         let floor = max - 8.0;
-        for row in out.chunks_exact_mut(WINDOW_FRAMES) {
+        for row in out.chunks_exact_mut(stride) {
             for v in &mut row[..frames] {
                 *v = (v.max(floor) + 4.0) / 4.0;
             }
         }
+        max
     }
 }
 
@@ -237,6 +272,37 @@ mod tests {
             assert!(row[..100].iter().all(|v| (*v + 1.5).abs() < 1e-6));
             assert!(row[100..].iter().all(|v| *v == 0.0));
         }
+    }
+
+    #[test]
+    fn padded_features_end_in_the_silence_floor() {
+        let mel = MelExtractor::new(80);
+        let tone: Vec<f32> = (0..SAMPLE_RATE as usize)
+            .map(|i| {
+                (2.0 * std::f32::consts::PI * 440.0 * i as f32 / SAMPLE_RATE as f32).sin() * 0.5
+            })
+            .collect();
+        let (feats, frames) = mel.padded_features(&tone, 51);
+        // 100 frames of audio + 51 of silence, rounded up to an even count.
+        assert_eq!(frames, 152);
+        assert_eq!(feats.len(), 80 * frames);
+        // The audio's frames are those of the 30 s window.
+        let full = mel.window_features(&tone);
+        let floor = feats.iter().copied().fold(f32::INFINITY, f32::min);
+        for m in 0..80 {
+            let row = &feats[m * frames..(m + 1) * frames];
+            assert_eq!(row[..100], full[m * WINDOW_FRAMES..m * WINDOW_FRAMES + 100]);
+            // The silence is the window's floor (8 below its maximum, in log10 units).
+            assert!(row[100..].iter().all(|v| (*v - floor).abs() < 1e-6));
+        }
+        let max = feats.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        assert!((max - floor - 2.0).abs() < 1e-4);
+        // Never longer than 30 s, never empty.
+        assert_eq!(
+            mel.padded_features(&vec![0.1; 31 * 16_000], 100).1,
+            WINDOW_FRAMES
+        );
+        assert_eq!(mel.padded_features(&[], 0).1, 2);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod tokens;
 pub mod vad;
 #[cfg(feature = "whisper")]
 pub mod whisper;
+pub mod windows;
 
 use serde::{Deserialize, Serialize};
 
@@ -66,8 +67,10 @@ pub struct TranscribeOptions {
     pub language: Option<String>,
     /// Text that primes the decoder: names, jargon, spelling ("ComfyUI, Heimdex").
     pub initial_prompt: Option<String>,
-    /// Give each window the text of the one before as context (Whisper's default; slower and
-    /// prone to repeating itself, so off by default here).
+    /// Give each window the text decoded before it as context (its last 223 tokens, with their
+    /// timestamps; forgotten after a window decoded above temperature 0.5), as Whisper and
+    /// faster-whisper do by default. Off by default here: a mistake can carry over to the
+    /// windows after it.
     pub condition_on_previous_text: bool,
     pub beam_size: usize,
     /// Skip silence; `None` decodes everything.

@@ -150,6 +150,29 @@ impl Vad {
         self.config.min_level_db
     }
 
+    /// The middle of the quietest 100 ms within samples `[from, to)` (of what was measured), in
+    /// samples: where a window may cut speech that runs on (a pause between words or phrases).
+    /// `to` when the range is shorter than that.
+    pub fn quietest(&self, from: usize, to: usize) -> usize {
+        const SPAN: usize = 5;
+        let first = from.div_ceil(FRAME_SAMPLES);
+        let last = (to / FRAME_SAMPLES).min(self.levels.len());
+        if last < first + SPAN {
+            return to;
+        }
+        let levels = &self.levels[first..last];
+        let mut sum: u32 = levels[..SPAN].iter().map(|&l| u32::from(l)).sum();
+        let (mut best, mut best_sum) = (0, sum);
+        for i in 1..=levels.len() - SPAN {
+            sum = sum + u32::from(levels[i + SPAN - 1]) - u32::from(levels[i - 1]);
+            // Later on ties: the window keeps as much as it can.
+            if sum <= best_sum {
+                (best, best_sum) = (i, sum);
+            }
+        }
+        (first + best + SPAN / 2) * FRAME_SAMPLES + FRAME_SAMPLES / 2
+    }
+
     /// Speech regions that overlap samples `[from, to)` (clipped to the measured audio), padded and
     /// merged, in sample units.
     pub fn regions(&self, from: usize, to: usize) -> Vec<Region> {
@@ -282,6 +305,21 @@ mod tests {
         assert!((e - 5.3).abs() < 0.1, "end {e}");
         // A range inside the silence has no speech.
         assert!(vad.regions(0, 2 * 16000).is_empty());
+    }
+
+    #[test]
+    fn quietest_point_is_the_pause() {
+        // 4 s of tone with a 200 ms pause at 2.5 s.
+        let mut audio = tone(2.5, 0.3);
+        audio.extend(noise(0.2, 0.001));
+        audio.extend(tone(1.3, 0.3));
+        let mut vad = Vad::new(VadConfig::default());
+        vad.push(&audio);
+        vad.finish();
+        let q = vad.quietest(16_000, audio.len()) as f32 / 16_000.0;
+        assert!((2.5..=2.7).contains(&q), "cut at {q}");
+        // Too short a range: its end.
+        assert_eq!(vad.quietest(0, 1000), 1000);
     }
 
     #[test]

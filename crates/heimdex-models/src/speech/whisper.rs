@@ -2,12 +2,15 @@
 //!
 //! We build the decoder prompt ourselves (English-only models get no language/task tokens, which
 //! the high-level `ct2rs::Whisper` always adds, leaving `.en` models to emit only timestamps),
-//! compute the log-mel features ourselves (30 s window, normalised over the window), run the
-//! encoder once per window (its output serves language detection and decoding) and decode the
-//! timestamp tokens into segments with Whisper's seek logic. Audio is consumed as a stream: only
-//! the current window and a little look-ahead are held.
+//! compute the log-mel features ourselves (normalised over the window), run the encoder once per
+//! window (its output serves language detection and decoding) and decode the timestamp tokens into
+//! segments with Whisper's seek logic. Windows start at speech and hold at most 20 s (see
+//! [`super::windows`]); the encoder sees only the window's audio and a second of silence (at least
+//! 10 s in all), not 30 s.
+//! Audio is consumed as a stream: only the current window and a little look-ahead are held.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use super::fallback::{
     best_of_failed, compression_ratio, needs_fallback, Attempt, Thresholds, BEST_OF,
@@ -15,10 +18,11 @@ use super::fallback::{
 };
 use ct2rs::sys::{ComputeType, Config, Device, StorageView, Whisper, WhisperOptions};
 
-use super::mel::{MelExtractor, HOP_LENGTH, WINDOW_SAMPLES};
-use super::segments::{split_window, TIMESTAMP_STEP_SECS};
+use super::mel::{MelExtractor, HOP_LENGTH};
+use super::segments::{split_window, WindowSegment, TIMESTAMP_STEP_SECS};
 use super::tokens::{build_prompt, SpecialTokens, Vocabulary};
 use super::vad::{Region, Vad};
+use super::windows::{plan_window, MAX_WINDOW_SAMPLES};
 use super::{
     main_language, AudioSource, ProgressFn, Segment, SpeechError, SpeechToText, TranscribeOptions,
     Transcript, SAMPLE_RATE,
@@ -28,8 +32,13 @@ use super::{
 const STEP_SAMPLES: usize = 2 * HOP_LENGTH;
 /// Audio read beyond the window so the VAD can see where speech continues.
 const LOOKAHEAD_SAMPLES: usize = 2 * SAMPLE_RATE as usize;
-/// A silence at least this long (between padded speech regions) ends a window early.
-const LONG_SILENCE_SAMPLES: usize = 2 * SAMPLE_RATE as usize;
+/// Silence after a window's audio in the encoder input (1 s of mel frames), and the shortest
+/// encoder input (10 s): without them the model tends to repeat itself at the end of a short input.
+const SILENCE_PAD_FRAMES: usize = 100;
+const MIN_ENCODER_FRAMES: usize = 1000;
+/// With `condition_on_previous_text`, a window decoded above this temperature does not become
+/// context for the next one (faster-whisper's `prompt_reset_on_temperature`).
+const PROMPT_RESET_TEMPERATURE: f32 = 0.5;
 /// Windows shorter than this (samples) are not worth decoding.
 const MIN_WINDOW_SAMPLES: usize = SAMPLE_RATE as usize / 10;
 
@@ -48,6 +57,28 @@ pub struct WhisperConfig {
     /// Threads for one transcription; 0 = one per available core.
     pub threads: usize,
     pub precision: Precision,
+}
+
+/// Where the time of one transcription went (for benchmarks; not needed to use the model).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DecodeStats {
+    /// Windows encoded.
+    pub windows: usize,
+    /// Windows dropped as silence (no-speech probability high, text unsure).
+    pub silent_windows: usize,
+    /// Windows that needed the temperature fallback.
+    pub fallback_windows: usize,
+    /// Decoder runs (one per window and temperature tried).
+    pub attempts: usize,
+    /// Tokens the decoder produced (best hypothesis of every run) and was given as prompts.
+    pub generated_tokens: usize,
+    pub prompt_tokens: usize,
+    /// Mel frames given to the encoder, all windows together.
+    pub encoded_frames: usize,
+    pub mel_secs: f64,
+    pub encode_secs: f64,
+    /// Language detection, decoding and the fallback's decoding.
+    pub decode_secs: f64,
 }
 
 /// A loaded Whisper model.
@@ -182,19 +213,43 @@ impl WhisperModel {
         language: Option<&str>,
         previous: &[String],
         options: &TranscribeOptions,
+        stats: &mut DecodeStats,
     ) -> Result<WindowOutput, SpeechError> {
-        let mut features = self.mel.window_features(samples);
-        let shape = [1, self.mel.n_mels(), features.len() / self.mel.n_mels()];
+        let t = Instant::now();
+        let content = samples.len() / HOP_LENGTH;
+        let silence = SILENCE_PAD_FRAMES.max(MIN_ENCODER_FRAMES.saturating_sub(content));
+        let (mut features, frames) = self.mel.padded_features(samples, silence);
+        stats.mel_secs += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let shape = [1, self.mel.n_mels(), frames];
         let features = StorageView::new(&shape, &mut features, Device::CPU)
             .map_err(|e| SpeechError::Inference(e.to_string()))?;
         let encoded = self
             .model
             .encode(&features, true)
             .map_err(|e| SpeechError::Inference(e.to_string()))?;
+        stats.windows += 1;
+        stats.encoded_frames += frames;
+        stats.encode_secs += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let out = self.decode_encoded(&encoded, language, previous, options, stats);
+        stats.decode_secs += t.elapsed().as_secs_f64();
+        out
+    }
+
+    /// Language detection (when needed), then decoding with the temperature fallback.
+    fn decode_encoded(
+        &self,
+        encoded: &StorageView<'_>,
+        language: Option<&str>,
+        previous: &[String],
+        options: &TranscribeOptions,
+        stats: &mut DecodeStats,
+    ) -> Result<WindowOutput, SpeechError> {
         let language = match (self.multilingual, language) {
             (false, _) => "en".to_owned(),
             (true, Some(l)) => l.to_owned(),
-            (true, None) => self.detect_language(&encoded)?,
+            (true, None) => self.detect_language(encoded)?,
         };
         let prompt = build_prompt(
             &self.vocab,
@@ -229,9 +284,10 @@ impl WhisperModel {
                     ..WhisperOptions::default()
                 }
             };
+            stats.attempts += 1;
             let result = self
                 .model
-                .generate(&encoded, std::slice::from_ref(&prompt), &whisper_options)
+                .generate(encoded, std::slice::from_ref(&prompt), &whisper_options)
                 .map_err(|e| SpeechError::Inference(e.to_string()))?;
             let (ids, score, no_speech_prob) = match result.into_iter().next() {
                 Some(r) => (
@@ -242,6 +298,8 @@ impl WhisperModel {
                 None => (Vec::new(), 0.0, 1.0),
             };
             let ids: Vec<u32> = ids.into_iter().map(|i| i as u32).collect();
+            stats.generated_tokens += ids.len();
+            stats.prompt_tokens += prompt.len();
             // CTranslate2's score is the cumulative log-probability over the length; faster-whisper
             // divides the cumulative one by (length + 1).
             let len = ids.len() as f32;
@@ -256,18 +314,27 @@ impl WhisperModel {
                 avg_logprob,
                 no_speech_prob,
                 language: language.clone(),
+                temperature,
             };
             if !needs_fallback(&attempt, thresholds) {
                 return Ok(out);
+            }
+            if tries.is_empty() {
+                stats.fallback_windows += 1;
             }
             tries.push((out, attempt));
         }
         let attempts: Vec<Attempt> = tries.iter().map(|(_, a)| *a).collect();
         let best = best_of_failed(&attempts).unwrap_or(0);
+        // As faster-whisper: the last temperature tried counts (for the prompt reset).
+        let last_temperature = FALLBACK_TEMPERATURES[FALLBACK_TEMPERATURES.len() - 1];
         tries
             .into_iter()
             .nth(best)
-            .map(|(out, _)| out)
+            .map(|(out, _)| WindowOutput {
+                temperature: last_temperature,
+                ..out
+            })
             .ok_or_else(|| SpeechError::Inference("no decoding attempt".to_owned()))
     }
 }
@@ -277,6 +344,8 @@ struct WindowOutput {
     avg_logprob: f32,
     no_speech_prob: f32,
     language: String,
+    /// Sampling temperature of the kept decoding (0 for beam search).
+    temperature: f32,
 }
 
 fn read_vocabulary(dir: &Path) -> Result<Vocabulary, SpeechError> {
@@ -366,58 +435,14 @@ impl Buffer<'_> {
     }
 }
 
-/// Where the next window goes: `Some((start, end))` in absolute samples, or `None` when only
-/// silence is left in what has been read (`skip_to` then says how far that silence reaches).
-fn plan_window(
-    regions: &[Region],
-    seek: usize,
-    known_end: usize,
-    eof: bool,
-) -> Result<(usize, usize), usize> {
-    let Some(first) = regions.iter().find(|r| r.end > seek) else {
-        // Keep the last second: a region may be starting there.
-        return Err(if eof {
-            known_end
-        } else {
-            known_end.saturating_sub(SAMPLE_RATE as usize).max(seek)
-        });
-    };
-    let start = seek.max(first.start);
-    let window_end = (start + WINDOW_SAMPLES).min(known_end);
-    let mut end = window_end;
-    let relevant: Vec<&Region> = regions.iter().filter(|r| r.end > start).collect();
-    for (i, r) in relevant.iter().enumerate() {
-        if r.end >= window_end {
-            break;
-        }
-        let next_start = match relevant.get(i + 1) {
-            Some(n) => n.start,
-            None if eof => usize::MAX,
-            None => known_end,
-        };
-        if next_start.saturating_sub(r.end) >= LONG_SILENCE_SAMPLES {
-            end = r.end;
-            break;
-        }
-    }
-    Ok((start, end))
-}
-
-impl SpeechToText for WhisperModel {
-    fn model_id(&self) -> &str {
-        &self.id
-    }
-
-    fn is_multilingual(&self) -> bool {
-        self.multilingual
-    }
-
-    fn transcribe(
+impl WhisperModel {
+    /// [`SpeechToText::transcribe`], also saying where the time went.
+    pub fn transcribe_with_stats(
         &self,
         audio: &mut dyn AudioSource,
         options: &TranscribeOptions,
         progress: ProgressFn<'_>,
-    ) -> Result<Transcript, SpeechError> {
+    ) -> Result<(Transcript, DecodeStats), SpeechError> {
         let vad_config = options.vad.clone().unwrap_or_default();
         let mut buf = Buffer {
             source: audio,
@@ -435,6 +460,7 @@ impl SpeechToText for WhisperModel {
             Some(p) if !p.trim().is_empty() => self.prompt_tokens(p)?,
             _ => Vec::new(),
         };
+        let mut stats = DecodeStats::default();
         let mut previous: Vec<String> = Vec::new();
         let mut segments: Vec<Segment> = Vec::new();
         let mut seek = 0usize;
@@ -442,7 +468,7 @@ impl SpeechToText for WhisperModel {
             if !progress(seek as f64 / f64::from(SAMPLE_RATE)) {
                 return Err(SpeechError::Cancelled);
             }
-            buf.fill(seek + WINDOW_SAMPLES + LOOKAHEAD_SAMPLES)?;
+            buf.fill(seek + MAX_WINDOW_SAMPLES + LOOKAHEAD_SAMPLES)?;
             buf.discard(seek);
             let known_end = buf.end();
             if seek >= known_end && buf.eof {
@@ -456,7 +482,20 @@ impl SpeechToText for WhisperModel {
                     end: known_end,
                 }]
             };
-            let (start, end) = match plan_window(&regions, seek, known_end, buf.eof) {
+            let planned = plan_window(&regions, seek, known_end, buf.eof, |a, b| {
+                buf.vad.quietest(a, b)
+            });
+            let (start, end) = match planned {
+                // Speech starts later than what was read allows a whole window for: read on from
+                // there first.
+                Ok((start, _))
+                    if start > seek
+                        && !buf.eof
+                        && start + MAX_WINDOW_SAMPLES + LOOKAHEAD_SAMPLES > known_end =>
+                {
+                    seek = start;
+                    continue;
+                }
                 Ok(w) => w,
                 Err(skip_to) => {
                     if buf.eof {
@@ -477,8 +516,21 @@ impl SpeechToText for WhisperModel {
             if options.condition_on_previous_text {
                 context.extend(previous.iter().cloned());
             }
-            let out =
-                self.decode_window(buf.slice(start, end), forced_language, &context, options)?;
+            let out = self.decode_window(
+                buf.slice(start, end),
+                forced_language,
+                &context,
+                options,
+                &mut stats,
+            )?;
+            let silent = out.no_speech_prob > options.no_speech_threshold
+                && out.avg_logprob < options.log_prob_threshold;
+            if silent {
+                // As faster-whisper: the whole window is skipped.
+                stats.silent_windows += 1;
+                seek = end;
+                continue;
+            }
             let content_steps = ((end - start) / STEP_SAMPLES) as u32;
             let window = split_window(
                 &out.ids,
@@ -486,54 +538,83 @@ impl SpeechToText for WhisperModel {
                 self.special.eot,
                 content_steps,
             );
-            let silent = out.no_speech_prob > options.no_speech_threshold
-                && out.avg_logprob < options.log_prob_threshold;
             let advance = (window.advance_steps as usize * STEP_SAMPLES)
                 .min(end - start)
                 .max(STEP_SAMPLES);
-            if !silent {
-                let base = start as f64 / f64::from(SAMPLE_RATE);
-                for ws in &window.segments {
-                    let text = self.decode_text(&ws.tokens)?;
-                    if text.is_empty() {
-                        continue;
-                    }
-                    segments.push(Segment {
-                        start_secs: base + f64::from(ws.start_step) * TIMESTAMP_STEP_SECS,
-                        end_secs: base + f64::from(ws.end_step) * TIMESTAMP_STEP_SECS,
-                        text,
-                        language: Some(out.language.clone()),
-                        avg_logprob: out.avg_logprob,
-                        no_speech_prob: out.no_speech_prob,
-                    });
+            let base = start as f64 / f64::from(SAMPLE_RATE);
+            let mut kept: Vec<&WindowSegment> = Vec::new();
+            for ws in &window.segments {
+                let text = self.decode_text(&ws.tokens)?;
+                if text.is_empty() {
+                    continue;
                 }
-                if options.condition_on_previous_text {
-                    previous = window
-                        .segments
-                        .iter()
-                        .flat_map(|s| s.tokens.iter())
-                        .filter_map(|id| self.vocab.token(*id).map(str::to_owned))
-                        .collect();
+                segments.push(Segment {
+                    start_secs: base + f64::from(ws.start_step) * TIMESTAMP_STEP_SECS,
+                    end_secs: base + f64::from(ws.end_step) * TIMESTAMP_STEP_SECS,
+                    text,
+                    language: Some(out.language.clone()),
+                    avg_logprob: out.avg_logprob,
+                    no_speech_prob: out.no_speech_prob,
+                });
+                kept.push(ws);
+            }
+            if options.condition_on_previous_text {
+                if out.temperature > PROMPT_RESET_TEMPERATURE {
+                    previous.clear();
+                } else {
+                    // Like faster-whisper's `all_tokens`: every kept segment with its timestamps
+                    // (build_prompt keeps the most recent ones).
+                    previous.extend(kept.iter().flat_map(|ws| self.context_tokens(ws)));
                 }
             }
             seek = start + advance;
         }
         let audio_secs = buf.end() as f64 / f64::from(SAMPLE_RATE);
         let _ = progress(audio_secs);
-        Ok(Transcript {
+        let transcript = Transcript {
             language: main_language(&segments),
             segments,
             audio_secs,
             model: self.id.clone(),
-        })
+        };
+        Ok((transcript, stats))
+    }
+
+    /// A segment as previous-text context: `<|start|> text <|end|>`, as token strings.
+    fn context_tokens(&self, ws: &WindowSegment) -> Vec<String> {
+        let ts = |step: u32| self.vocab.token(self.special.timestamp_begin + step);
+        std::iter::once(ts(ws.start_step))
+            .chain(ws.tokens.iter().map(|id| self.vocab.token(*id)))
+            .chain(std::iter::once(ts(ws.end_step)))
+            .flatten()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl SpeechToText for WhisperModel {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    fn is_multilingual(&self) -> bool {
+        self.multilingual
+    }
+
+    fn transcribe(
+        &self,
+        audio: &mut dyn AudioSource,
+        options: &TranscribeOptions,
+        progress: ProgressFn<'_>,
+    ) -> Result<Transcript, SpeechError> {
+        self.transcribe_with_stats(audio, options, progress)
+            .map(|(t, _)| t)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const S: usize = SAMPLE_RATE as usize;
 
     #[test]
     fn parses_the_detection_debug_text() {
@@ -550,34 +631,5 @@ mod tests {
         let p = Path::new("/h/hub/models--Systran--faster-whisper-tiny.en/snapshots/abc123");
         assert_eq!(hf_repo_name(p).as_deref(), Some("faster-whisper-tiny.en"));
         assert_eq!(hf_repo_name(Path::new("/m/whisper-tiny.en")), None);
-    }
-
-    #[test]
-    fn window_starts_at_speech_and_ends_at_a_long_silence() {
-        let r = |a: usize, b: usize| Region {
-            start: a * S,
-            end: b * S,
-        };
-        // Speech 5-8 s and 9-12 s (short gap), then 20-25 s (long gap).
-        let regions = [r(5, 8), r(9, 12), r(20, 25)];
-        assert_eq!(plan_window(&regions, 0, 40 * S, true), Ok((5 * S, 12 * S)));
-        // From 12 s on, the next window starts at 20 s and ends at the region's end.
-        assert_eq!(
-            plan_window(&regions, 12 * S, 40 * S, true),
-            Ok((20 * S, 25 * S))
-        );
-        // Nothing after 25 s.
-        assert_eq!(plan_window(&regions, 25 * S, 40 * S, true), Err(40 * S));
-        // Not at the end of the file yet: keep the last second.
-        assert_eq!(plan_window(&[], 0, 32 * S, false), Err(31 * S));
-    }
-
-    #[test]
-    fn continuous_speech_fills_whole_windows() {
-        let regions = [Region {
-            start: 0,
-            end: 100 * S,
-        }];
-        assert_eq!(plan_window(&regions, 0, 32 * S, false), Ok((0, 30 * S)));
     }
 }
