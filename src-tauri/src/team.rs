@@ -5,6 +5,7 @@
 //! the sign-in lasts until the app quits (and the window says so) instead of failing.
 
 use crate::error::{AppError, AppResult};
+use crate::state::db;
 use crate::types::{TeamUserView, TeamView};
 use heimdex_auth::{AuthClient, AuthError, FallbackStore, Session, TokenStore};
 use heimdex_library::settings::{self, keys};
@@ -44,27 +45,8 @@ fn sign_in_error(e: AuthError) -> AppError {
     }
 }
 
-fn db(e: heimdex_library::LibraryError) -> AppError {
-    AppError::Database {
-        reason: e.to_string(),
-    }
-}
-
 fn lock<T>(m: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Checks the sign-in server's URL: `http(s)://host[:port][/path]`.
-pub fn check_server_url(url: &str) -> Result<String, String> {
-    let url = url.trim().trim_end_matches('/');
-    let parsed = url::Url::parse(url).map_err(|e| format!("it is not a URL ({e})"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("it must start with http:// or https://".into());
-    }
-    if parsed.host_str().unwrap_or_default().is_empty() {
-        return Err("it names no server".into());
-    }
-    Ok(url.to_owned())
 }
 
 impl Team {
@@ -135,11 +117,12 @@ impl Team {
 
     /// Saves the sign-in server (its URL and public anon key; neither is a secret).
     pub async fn configure(&self, library: &Library, url: &str, anon_key: &str) -> AppResult<()> {
-        let url = check_server_url(url).map_err(|reason| AppError::InvalidSetting {
-            name: "sign-in server".into(),
-            value: url.to_owned(),
-            reason,
-        })?;
+        let url =
+            crate::provider::check_base_url(url).map_err(|reason| AppError::InvalidSetting {
+                name: "sign-in server".into(),
+                value: url.to_owned(),
+                reason,
+            })?;
         AuthClient::new(&url, anon_key.trim()).map_err(sign_in_error)?;
         account::configure(library.pool(), &url, anon_key.trim())
             .await
@@ -269,17 +252,9 @@ impl Team {
         if let Some(s) = self.session.lock().await.as_ref() {
             return Some(Identity::from_user(s.user(), config.team_id).map_err(|e| e.to_string()));
         }
-        let id = std::env::var(connect::USER_ENV)
-            .ok()
-            .filter(|v| !v.is_empty())?;
-        Some(
-            uuid::Uuid::parse_str(&id)
-                .map(|user_id| Identity {
-                    user_id,
-                    team_id: config.team_id,
-                })
-                .map_err(|_| format!("{}={id:?} is not a UUID", connect::USER_ENV)),
-        )
+        connect::env_identity(config)
+            .map_err(|e| e.to_string())
+            .transpose()
     }
 
     /// Starts the background push when team sync is set up and someone is signed in. A backend
@@ -644,12 +619,13 @@ mod tests {
 
     #[test]
     fn server_urls_are_checked() {
+        use crate::provider::check_base_url;
         assert_eq!(
-            check_server_url(" https://xyz.supabase.co/ ").as_deref(),
+            check_base_url(" https://xyz.supabase.co/ ").as_deref(),
             Ok("https://xyz.supabase.co")
         );
-        assert!(check_server_url("http://127.0.0.1:9999").is_ok());
-        assert!(check_server_url("ftp://x").is_err());
-        assert!(check_server_url("xyz.supabase.co").is_err());
+        assert!(check_base_url("http://127.0.0.1:9999").is_ok());
+        assert!(check_base_url("ftp://x").is_err());
+        assert!(check_base_url("xyz.supabase.co").is_err());
     }
 }

@@ -46,16 +46,24 @@ pub async fn connect(
     }
 }
 
+/// The identity `$HEIMDEX_SYNC_USER_ID` names, or `None` when it is not set.
+pub fn env_identity(config: &SyncConfig) -> Result<Option<Identity>, SyncError> {
+    let Some(id) = std::env::var_os(USER_ENV).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let id = id.to_string_lossy();
+    let user_id = Uuid::parse_str(&id)
+        .map_err(|_| SyncError::Config(format!("{USER_ENV}={id:?} is not a UUID")))?;
+    Ok(Some(Identity {
+        user_id,
+        team_id: config.team_id,
+    }))
+}
+
 /// Who pushes and searches: `$HEIMDEX_SYNC_USER_ID` when set, else the signed-in user.
 pub async fn identity(pool: &SqlitePool, config: &SyncConfig) -> Result<Identity, SyncError> {
-    if let Some(id) = std::env::var_os(USER_ENV).filter(|v| !v.is_empty()) {
-        let id = id.to_string_lossy();
-        let user_id = Uuid::parse_str(&id)
-            .map_err(|_| SyncError::Config(format!("{USER_ENV}={id:?} is not a UUID")))?;
-        return Ok(Identity {
-            user_id,
-            team_id: config.team_id,
-        });
+    if let Some(who) = env_identity(config)? {
+        return Ok(who);
     }
     let session = crate::account::restore(pool)
         .await?
