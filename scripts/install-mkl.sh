@@ -17,7 +17,7 @@ set -euo pipefail
 
 VERSION="2024.2.2"
 DEST="${MKLROOT:-/opt/intel/heimdex-mkl-$VERSION}"
-PIP="${PIP:-python3 -m pip}"
+source "$(dirname "$0")/pypi-wheels.sh"
 
 if [[ -f "$DEST/include/mkl.h" && -f "$DEST/lib/libmkl_core.a" && -f "$DEST/lib/libmkl_sequential.a" ]]; then
   echo "install-mkl: oneMKL $VERSION already in $DEST" >&2
@@ -32,15 +32,7 @@ declare -A SHA256=(
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/heimdex-mkl.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 echo "install-mkl: downloading mkl-static and mkl-include $VERSION from PyPI (~215 MB)" >&2
-$PIP download --quiet --no-deps --disable-pip-version-check --only-binary=:all: \
-  --platform manylinux1_x86_64 -d "$WORK" "mkl-static==$VERSION" "mkl-include==$VERSION"
-for w in "$WORK"/*.whl; do
-  want="${SHA256[$(basename "$w")]:-}"
-  if [[ -n "$want" ]]; then
-    got="$(sha256sum "$w" | cut -d' ' -f1)"
-    [[ "$got" == "$want" ]] || { echo "install-mkl: checksum mismatch for $(basename "$w")" >&2; exit 1; }
-  fi
-done
+pypi_wheels install-mkl "$WORK" SHA256 "mkl-static==$VERSION" "mkl-include==$VERSION"
 
 python3 - "$WORK" "$DEST.tmp" "$VERSION" <<'PY'
 import os, shutil, sys, zipfile

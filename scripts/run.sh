@@ -9,6 +9,7 @@ cd "$REPO_ROOT"
 bash scripts/install-deps.sh
 bash scripts/fetch-models.sh
 bash scripts/install-mkl.sh
+bash scripts/install-onednn.sh
 source scripts/env.sh
 cargo build --release --locked -p heimdex-cli
 HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"

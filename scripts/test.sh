@@ -11,8 +11,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "system packages"
 bash scripts/install-deps.sh
 
-step "oneMKL for the speech engine (CTranslate2 int8 GEMM; from PyPI)"
+step "oneMKL and oneDNN for the speech engine (CTranslate2 int8 GEMM on Intel / other CPUs; from PyPI)"
 bash scripts/install-mkl.sh
+bash scripts/install-onednn.sh
 source scripts/env.sh
 
 step "PostgreSQL + pgvector for the sync tests (from PyPI)"

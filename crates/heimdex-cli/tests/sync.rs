@@ -70,6 +70,13 @@ fn setup_index_push_pull_status() {
     assert_eq!(status["pending"], 0);
     assert!(status["last_push_ms"].is_i64());
     assert!(status["last_error"].is_null());
+    assert_eq!(status["server"]["reachable"], true, "{status}");
+    assert_eq!(
+        status["server"]["index_backlog"], 0,
+        "the push indexed what it pushed: {status}"
+    );
+    let offline = json(heimdex(&data, &["sync", "status", "--json", "--offline"]));
+    assert!(offline["server"].is_null(), "{offline}");
 
     let pulled = json(heimdex(&data, &["sync", "pull", "--json"]));
     assert_eq!(pulled["summary"]["scenes"].as_u64(), Some(queued));
@@ -89,4 +96,19 @@ fn setup_index_push_pull_status() {
     ok(heimdex(&data, &["sync", "off"]));
     let status = json(heimdex(&data, &["sync", "status", "--json"]));
     assert!(status["backend"].is_null());
+
+    // A backend that does not answer: status still works and says so.
+    let dead = format!("postgres://heimdex@127.0.0.1:{}/heimdex", free_port());
+    ok(heimdex(&data, &["sync", "setup", "--postgres", &dead]));
+    let status = json(heimdex(&data, &["sync", "status", "--json"]));
+    assert_eq!(status["server"]["reachable"], false, "{status}");
+    assert!(status["server"]["error"].is_string(), "{status}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

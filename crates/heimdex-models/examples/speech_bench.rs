@@ -76,6 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "stats": stats,
             "segments": transcript.segments.iter().map(|s| serde_json::json!({
                 "start": s.start_secs, "end": s.end_secs, "text": s.text, "language": s.language,
+                "avg_logprob": s.avg_logprob, "no_speech_prob": s.no_speech_prob,
             })).collect::<Vec<_>>(),
         });
         println!("{line}");

@@ -381,7 +381,7 @@ async fn main() {
     {
         let admin = PgTarget::connect(&server.url()).await.expect("connect");
         exec(&admin, "ALTER SYSTEM SET shared_buffers = '1GB'").await;
-        exec(&admin, "ALTER SYSTEM SET maintenance_work_mem = '2GB'").await;
+        exec(&admin, "ALTER SYSTEM SET maintenance_work_mem = '4GB'").await;
     }
     server.kill();
     server.start_again();

@@ -27,10 +27,14 @@ pub struct Args {
 pub enum Command {
     /// Choose the team backend and queue everything already indexed.
     Setup(SetupArgs),
-    /// Backend, queued and refused rows, last push, last error, last pull.
+    /// Backend, queued and refused rows, last push, last error, last pull, and (unless
+    /// `--offline`) whether the backend answers and how many pushed scenes wait for its index.
     Status {
         #[arg(long)]
         json: bool,
+        /// Do not contact the backend.
+        #[arg(long)]
+        offline: bool,
     },
     /// Push the outbox now (batched), with a progress bar.
     Push(PushArgs),
@@ -93,7 +97,7 @@ pub struct PushArgs {
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Setup(a) => setup(ctx, a).await,
-        Command::Status { json } => status(ctx, json).await,
+        Command::Status { json, offline } => status(ctx, json, offline).await,
         Command::Push(a) => push(ctx, a).await,
         Command::Pull { json } => pull_cmd(ctx, json).await,
         Command::Search(a) => search(ctx, a).await,
@@ -184,14 +188,46 @@ fn when(ms: Option<i64>) -> String {
     }
 }
 
-async fn status(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
+/// How long `sync status` waits for the backend before saying it does not answer.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What the backend said when `sync status` asked it.
+enum Probe {
+    /// Connected; this many pushed scenes (anyone's) wait for the vector index: searchable
+    /// already (ranked exactly), indexed by the next push or the window's drainer.
+    Backlog(u64),
+    Unreachable(String),
+}
+
+async fn probe(ctx: &Context, cfg: &SyncConfig) -> Probe {
+    let ask = async {
+        let who = connect::identity(ctx.library().pool(), cfg).await?;
+        let target = connect::connect(cfg, account::keychain().as_ref()).await?;
+        target.fresh_count(&who).await
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, ask).await {
+        Ok(Ok(n)) => Probe::Backlog(n),
+        Ok(Err(e)) => Probe::Unreachable(e.to_string()),
+        Err(_) => Probe::Unreachable(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())),
+    }
+}
+
+async fn status(ctx: &Context, json: bool, offline: bool) -> anyhow::Result<ExitCode> {
     let pool = ctx.library().pool();
     let cfg = SyncConfig::load(pool).await?;
     let counts = outbox::counts(pool).await?;
     let state = PushState::load(pool).await?;
     let failures = outbox::failures(pool).await?;
     let team = pull::summary(pool).await?;
+    let probe = match &cfg {
+        Some(c) if !offline => Some(probe(ctx, c).await),
+        _ => None,
+    };
     if json {
+        let server = probe.as_ref().map(|p| match p {
+            Probe::Backlog(n) => serde_json::json!({ "reachable": true, "index_backlog": n }),
+            Probe::Unreachable(e) => serde_json::json!({ "reachable": false, "error": e }),
+        });
         let out = serde_json::json!({
             "backend": cfg.as_ref().map(|c| c.backend.to_string()),
             "url": cfg.as_ref().map(|c| c.url.clone()),
@@ -204,6 +240,7 @@ async fn status(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
             "last_error_ms": state.last_error_ms,
             "last_pull_ms": state.last_pull_ms,
             "team_cache": team,
+            "server": server,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
@@ -220,6 +257,14 @@ async fn status(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
                     .map_or("private (no team)".to_owned(), |t| format!("team {t}"))
             );
         }
+    }
+    match &probe {
+        Some(Probe::Backlog(0)) => println!("server:     answers; every pushed scene is indexed"),
+        Some(Probe::Backlog(n)) => println!(
+            "server:     answers; {n} pushed scenes wait for the vector index (searchable already; the next push indexes them)"
+        ),
+        Some(Probe::Unreachable(e)) => println!("server:     not reachable: {e}"),
+        None => {}
     }
     println!("queued:     {} rows", counts.pending);
     if counts.failed > 0 {
