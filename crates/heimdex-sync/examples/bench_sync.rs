@@ -50,8 +50,8 @@ fn parse() -> Args {
         batch: 500,
         queries: 200,
         efs: vec![40, 100, 200],
-        m: 16,
-        ef_construction: 64,
+        m: 32,
+        ef_construction: 128,
         foreign: 0.0,
         json: None,
     };
