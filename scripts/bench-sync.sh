@@ -6,7 +6,7 @@
 # recall@10 against exact search, per hnsw.ef_search (crates/heimdex-sync/examples/bench_sync.rs).
 # Not a test: numbers depend on the machine; the load average is printed.
 # Usage: scripts/bench-sync.sh [SCENES] [extra arguments of the bench_sync example]
-#   e.g. scripts/bench-sync.sh 100000 --ef 40,100,200 --m 16 --ef-construction 64 --foreign 0.5
+#   e.g. scripts/bench-sync.sh 100000 --ef 40,100,200 --m 32 --ef-construction 128 --foreign 0.5
 # 1M scenes needs ~6 GB of disk in /tmp and tens of minutes on 2 cores. On a shared machine run it
 # under `flock /tmp/heimdex-bench.lock` and trust numbers only at a load average below 3.
 set -euo pipefail

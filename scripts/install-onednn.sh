@@ -8,13 +8,13 @@
 # the OpenMP one for the cores. The `gomp` flavour shares GNU OpenMP's pool with CTranslate2
 # (`ct2rs` feature `openmp-runtime-comp`).
 #
-# Installs into $HEIMDEX_ONEDNN_ROOT when set, else /opt/intel/heimdex-onednn-<version>, and
-# registers its lib/ with the dynamic linker (ldconfig) so that built binaries find libdnnl.so.3.
-# The build finds it through the `dnnl` links override in .cargo/config.toml. Idempotent.
+# Installs into /opt/intel/heimdex-onednn-<version>, the path the `dnnl` links override in
+# .cargo/config.toml names (change both together), and registers its lib/ with the dynamic linker
+# (ldconfig) so that built binaries find libdnnl.so.3. Idempotent.
 set -euo pipefail
 
 VERSION="2023.2.0"
-DEST="${HEIMDEX_ONEDNN_ROOT:-/opt/intel/heimdex-onednn-$VERSION}"
+DEST="/opt/intel/heimdex-onednn-$VERSION"
 source "$(dirname "$0")/pypi-wheels.sh"
 
 register() {
