@@ -6,7 +6,8 @@
 #   scripts/bench-speech.sh [MODEL_NAME]      (default whisper-tiny.en; needs scripts/fetch-models.sh)
 #
 # faster-whisper is installed into a virtualenv ($HEIMDEX_BENCH_VENV, default
-# ~/.cache/heimdex/venv-whisper). Set FW_VAD=1 to add a faster-whisper run with its VAD filter on.
+# ~/.cache/heimdex/venv-whisper). Set FW_VAD=1 to add a faster-whisper run with its VAD filter on,
+# FW_ALSO_THREADS=N to add one with N threads.
 # Both engines get the same decoding settings: beam 5, temperatures 0, 0.2 ... 1.0 (best of 5),
 # compression ratio 2.4, log-prob -1, no-speech 0.6, and condition_on_previous_text from
 # BENCH_CONDITION (default 1, faster-whisper's default). Run it under
@@ -80,6 +81,12 @@ echo "load before: $(uptime)" >&2
 for f in "${FILES[@]}"; do
   echo "  $(basename "$f"): faster-whisper..." >&2
   "$VENV/bin/python" "$ROOT/scripts/bench/fw_transcribe.py" "$MODEL_DIR" "$THREADS" "$BEAM" "$f" >>"$OUT"
+  # FW_ALSO_THREADS=1: faster-whisper once more with that many threads (on 2 cores it is faster
+  # with 1 than with 2: the decoder's steps are too small to split between threads).
+  if [[ -n "${FW_ALSO_THREADS:-}" ]]; then
+    FW_ENGINE_SUFFIX=" ($FW_ALSO_THREADS thr)" "$VENV/bin/python" "$ROOT/scripts/bench/fw_transcribe.py" \
+      "$MODEL_DIR" "$FW_ALSO_THREADS" "$BEAM" "$f" >>"$OUT"
+  fi
   if [[ "${FW_VAD:-0}" == 1 ]]; then
     FW_VAD=1 "$VENV/bin/python" "$ROOT/scripts/bench/fw_transcribe.py" "$MODEL_DIR" "$THREADS" "$BEAM" "$f" >>"$OUT"
   fi

@@ -30,7 +30,7 @@ def main():
                 for s in segments]  # the generator does the work: consume it inside the timing
         secs = time.perf_counter() - t
         print(json.dumps({
-            "engine": "faster-whisper" + (" (vad)" if vad else ""),
+            "engine": "faster-whisper" + (" (vad)" if vad else "") + os.environ.get("FW_ENGINE_SUFFIX", ""),
             "file": f,
             "load_secs": load_secs,
             "secs": secs,

@@ -62,9 +62,9 @@ def main():
                   f"{r['audio_secs'] / r['secs']:>10.1f} {r['secs'] / r['audio_secs']:>7.4f} "
                   f"{w * 100:>6.1f}% {r['peak_rss_kb'] / 1024:>8.0f}")
         ours = [r for r in rs if r["engine"] == "heimdex"]
-        base = [r for r in rs if r["engine"] == "faster-whisper"]
-        if ours and base:
-            print(f"{'':<28} speed-up vs faster-whisper: {base[0]['secs'] / ours[0]['secs']:.2f}x")
+        for base in (r for r in rs if r["engine"].startswith("faster-whisper")):
+            if ours:
+                print(f"{'':<28} speed-up vs {base['engine']}: {base['secs'] / ours[0]['secs']:.2f}x")
     print()
     print("where the time went (heimdex: windows encoded, decoder runs, fallbacks, seconds; faster-whisper:")
     print("windows that produced text, and those that needed the fallback):")

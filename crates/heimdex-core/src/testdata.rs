@@ -16,9 +16,20 @@ pub fn shared_data_root() -> PathBuf {
     workspace_root().join("..").join("shared").join("data")
 }
 
-/// The workspace root (this crate lives in `crates/heimdex-core`).
+/// The workspace root: the first folder holding `Cargo.lock` above the running test's package.
+///
+/// The package folder is read at run time (cargo and nextest set `CARGO_MANIFEST_DIR` for tests):
+/// the one compiled in names wherever the build cache was first filled, which for a cache shared
+/// between clones may be another clone.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..");
+    let Some(start) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        return compiled;
+    };
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .map_or(compiled, Path::to_path_buf)
 }
 
 /// `relative` under the shared media, or `None` (after saying so) when it is absent outside CI.

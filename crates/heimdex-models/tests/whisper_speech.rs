@@ -14,6 +14,10 @@ use heimdex_models::model_dir::test_model;
 use heimdex_models::speech::whisper::{WhisperConfig, WhisperModel};
 use heimdex_models::speech::{SpeechToText, TranscribeOptions, Transcript};
 
+/// What jfk.wav says (../shared/data/speech/README.md).
+const JFK: &str = "And so my fellow Americans, ask not what your country can do for you, ask what \
+                   you can do for your country.";
+
 /// Models are loaded once per test binary; transcriptions take turns (2 cores, 2 threads each).
 fn model(name: &'static str) -> Option<&'static Mutex<WhisperModel>> {
     static TINY: OnceLock<Option<Mutex<WhisperModel>>> = OnceLock::new();
@@ -120,10 +124,7 @@ fn jfk_is_transcribed_with_accurate_times() {
     ) else {
         return;
     };
-    let reference =
-        "And so my fellow Americans, ask not what your country can do for you, ask what you \
-                     can do for your country.";
-    let w = wer(reference, &joined(&t));
+    let w = wer(JFK, &joined(&t));
     assert!(w <= 0.10, "WER {w:.3}: {}", joined(&t));
     let first = t.segments.first().expect("speech found");
     let last = t.segments.last().expect("speech found");
@@ -163,6 +164,59 @@ fn stats_count_the_windows_and_decoder_runs() {
     assert_eq!(stats.windows, 1, "{stats:?}");
     assert!(stats.attempts >= 1, "{stats:?}");
     assert!((1100..=1300).contains(&stats.encoded_frames), "{stats:?}");
+}
+
+/// With two cores the next window is encoded (by a second copy of the model) while the current
+/// one is decoded; that must not change a word or a time against one core.
+#[test]
+fn encoding_ahead_changes_nothing() {
+    let Some(jfk) = shared_data("speech/jfk.wav") else {
+        return;
+    };
+    let Some(dir) = test_model("whisper-tiny.en") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    // jfk, 3 s of silence, jfk: two windows.
+    let twice = tmp.path().join("twice.wav");
+    run(Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-i"])
+        .arg(&jfk)
+        .args(["-i"])
+        .arg(&jfk)
+        .args([
+            "-filter_complex",
+            "[0:a]aformat=sample_rates=16000:channel_layouts=mono,apad=pad_dur=3[a];\
+             [1:a]aformat=sample_rates=16000:channel_layouts=mono[b];[a][b]concat=n=2:v=0:a=1",
+        ])
+        .arg(&twice));
+    let run_with = |threads: usize| {
+        let model = WhisperModel::load(
+            &dir,
+            &WhisperConfig {
+                threads,
+                ..WhisperConfig::default()
+            },
+        )
+        .expect("model loads");
+        let mut stream = audio::open(&twice, &AudioOptions::default())
+            .expect("decodes")
+            .expect("has audio");
+        model
+            .transcribe_with_stats(&mut stream, &TranscribeOptions::default(), &mut |_| true)
+            .expect("transcribes")
+    };
+    let (one, one_stats) = run_with(1);
+    let (two, two_stats) = run_with(2);
+    assert_eq!(one_stats.overlapped_windows, 0, "{one_stats:?}");
+    assert!(two_stats.overlapped_windows >= 1, "{two_stats:?}");
+    assert_eq!(two_stats.wasted_encodings, 0, "{two_stats:?}");
+    assert_eq!(one.segments, two.segments);
+    assert!(
+        wer(&format!("{JFK} {JFK}"), &joined(&two)) <= 0.1,
+        "{}",
+        joined(&two)
+    );
 }
 
 #[test]

@@ -54,9 +54,22 @@ pub enum Precision {
 /// How to load a model.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WhisperConfig {
-    /// Threads for one transcription; 0 = one per available core.
+    /// CPU cores for one transcription; 0 = all available cores.
+    ///
+    /// With two or more, the model is loaded twice and each copy gets half of them: one decodes a
+    /// window while the other encodes the next (two loads rather than CTranslate2 replicas: its
+    /// copy of a model with MKL-packed int8 weights crashes in the packed GEMM). Measured on 2 cores: one decoder on 2
+    /// OpenMP threads was 3x slower per token than on 1 (18.6 against 5.8 ms with beam 5: the
+    /// matrices of a decoding step are too small to split, and most of the time went to the
+    /// threads' barriers), so two single-threaded replicas at once beat one with two threads.
     pub threads: usize,
     pub precision: Precision,
+}
+
+/// Copies of the model and threads per copy for `cores` cores.
+fn replica_layout(cores: usize) -> (usize, usize) {
+    let replicas = if cores >= 2 { 2 } else { 1 };
+    (replicas, (cores / replicas).max(1))
 }
 
 /// Where the time of one transcription went (for benchmarks; not needed to use the model).
@@ -75,6 +88,11 @@ pub struct DecodeStats {
     pub prompt_tokens: usize,
     /// Mel frames given to the encoder, all windows together.
     pub encoded_frames: usize,
+    /// Windows encoded while the window before them was being decoded (on the other replica),
+    /// and such encodings thrown away because the decoder moved the next window elsewhere.
+    pub overlapped_windows: usize,
+    pub wasted_encodings: usize,
+    /// Time spent on features and encoding (also when it overlapped decoding).
     pub mel_secs: f64,
     pub encode_secs: f64,
     /// Language detection, decoding and the fallback's decoding.
@@ -84,6 +102,8 @@ pub struct DecodeStats {
 /// A loaded Whisper model.
 pub struct WhisperModel {
     model: Whisper,
+    /// A second copy that encodes the next window while `model` decodes (two or more cores).
+    look_ahead: Option<Whisper>,
     tokenizer: tokenizers::Tokenizer,
     vocab: Vocabulary,
     special: SpecialTokens,
@@ -131,11 +151,12 @@ impl WhisperModel {
             .map_err(|missing| load_err(dir, format!("vocabulary has no {missing} token")))?;
         let tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| load_err(dir, format!("tokenizer.json: {e}")))?;
-        let threads = if config.threads == 0 {
+        let cores = if config.threads == 0 {
             default_threads()
         } else {
             config.threads
         };
+        let (replicas, threads) = replica_layout(cores);
         let ct2_config = Config {
             device: Device::CPU,
             compute_type: match config.precision {
@@ -144,6 +165,11 @@ impl WhisperModel {
             },
             num_threads_per_replica: threads,
             ..Config::default()
+        };
+        let look_ahead = if replicas > 1 {
+            Some(Whisper::new(dir, ct2_config.clone()).map_err(|e| load_err(dir, e))?)
+        } else {
+            None
         };
         let model = Whisper::new(dir, ct2_config).map_err(|e| load_err(dir, e))?;
         let multilingual = model.is_multilingual();
@@ -156,6 +182,7 @@ impl WhisperModel {
         let id = hf_repo_name(dir).unwrap_or(id);
         Ok(Self {
             model,
+            look_ahead,
             tokenizer,
             vocab,
             special,
@@ -206,35 +233,34 @@ impl WhisperModel {
             .ok_or_else(|| SpeechError::Inference("language detection returned nothing".to_owned()))
     }
 
-    /// Encodes and decodes one window of up to 30 s.
-    fn decode_window(
+    /// Features and encoder output of the window `[start, end)` (its `samples`), by `model`.
+    fn encode_window(
         &self,
+        model: &Whisper,
+        start: usize,
+        end: usize,
         samples: &[f32],
-        language: Option<&str>,
-        previous: &[String],
-        options: &TranscribeOptions,
-        stats: &mut DecodeStats,
-    ) -> Result<WindowOutput, SpeechError> {
+    ) -> Result<EncodedWindow, SpeechError> {
         let t = Instant::now();
         let content = samples.len() / HOP_LENGTH;
         let silence = SILENCE_PAD_FRAMES.max(MIN_ENCODER_FRAMES.saturating_sub(content));
         let (mut features, frames) = self.mel.padded_features(samples, silence);
-        stats.mel_secs += t.elapsed().as_secs_f64();
+        let mel_secs = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let shape = [1, self.mel.n_mels(), frames];
         let features = StorageView::new(&shape, &mut features, Device::CPU)
             .map_err(|e| SpeechError::Inference(e.to_string()))?;
-        let encoded = self
-            .model
+        let encoded = model
             .encode(&features, true)
             .map_err(|e| SpeechError::Inference(e.to_string()))?;
-        stats.windows += 1;
-        stats.encoded_frames += frames;
-        stats.encode_secs += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let out = self.decode_encoded(&encoded, language, previous, options, stats);
-        stats.decode_secs += t.elapsed().as_secs_f64();
-        out
+        Ok(EncodedWindow {
+            start,
+            end,
+            encoded,
+            frames,
+            mel_secs,
+            encode_secs: t.elapsed().as_secs_f64(),
+        })
     }
 
     /// Language detection (when needed), then decoding with the temperature fallback.
@@ -339,6 +365,35 @@ impl WhisperModel {
     }
 }
 
+/// A window's encoder output, with what it cost.
+struct EncodedWindow {
+    start: usize,
+    end: usize,
+    encoded: StorageView<'static>,
+    frames: usize,
+    mel_secs: f64,
+    encode_secs: f64,
+}
+
+impl EncodedWindow {
+    fn count(&self, stats: &mut DecodeStats) {
+        stats.windows += 1;
+        stats.encoded_frames += self.frames;
+        stats.mel_secs += self.mel_secs;
+        stats.encode_secs += self.encode_secs;
+    }
+}
+
+/// Where decoding goes next.
+enum Plan {
+    /// Decode the window `[start, end)`.
+    Window(usize, usize),
+    /// Nothing to decode before this sample: look again from there.
+    Seek(usize),
+    /// The audio is done.
+    End,
+}
+
 struct WindowOutput {
     ids: Vec<u32>,
     avg_logprob: f32,
@@ -433,6 +488,51 @@ impl Buffer<'_> {
         let b = to.saturating_sub(self.offset).min(self.samples.len());
         &self.samples[a..b.max(a)]
     }
+
+    /// Where the window at `seek` goes, reading as far as it needs (a window and the look-ahead
+    /// beyond `seek`). Depends only on `seek` and what has been read, so asking again for the same
+    /// `seek` gives the same answer: that is what lets the next window be encoded ahead of time.
+    fn plan_at(&mut self, seek: usize, use_vad: bool) -> Result<Plan, SpeechError> {
+        self.fill(seek + MAX_WINDOW_SAMPLES + LOOKAHEAD_SAMPLES)?;
+        let known_end = self.end();
+        if seek >= known_end && self.eof {
+            return Ok(Plan::End);
+        }
+        let regions = if use_vad {
+            self.vad.regions(seek, known_end)
+        } else {
+            vec![Region {
+                start: seek,
+                end: known_end,
+            }]
+        };
+        let planned = plan_window(&regions, seek, known_end, self.eof, |a, b| {
+            self.vad.quietest(a, b)
+        });
+        Ok(match planned {
+            // Speech starts later than what was read allows a whole window for: read on from
+            // there first.
+            Ok((start, _))
+                if start > seek
+                    && !self.eof
+                    && start + MAX_WINDOW_SAMPLES + LOOKAHEAD_SAMPLES > known_end =>
+            {
+                Plan::Seek(start)
+            }
+            // Too short to be worth decoding.
+            Ok((start, end)) if end.saturating_sub(start) < MIN_WINDOW_SAMPLES => {
+                let next = end.max(start + 1);
+                if self.eof && next >= known_end {
+                    Plan::End
+                } else {
+                    Plan::Seek(next)
+                }
+            }
+            Ok((start, end)) => Plan::Window(start, end),
+            Err(_) if self.eof => Plan::End,
+            Err(skip_to) => Plan::Seek(skip_to.max(seek + 1)),
+        })
+    }
 }
 
 impl WhisperModel {
@@ -464,65 +564,69 @@ impl WhisperModel {
         let mut previous: Vec<String> = Vec::new();
         let mut segments: Vec<Segment> = Vec::new();
         let mut seek = 0usize;
+        let use_vad = options.vad.is_some();
+        // The next window's encoding, made while the current one was being decoded.
+        let mut ahead: Option<EncodedWindow> = None;
         loop {
             if !progress(seek as f64 / f64::from(SAMPLE_RATE)) {
                 return Err(SpeechError::Cancelled);
             }
-            buf.fill(seek + MAX_WINDOW_SAMPLES + LOOKAHEAD_SAMPLES)?;
             buf.discard(seek);
-            let known_end = buf.end();
-            if seek >= known_end && buf.eof {
-                break;
-            }
-            let regions = if options.vad.is_some() {
-                buf.vad.regions(seek, known_end)
-            } else {
-                vec![Region {
-                    start: seek,
-                    end: known_end,
-                }]
-            };
-            let planned = plan_window(&regions, seek, known_end, buf.eof, |a, b| {
-                buf.vad.quietest(a, b)
-            });
-            let (start, end) = match planned {
-                // Speech starts later than what was read allows a whole window for: read on from
-                // there first.
-                Ok((start, _))
-                    if start > seek
-                        && !buf.eof
-                        && start + MAX_WINDOW_SAMPLES + LOOKAHEAD_SAMPLES > known_end =>
-                {
-                    seek = start;
+            let (start, end) = match buf.plan_at(seek, use_vad)? {
+                Plan::Window(start, end) => (start, end),
+                Plan::Seek(next) => {
+                    seek = next;
                     continue;
                 }
-                Ok(w) => w,
-                Err(skip_to) => {
-                    if buf.eof {
-                        break;
+                Plan::End => break,
+            };
+            let encoded = match ahead.take() {
+                Some(a) if (a.start, a.end) == (start, end) => {
+                    stats.overlapped_windows += 1;
+                    a
+                }
+                other => {
+                    if let Some(wasted) = other {
+                        stats.wasted_encodings += 1;
+                        stats.encode_secs += wasted.encode_secs;
                     }
-                    seek = skip_to.max(seek + 1);
-                    continue;
+                    self.encode_window(&self.model, start, end, buf.slice(start, end))?
                 }
             };
-            if end.saturating_sub(start) < MIN_WINDOW_SAMPLES {
-                seek = end.max(start + 1);
-                if buf.eof && seek >= known_end {
-                    break;
-                }
-                continue;
-            }
+            encoded.count(&mut stats);
+            // Most windows are decoded to their end: encode the window after it meanwhile.
+            let next = match &self.look_ahead {
+                Some(model) => match buf.plan_at(end, use_vad)? {
+                    Plan::Window(a, b) => Some((model, a, b, buf.slice(a, b).to_vec())),
+                    _ => None,
+                },
+                None => None,
+            };
             let mut context = initial.clone();
             if options.condition_on_previous_text {
                 context.extend(previous.iter().cloned());
             }
-            let out = self.decode_window(
-                buf.slice(start, end),
-                forced_language,
-                &context,
-                options,
-                &mut stats,
-            )?;
+            let (out, next) = std::thread::scope(|scope| {
+                let encoder = next.map(|(model, a, b, samples)| {
+                    scope.spawn(move || self.encode_window(model, a, b, &samples))
+                });
+                let t = Instant::now();
+                let out = self.decode_encoded(
+                    &encoded.encoded,
+                    forced_language,
+                    &context,
+                    options,
+                    &mut stats,
+                );
+                stats.decode_secs += t.elapsed().as_secs_f64();
+                // A failed look-ahead is simply redone (and its error reported) in turn.
+                (
+                    out,
+                    encoder.and_then(|h| h.join().ok()).and_then(Result::ok),
+                )
+            });
+            ahead = next;
+            let out = out?;
             let silent = out.no_speech_prob > options.no_speech_threshold
                 && out.avg_logprob < options.log_prob_threshold;
             if silent {
@@ -538,9 +642,15 @@ impl WhisperModel {
                 self.special.eot,
                 content_steps,
             );
-            let advance = (window.advance_steps as usize * STEP_SAMPLES)
-                .min(end - start)
-                .max(STEP_SAMPLES);
+            // A window decoded to its end continues exactly at its end (its length in timestamp
+            // steps is rounded down), which is where the next window was encoded ahead.
+            let advance = if window.advance_steps >= content_steps {
+                end - start
+            } else {
+                (window.advance_steps as usize * STEP_SAMPLES)
+                    .min(end - start)
+                    .max(STEP_SAMPLES)
+            };
             let base = start as f64 / f64::from(SAMPLE_RATE);
             let mut kept: Vec<&WindowSegment> = Vec::new();
             for ws in &window.segments {
@@ -624,6 +734,14 @@ mod tests {
             Some("de")
         );
         assert_eq!(parse_detection("nothing"), None);
+    }
+
+    #[test]
+    fn cores_are_shared_between_two_copies() {
+        assert_eq!(replica_layout(1), (1, 1));
+        assert_eq!(replica_layout(2), (2, 1));
+        assert_eq!(replica_layout(3), (2, 1));
+        assert_eq!(replica_layout(8), (2, 4));
     }
 
     #[test]
