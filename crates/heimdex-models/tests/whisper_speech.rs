@@ -18,7 +18,7 @@ use heimdex_models::speech::{SpeechToText, TranscribeOptions, Transcript};
 const JFK: &str = "And so my fellow Americans, ask not what your country can do for you, ask what \
                    you can do for your country.";
 
-/// Models are loaded once per test binary; transcriptions take turns (2 cores, 2 threads each).
+/// Models are loaded once per test binary; transcriptions take turns (each uses every core).
 fn model(name: &'static str) -> Option<&'static Mutex<WhisperModel>> {
     static TINY: OnceLock<Option<Mutex<WhisperModel>>> = OnceLock::new();
     static BASE: OnceLock<Option<Mutex<WhisperModel>>> = OnceLock::new();
