@@ -41,6 +41,9 @@ pub enum AudioError {
     Tool(#[from] ToolError),
     #[error("could not decode the audio of {path}: {message}")]
     Decode { path: PathBuf, message: String },
+    /// The file has no audio stream of that index ([`open`] turns this into `Ok(None)`).
+    #[error("{path} has no audio stream {index}")]
+    NoStream { path: PathBuf, index: usize },
     #[error("could not read decoded audio of {path}: {source}")]
     Read {
         path: PathBuf,
@@ -88,14 +91,15 @@ pub fn open(path: &Path, options: &AudioOptions) -> Result<Option<AudioStream>, 
             stream.pending = Some(first);
             Ok(Some(stream))
         }
-        Some(Err(AudioError::Decode { message, .. })) if message.contains(NO_STREAM) => Ok(None),
+        Some(Err(AudioError::NoStream { .. })) => Ok(None),
         Some(Err(e)) => Err(e),
         // The stream exists and is empty.
         None => Ok(Some(stream)),
     }
 }
 
-/// ffmpeg's words when an optional `-map` found nothing to map.
+/// ffmpeg's words when an optional `-map` found nothing to map (5.x ends its output with them;
+/// 6.1 and later add lines about failing to open the output after them).
 const NO_STREAM: &str = "does not contain any stream";
 
 /// Reads all of `path`'s audio into memory (for short clips and tests); empty when it has none.
@@ -121,6 +125,7 @@ pub struct AudioStream {
     carry: Vec<u8>,
     /// The first chunk, read by [`open`] before handing the stream out.
     pending: Option<Vec<f32>>,
+    stream_index: usize,
     samples_read: u64,
     done: bool,
 }
@@ -173,6 +178,7 @@ impl AudioStream {
             stderr,
             carry: Vec::new(),
             pending: None,
+            stream_index: options.stream_index,
             samples_read: 0,
             done: false,
         })
@@ -195,12 +201,23 @@ impl AudioStream {
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
         if !status.success() {
-            return Err(AudioError::Decode {
-                path: self.path.clone(),
-                message: last_error_line(&stderr),
-            });
+            return Err(self.failure(&stderr));
         }
         Ok(())
+    }
+
+    /// What ffmpeg's failure means, from what it printed.
+    fn failure(&self, stderr: &str) -> AudioError {
+        if self.samples_read == 0 && stderr.contains(NO_STREAM) {
+            return AudioError::NoStream {
+                path: self.path.clone(),
+                index: self.stream_index,
+            };
+        }
+        AudioError::Decode {
+            path: self.path.clone(),
+            message: last_error_line(stderr),
+        }
     }
 }
 
@@ -226,9 +243,13 @@ impl AudioStream {
         let have = bytes.len();
         bytes.resize(CHUNK_BYTES, 0);
         let mut filled = have;
+        let mut eof = false;
         while filled < CHUNK_BYTES {
             match self.stdout.read(&mut bytes[filled..]) {
-                Ok(0) => break,
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(source) => {
@@ -243,7 +264,8 @@ impl AudioStream {
             }
         }
         bytes.truncate(filled);
-        if filled == 0 {
+        // The end, possibly after a few bytes of a sample ffmpeg never finished writing.
+        if filled < 4 && eof {
             return match self.finish() {
                 Ok(()) => None,
                 Err(e) => Some(Err(e)),
@@ -363,6 +385,42 @@ mod tests {
         assert!(read_all(&mp4, &AudioOptions::default())
             .expect("no error")
             .is_empty());
+    }
+
+    #[test]
+    fn no_stream_is_recognised_in_the_words_of_ffmpeg_5_and_6() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let wav = dir.path().join("a.wav");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=16000:cl=mono",
+            "-t",
+            "0.1",
+            wav.to_str().expect("utf-8"),
+        ]);
+        let mut stream = open(&wav, &AudioOptions::default())
+            .expect("opens")
+            .expect("has audio");
+        stream.by_ref().for_each(drop);
+        stream.samples_read = 0;
+        // ffmpeg 5.1 ends with the words; 6.1 and later go on about the output file.
+        let v5 = "Output file #0 does not contain any stream\n";
+        let v6 = "Output file #0 does not contain any stream\nError opening output file -.\n\
+                  Error opening output files: Invalid argument\n";
+        for text in [v5, v6] {
+            assert!(
+                matches!(stream.failure(text), AudioError::NoStream { index: 0, .. }),
+                "{text}"
+            );
+        }
+        let other = stream.failure("Invalid data found when processing input\n");
+        assert!(
+            matches!(&other, AudioError::Decode { message, .. } if message.contains("Invalid data")),
+            "{other}"
+        );
+        assert!(other.to_string().contains("a.wav"), "{other}");
     }
 
     #[test]

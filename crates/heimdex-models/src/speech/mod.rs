@@ -69,8 +69,11 @@ pub struct TranscribeOptions {
     pub initial_prompt: Option<String>,
     /// Give each window the text decoded before it as context (its last 223 tokens, with their
     /// timestamps; forgotten after a window decoded above temperature 0.5), as Whisper and
-    /// faster-whisper do by default. Off by default here: a mistake can carry over to the
-    /// windows after it.
+    /// faster-whisper do by default. On by default here too: on the benchmark files (tiny.en) it
+    /// gave the lower WER (3.6% against 4.5% on the 10-minute file) and kept the model out of the
+    /// repetition loops that made the fallback sample a German passage for 10 s (2.4 s instead of
+    /// 11.2 s for multilingual.mp3). A mistake can carry over to the windows after it; the reset
+    /// above temperature 0.5 limits that.
     pub condition_on_previous_text: bool,
     pub beam_size: usize,
     /// Skip silence; `None` decodes everything.
@@ -86,7 +89,7 @@ impl Default for TranscribeOptions {
         Self {
             language: None,
             initial_prompt: None,
-            condition_on_previous_text: false,
+            condition_on_previous_text: true,
             beam_size: 5,
             vad: Some(vad::VadConfig::default()),
             no_speech_threshold: 0.6,

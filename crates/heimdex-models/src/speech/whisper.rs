@@ -39,6 +39,9 @@ const MIN_ENCODER_FRAMES: usize = 1000;
 /// With `condition_on_previous_text`, a window decoded above this temperature does not become
 /// context for the next one (faster-whisper's `prompt_reset_on_temperature`).
 const PROMPT_RESET_TEMPERATURE: f32 = 0.5;
+/// Plans followed to find the next window ahead of time (each reads at most a window and the
+/// look-ahead further, so a long silence is not read into memory).
+const AHEAD_SEEKS: usize = 3;
 /// Windows shorter than this (samples) are not worth decoding.
 const MIN_WINDOW_SAMPLES: usize = SAMPLE_RATE as usize / 10;
 
@@ -56,7 +59,8 @@ pub enum Precision {
 pub struct WhisperConfig {
     /// CPU cores for one transcription; 0 = all available cores.
     ///
-    /// With two or more, the model is loaded twice and each copy gets half of them: one decodes a
+    /// With two or more, the model is loaded twice (twice the memory: 40 MB more for tiny.en in
+    /// int8) and each copy gets half of them: one decodes a
     /// window while the other encodes the next (two loads rather than CTranslate2 replicas: its
     /// copy of a model with MKL-packed int8 weights crashes in the packed GEMM). Measured on 2 cores: one decoder on 2
     /// OpenMP threads was 3x slower per token than on 1 (18.6 against 5.8 ms with beam 5: the
@@ -489,6 +493,24 @@ impl Buffer<'_> {
         &self.samples[a..b.max(a)]
     }
 
+    /// The window the main loop will decode once it has seeked to `seek`, if it is found within
+    /// [`AHEAD_SEEKS`] plans (a pause after `seek` takes one or two); `None` otherwise. Asks
+    /// exactly what the loop will ask, so it reads exactly what the loop would read.
+    fn plan_ahead(
+        &mut self,
+        mut seek: usize,
+        use_vad: bool,
+    ) -> Result<Option<(usize, usize)>, SpeechError> {
+        for _ in 0..AHEAD_SEEKS {
+            match self.plan_at(seek, use_vad)? {
+                Plan::Window(start, end) => return Ok(Some((start, end))),
+                Plan::Seek(next) => seek = next,
+                Plan::End => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
     /// Where the window at `seek` goes, reading as far as it needs (a window and the look-ahead
     /// beyond `seek`). Depends only on `seek` and what has been read, so asking again for the same
     /// `seek` gives the same answer: that is what lets the next window be encoded ahead of time.
@@ -588,18 +610,22 @@ impl WhisperModel {
                 other => {
                     if let Some(wasted) = other {
                         stats.wasted_encodings += 1;
+                        stats.mel_secs += wasted.mel_secs;
                         stats.encode_secs += wasted.encode_secs;
                     }
                     self.encode_window(&self.model, start, end, buf.slice(start, end))?
                 }
             };
             encoded.count(&mut stats);
-            // Most windows are decoded to their end: encode the window after it meanwhile.
-            let next = match &self.look_ahead {
-                Some(model) => match buf.plan_at(end, use_vad)? {
-                    Plan::Window(a, b) => Some((model, a, b, buf.slice(a, b).to_vec())),
-                    _ => None,
-                },
+            // Most windows are decoded to their end: plan the window after it, and encode it
+            // meanwhile when there is a second copy of the model. The plan is made with one copy
+            // too, so that both read the same audio before deciding (the VAD's noise floor depends
+            // on what has been read) and give the same transcript.
+            let next = match buf.plan_ahead(end, use_vad)? {
+                Some((a, b)) => self
+                    .look_ahead
+                    .as_ref()
+                    .map(|model| (model, a, b, buf.slice(a, b).to_vec())),
                 None => None,
             };
             let mut context = initial.clone();
