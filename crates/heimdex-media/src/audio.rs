@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 
-use crate::tools::{ffmpeg_path, ffprobe_path, last_error_line, run_with_timeout, ToolError};
+use crate::tools::{ffmpeg_path, last_error_line, ToolError};
 
 /// Samples per second of the stream.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -50,33 +50,6 @@ pub enum AudioError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// Number of audio streams in `path` (ffprobe, 30 s limit).
-pub fn audio_stream_count(path: &Path) -> Result<usize, AudioError> {
-    let mut cmd = Command::new(ffprobe_path());
-    cmd.args([
-        "-v",
-        "error",
-        "-select_streams",
-        "a",
-        "-show_entries",
-        "stream=index",
-        "-of",
-        "csv=p=0",
-    ])
-    .arg(path);
-    let out = run_with_timeout(cmd, std::time::Duration::from_secs(30))?;
-    if !out.success {
-        return Err(AudioError::Decode {
-            path: path.to_path_buf(),
-            message: last_error_line(&out.stderr),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count())
 }
 
 /// Starts decoding `path`'s audio; `Ok(None)` when it has no such audio stream.
@@ -219,20 +192,7 @@ impl AudioStream {
             message: last_error_line(stderr),
         }
     }
-}
 
-impl Iterator for AudioStream {
-    type Item = Result<Vec<f32>, AudioError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(first) = self.pending.take() {
-            return Some(Ok(first));
-        }
-        self.read_chunk()
-    }
-}
-
-impl AudioStream {
     /// Up to a second of samples from the pipe; `None` after the last.
     fn read_chunk(&mut self) -> Option<Result<Vec<f32>, AudioError>> {
         if self.done {
@@ -279,6 +239,17 @@ impl AudioStream {
             .collect();
         self.samples_read += samples.len() as u64;
         Some(Ok(samples))
+    }
+}
+
+impl Iterator for AudioStream {
+    type Item = Result<Vec<f32>, AudioError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(first) = self.pending.take() {
+            return Some(Ok(first));
+        }
+        self.read_chunk()
     }
 }
 

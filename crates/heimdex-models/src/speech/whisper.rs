@@ -60,12 +60,12 @@ pub struct WhisperConfig {
     /// CPU cores for one transcription; 0 = all available cores.
     ///
     /// With two or more, the model is loaded twice (twice the memory: 40 MB more for tiny.en in
-    /// int8) and each copy gets half of them: one decodes a
-    /// window while the other encodes the next (two loads rather than CTranslate2 replicas: its
-    /// copy of a model with MKL-packed int8 weights crashes in the packed GEMM). Measured on 2 cores: one decoder on 2
-    /// OpenMP threads was 3x slower per token than on 1 (18.6 against 5.8 ms with beam 5: the
-    /// matrices of a decoding step are too small to split, and most of the time went to the
-    /// threads' barriers), so two single-threaded replicas at once beat one with two threads.
+    /// int8) and each copy gets half of them: one decodes a window while the other encodes the
+    /// next. Two loads rather than CTranslate2 replicas: its copy of a model with MKL-packed int8
+    /// weights crashes in the packed GEMM. Measured on 2 cores: one decoder on 2 OpenMP threads
+    /// was 3x slower per token than on 1 (18.6 against 5.8 ms with beam 5: the matrices of a
+    /// decoding step are too small to split, and most of the time went to the threads'
+    /// barriers), so two single-threaded copies at once beat one with two threads.
     pub threads: usize,
     pub precision: Precision,
 }
@@ -92,7 +92,7 @@ pub struct DecodeStats {
     pub prompt_tokens: usize,
     /// Mel frames given to the encoder, all windows together.
     pub encoded_frames: usize,
-    /// Windows encoded while the window before them was being decoded (on the other replica),
+    /// Windows encoded while the window before them was being decoded (by the other copy),
     /// and such encodings thrown away because the decoder moved the next window elsewhere.
     pub overlapped_windows: usize,
     pub wasted_encodings: usize,
