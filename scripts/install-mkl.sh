@@ -29,12 +29,8 @@ declare -A SHA256=(
   [mkl_include-$VERSION-py2.py3-none-manylinux1_x86_64.whl]=124298b6806bc57ad3998c521699fb410a29812b35dc0e383fe8a4745cc29f11
 )
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/heimdex-mkl.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
 echo "install-mkl: downloading mkl-static and mkl-include $VERSION from PyPI (~215 MB)" >&2
-pypi_wheels install-mkl "$WORK" SHA256 "mkl-static==$VERSION" "mkl-include==$VERSION"
-
-python3 - "$WORK" "$DEST.tmp" "$VERSION" <<'PY'
+pypi_install install-mkl "$VERSION" "$DEST" SHA256 "mkl-static==$VERSION" "mkl-include==$VERSION" <<'PY'
 import os, shutil, sys, zipfile
 work, dest, version = sys.argv[1:4]
 shutil.rmtree(dest, ignore_errors=True)
@@ -55,6 +51,4 @@ with zipfile.ZipFile(os.path.join(work, f"mkl_static-{version}-py2.py3-none-many
         with z.open(prefix + src_name) as src, open(os.path.join(dest, "lib", dst_name), "wb") as dst:
             shutil.copyfileobj(src, dst)
 PY
-rm -rf "$DEST"
-mv "$DEST.tmp" "$DEST"
 echo "install-mkl: oneMKL $VERSION installed in $DEST" >&2

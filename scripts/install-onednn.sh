@@ -37,12 +37,8 @@ declare -A SHA256=(
   [onednn_devel_cpu_gomp-$VERSION-py2.py3-none-manylinux1_x86_64.whl]=9763c69e8c907e119056bd52ad918ca84ac9ba939d130a99dfa95ccca3e5e284
 )
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/heimdex-onednn.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
 echo "install-onednn: downloading onednn-cpu-gomp and onednn-devel-cpu-gomp $VERSION from PyPI (~10 MB)" >&2
-pypi_wheels install-onednn "$WORK" SHA256 "onednn-cpu-gomp==$VERSION" "onednn-devel-cpu-gomp==$VERSION"
-
-python3 - "$WORK" "$DEST.tmp" "$VERSION" <<'PY'
+pypi_install install-onednn "$VERSION" "$DEST" SHA256 "onednn-cpu-gomp==$VERSION" "onednn-devel-cpu-gomp==$VERSION" <<'PY'
 import os, shutil, sys, zipfile
 work, dest, version = sys.argv[1:4]
 shutil.rmtree(dest, ignore_errors=True)
@@ -67,7 +63,5 @@ for link in ("libdnnl.so.3", "libdnnl.so"):
 os.symlink("libdnnl.so.3.2", os.path.join(lib, "libdnnl.so.3"))
 os.symlink("libdnnl.so.3", os.path.join(lib, "libdnnl.so"))
 PY
-rm -rf "$DEST"
-mv "$DEST.tmp" "$DEST"
 register
 echo "install-onednn: oneDNN $VERSION installed in $DEST" >&2

@@ -15,3 +15,20 @@ pypi_wheels() {
       { echo "$tag: checksum mismatch for $(basename "$w")" >&2; return 1; }
   done
 }
+
+# Installs pinned wheels' contents into a folder, all or nothing (sourced, not run).
+#   pypi_install TAG VERSION DEST SUMS_ARRAY_NAME SPEC... <<'PY' (Python code) PY
+# Downloads and checks the wheels (pypi_wheels) into a temporary folder, runs the Python code on
+# standard input with the arguments (wheel folder, DEST.tmp, VERSION), then puts DEST.tmp in
+# DEST's place.
+pypi_install() {
+  local tag="$1" version="$2" dest="$3" sums_name="$4" work
+  shift 4
+  work="$(mktemp -d "${TMPDIR:-/tmp}/heimdex-$tag.XXXXXX")"
+  # shellcheck disable=SC2064 # the folder is known now
+  trap "rm -rf '$work'" EXIT
+  pypi_wheels "$tag" "$work" "$sums_name" "$@" </dev/null
+  python3 - "$work" "$dest.tmp" "$version"
+  rm -rf "$dest"
+  mv "$dest.tmp" "$dest"
+}
