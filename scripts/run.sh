@@ -14,6 +14,23 @@ source scripts/env.sh
 cargo build --release --locked -p heimdex-cli
 HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"
 
+# Put `heimdex` where a new login shell finds it: cargo's bin folder (rustup puts it on PATH),
+# else ~/.local/bin; say so when the folder is not on PATH.
+login_path="$(env -i HOME="$HOME" USER="${USER:-}" bash -lc 'echo "$PATH"' 2>/dev/null || true)"
+on_path() { case ":$login_path:" in *":$1:"*) return 0 ;; *) return 1 ;; esac; }
+BIN_DIR="${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! on_path "$BIN_DIR"; then
+  BIN_DIR="$HOME/.local/bin"
+fi
+mkdir -p "$BIN_DIR"
+install -m 0755 "$HEIMDEX" "$BIN_DIR/heimdex.new" && mv -f "$BIN_DIR/heimdex.new" "$BIN_DIR/heimdex"
+if on_path "$BIN_DIR"; then
+  echo "heimdex installed in $BIN_DIR (on your PATH)"
+else
+  echo "heimdex installed in $BIN_DIR, which is not on your PATH: add it with"
+  echo "  echo 'export PATH=\"$BIN_DIR:\$PATH\"' >> ~/.profile   # then open a new shell"
+fi
+
 if (($#)); then
   inputs=("$@")
 else

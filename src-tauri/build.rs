@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "set_concurrency",
     "get_video",
     "search",
+    "search_image",
     "similar",
     "log_opened",
     "export_transcript",

@@ -92,6 +92,19 @@ pub async fn search(
     crate::search::search(backend.library(), &query, limit).await
 }
 
+/// Scenes that look like a picture file (a photo dropped on the window), best first.
+#[tauri::command]
+#[specta::specta]
+pub async fn search_image(
+    state: State<'_, AppState>,
+    path: String,
+    limit: Option<u32>,
+) -> AppResult<SearchResultsView> {
+    let backend = state.backend().await?;
+    let limit = limit.unwrap_or(30).clamp(1, crate::search::MAX_LIMIT);
+    crate::search::search_image(backend.library(), &path, limit).await
+}
+
 /// Scenes that look or sound like one scene ("more like this").
 #[tauri::command]
 #[specta::specta]
@@ -155,8 +168,9 @@ pub async fn get_provider(state: State<'_, AppState>) -> AppResult<ProviderView>
     crate::provider::get(backend.library().pool(), backend.secrets.clone()).await
 }
 
-/// Saves the provider. `apiKey`: `null` keeps the stored key, `""` deletes it; it is stored only
-/// in the OS keychain.
+/// Saves the provider and queues the captions. `apiKey`: `null` keeps the stored key, `""`
+/// deletes it; it is stored only in the OS keychain. `captionModel` / `maxRequests`: `null` keeps
+/// them, `""` / `0` go back to the default model / no limit.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_provider(
@@ -164,14 +178,18 @@ pub async fn set_provider(
     kind: ProviderKind,
     base_url: Option<String>,
     api_key: Option<String>,
+    caption_model: Option<String>,
+    max_requests: Option<u32>,
 ) -> AppResult<ProviderView> {
     let backend = state.backend().await?;
     crate::provider::set(
-        backend.library().pool(),
+        backend.library(),
         backend.secrets.clone(),
         kind,
         base_url,
         api_key,
+        caption_model,
+        max_requests,
     )
     .await
 }

@@ -35,6 +35,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::set_concurrency,
             commands::get_video,
             commands::search,
+            commands::search_image,
             commands::similar,
             commands::log_opened,
             commands::export_transcript,

@@ -1,23 +1,18 @@
-//! Where model work runs: on this computer, or on an OpenAI-compatible server. The kind and base
-//! URL live in the library's settings table; the API key lives only in the OS keychain (Secret
-//! Service on Linux, Keychain on macOS, Credential Manager on Windows), never in a file.
+//! Where model work runs: on this computer, or on an OpenAI-compatible server that captions the
+//! scenes' keyframes (the caption stage). The settings live in the library's settings table
+//! (`heimdex_library::provider`, shared with `heimdex provider`); the API key lives only in the OS
+//! keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows), never in a
+//! file.
 
 use crate::error::{AppError, AppResult};
 use crate::types::{ProviderKind, ProviderView};
+use heimdex_library::provider::{self as lib, ProviderSettingsError, ProviderUpdate};
+pub use heimdex_library::provider::{
+    check_base_url, SecretStore, KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE,
+};
+use heimdex_library::Library;
 use sqlx::SqlitePool;
-
-const KIND_KEY: &str = "provider.kind";
-const BASE_URL_KEY: &str = "provider.base_url";
-/// Keychain service and account of the API key.
-pub const KEYCHAIN_SERVICE: &str = "heimdex";
-pub const KEYCHAIN_ACCOUNT: &str = "provider-api-key";
-
-/// A place for one secret. The OS keychain in the app; memory in tests.
-pub trait SecretStore: Send + Sync {
-    fn get(&self) -> Result<Option<String>, String>;
-    fn set(&self, secret: &str) -> Result<(), String>;
-    fn delete(&self) -> Result<(), String>;
-}
+use std::sync::Arc;
 
 /// The OS keychain entry `heimdex` / `provider-api-key`.
 pub struct KeychainSecret;
@@ -55,126 +50,76 @@ fn db(e: heimdex_library::LibraryError) -> AppError {
     }
 }
 
-async fn run_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| e.to_string())?
+fn settings_error(e: ProviderSettingsError) -> AppError {
+    match e {
+        ProviderSettingsError::Invalid {
+            name,
+            value,
+            reason,
+        } => AppError::InvalidSetting {
+            name: name.into(),
+            value,
+            reason,
+        },
+        ProviderSettingsError::Keychain(reason) => AppError::Keychain { reason },
+        ProviderSettingsError::Library(e) => db(e),
+    }
+}
+
+fn view(s: lib::ProviderStatus) -> ProviderView {
+    ProviderView {
+        kind: match s.settings.kind {
+            lib::ProviderKind::Local => ProviderKind::Local,
+            lib::ProviderKind::OpenAi => ProviderKind::OpenAi,
+        },
+        base_url: s.settings.base_url,
+        has_key: s.has_key,
+        keychain_error: s.keychain_error,
+        caption_model: s.settings.caption_model,
+        default_caption_model: lib::DEFAULT_CAPTION_MODEL.to_owned(),
+        max_requests: u32::try_from(s.settings.max_requests).unwrap_or(u32::MAX),
+        requests_made: u32::try_from(s.requests_made).unwrap_or(u32::MAX),
+    }
 }
 
 /// The stored provider settings and whether a key is in the keychain.
-pub async fn get(
-    pool: &SqlitePool,
-    secrets: std::sync::Arc<dyn SecretStore>,
-) -> AppResult<ProviderView> {
-    use heimdex_library::settings as s;
-    let kind = match s::get(pool, KIND_KEY).await.map_err(db)?.as_deref() {
-        Some("openai") => ProviderKind::OpenAi,
-        _ => ProviderKind::Local,
-    };
-    let base_url = s::get(pool, BASE_URL_KEY).await.map_err(db)?;
-    let (has_key, keychain_error) = match run_blocking(move || secrets.get()).await {
-        Ok(k) => (k.is_some_and(|k| !k.is_empty()), None),
-        Err(e) => (false, Some(e)),
-    };
-    Ok(ProviderView {
-        kind,
-        base_url,
-        has_key,
-        keychain_error,
-    })
+pub async fn get(pool: &SqlitePool, secrets: Arc<dyn SecretStore>) -> AppResult<ProviderView> {
+    lib::status(pool, secrets).await.map(view).map_err(db)
 }
 
-/// Checks an OpenAI-compatible base URL: `http(s)://host[:port][/path]`, no spaces.
-pub fn check_base_url(url: &str) -> Result<String, String> {
-    let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or("it must start with http:// or https://")?;
-    let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() || host.starts_with(':') {
-        return Err("it names no server".into());
-    }
-    if url.chars().any(char::is_whitespace) {
-        return Err("it must not contain spaces".into());
-    }
-    Ok(url.to_owned())
-}
-
-/// Saves the provider. `api_key`: `None` keeps the stored key, `Some("")` deletes it, any other
-/// value replaces it (in the keychain).
+/// Saves the provider and queues the caption jobs again. `api_key`: `None` keeps the stored key,
+/// `Some("")` deletes it, any other value replaces it (in the keychain). `caption_model` and
+/// `max_requests`: `None` keeps them, `Some("")` / `Some(0)` go back to the default model / no
+/// limit.
 pub async fn set(
-    pool: &SqlitePool,
-    secrets: std::sync::Arc<dyn SecretStore>,
+    library: &Library,
+    secrets: Arc<dyn SecretStore>,
     kind: ProviderKind,
     base_url: Option<String>,
     api_key: Option<String>,
+    caption_model: Option<String>,
+    max_requests: Option<u32>,
 ) -> AppResult<ProviderView> {
-    use heimdex_library::settings as s;
-    let base_url = match base_url.filter(|u| !u.trim().is_empty()) {
-        Some(u) => Some(
-            check_base_url(&u).map_err(|reason| AppError::InvalidSetting {
-                name: "base URL".into(),
-                value: u.clone(),
-                reason,
-            })?,
-        ),
-        None if kind == ProviderKind::OpenAi => {
-            return Err(AppError::InvalidSetting {
-                name: "base URL".into(),
-                value: "empty".into(),
-                reason: "an OpenAI-compatible provider needs its server address".into(),
-            })
-        }
-        None => None,
+    let update = ProviderUpdate {
+        kind: match kind {
+            ProviderKind::Local => lib::ProviderKind::Local,
+            ProviderKind::OpenAi => lib::ProviderKind::OpenAi,
+        },
+        base_url,
+        api_key,
+        caption_model,
+        max_requests: max_requests.map(u64::from),
     };
-    if let Some(key) = api_key {
-        let store = secrets.clone();
-        run_blocking(move || {
-            if key.trim().is_empty() {
-                store.delete()
-            } else {
-                store.set(key.trim())
-            }
-        })
+    lib::save(library, secrets, update)
         .await
-        .map_err(|reason| AppError::Keychain { reason })?;
-    }
-    let kind_text = match kind {
-        ProviderKind::Local => "local",
-        ProviderKind::OpenAi => "openai",
-    };
-    s::set(pool, KIND_KEY, kind_text).await.map_err(db)?;
-    match &base_url {
-        Some(u) => s::set(pool, BASE_URL_KEY, u).await.map_err(db)?,
-        None => s::remove(pool, BASE_URL_KEY).await.map_err(db)?,
-    }
-    get(pool, secrets).await
+        .map(view)
+        .map_err(settings_error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Default)]
-    struct MemorySecret(Mutex<Option<String>>);
-
-    impl SecretStore for MemorySecret {
-        fn get(&self) -> Result<Option<String>, String> {
-            Ok(self.0.lock().map_err(|e| e.to_string())?.clone())
-        }
-        fn set(&self, secret: &str) -> Result<(), String> {
-            *self.0.lock().map_err(|e| e.to_string())? = Some(secret.to_owned());
-            Ok(())
-        }
-        fn delete(&self) -> Result<(), String> {
-            *self.0.lock().map_err(|e| e.to_string())? = None;
-            Ok(())
-        }
-    }
+    use heimdex_library::provider::MemorySecretStore as MemorySecret;
 
     struct BrokenKeychain;
     impl SecretStore for BrokenKeychain {
@@ -214,17 +159,21 @@ mod tests {
         assert!(!v.has_key);
 
         let v = set(
-            pool,
+            &lib,
             secrets.clone(),
             ProviderKind::OpenAi,
             Some("https://llm.example/v1/".into()),
             Some("sk-secret-123".into()),
+            Some("llava".into()),
+            Some(50),
         )
         .await
         .expect("saves");
         assert_eq!(v.kind, ProviderKind::OpenAi);
         assert_eq!(v.base_url.as_deref(), Some("https://llm.example/v1"));
         assert!(v.has_key);
+        assert_eq!(v.caption_model.as_deref(), Some("llava"));
+        assert_eq!(v.max_requests, 50);
         assert_eq!(
             secrets.get().expect("get").as_deref(),
             Some("sk-secret-123")
@@ -252,28 +201,34 @@ mod tests {
         let lib = heimdex_library::Library::open(heimdex_core::DataPaths::under(dir.path()))
             .await
             .expect("opens");
-        let pool = lib.pool();
         let v = set(
-            pool,
+            &lib,
             secrets.clone(),
             ProviderKind::OpenAi,
             Some("http://localhost:11434/v1".into()),
+            None,
+            None,
             None,
         )
         .await
         .expect("saves");
         assert!(v.has_key);
+        assert_eq!(v.caption_model.as_deref(), Some("llava"), "kept");
         let v = set(
-            pool,
+            &lib,
             secrets.clone(),
             ProviderKind::Local,
             None,
             Some(String::new()),
+            Some(String::new()),
+            Some(0),
         )
         .await
         .expect("saves");
         assert!(!v.has_key);
         assert_eq!(v.base_url, None);
+        assert_eq!(v.caption_model, None);
+        assert_eq!(v.max_requests, 0);
     }
 
     fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -300,11 +255,13 @@ mod tests {
             .expect("reads");
         assert!(v.keychain_error.is_some());
         let e = set(
-            lib.pool(),
+            &lib,
             Arc::new(BrokenKeychain),
             ProviderKind::OpenAi,
             Some("https://x.example".into()),
             Some("k".into()),
+            None,
+            None,
         )
         .await
         .expect_err("cannot save the key");
@@ -318,9 +275,11 @@ mod tests {
             .await
             .expect("opens");
         let e = set(
-            lib.pool(),
+            &lib,
             Arc::new(MemorySecret::default()),
             ProviderKind::OpenAi,
+            None,
+            None,
             None,
             None,
         )

@@ -5,7 +5,7 @@
 //! the matched words, so the UI never handles byte offsets).
 
 use crate::error::{AppError, AppResult};
-use crate::types::{HitScoresView, SearchHitView, SearchResultsView, SnippetPart};
+use crate::types::{HitScoresView, SearchHitView, SearchResultsView, SeenTagView, SnippetPart};
 use heimdex_core::VideoId;
 use heimdex_library::search::{self as lib_search, SearchError, SearchHit, SearchRequest, Signal};
 use heimdex_library::Library;
@@ -24,6 +24,7 @@ fn signal_name(s: &Signal) -> String {
         Signal::Bm25 => "bm25",
         Signal::TextVector => "text_vector",
         Signal::ImageVector => "image_vector",
+        Signal::Picture => "picture",
     }
     .to_owned()
 }
@@ -49,8 +50,42 @@ pub fn hit_view(h: SearchHit) -> SearchHitView {
             bm25: h.scores.bm25.map(f64::from),
             text: h.scores.text.map(f64::from),
             image: h.scores.image.map(f64::from),
+            picture: h.scores.picture.map(f64::from),
         },
+        seen: h
+            .seen
+            .into_iter()
+            .map(|t| SeenTagView {
+                label: t.label,
+                score: f64::from(t.score),
+                kind: t.kind,
+                matched: t.matched,
+            })
+            .collect(),
+        caption: h.caption,
     }
+}
+
+fn results_view(r: lib_search::SearchResults) -> SearchResultsView {
+    SearchResultsView {
+        query_id: r.query_id.map(|id| id as f64),
+        text: r.text,
+        date_words: r.date_words,
+        hits: r.hits.into_iter().map(hit_view).collect(),
+        signals: r.signals.iter().map(signal_name).collect(),
+        took_ms: r.took_ms,
+        notices: r.notices,
+    }
+}
+
+/// Scenes that look like the picture at `path` (a photo dropped on the window).
+pub async fn search_image(lib: &Library, path: &str, limit: u32) -> AppResult<SearchResultsView> {
+    let mut req = SearchRequest::new("");
+    req.limit = limit.clamp(1, MAX_LIMIT) as usize;
+    let r = lib_search::search_image(lib, std::path::Path::new(path), &req)
+        .await
+        .map_err(search_error)?;
+    Ok(results_view(r))
 }
 
 /// Searches the library: words, meaning and pictures, dates typed in the query as a filter.
@@ -63,19 +98,13 @@ pub async fn search(lib: &Library, query: &str, limit: u32) -> AppResult<SearchR
             hits: Vec::new(),
             signals: Vec::new(),
             took_ms: 0.0,
+            notices: Vec::new(),
         });
     }
     let mut req = SearchRequest::new(query.trim());
     req.limit = limit.clamp(1, MAX_LIMIT) as usize;
     let r = lib_search::search(lib, &req).await.map_err(search_error)?;
-    Ok(SearchResultsView {
-        query_id: r.query_id.map(|id| id as f64),
-        text: r.text,
-        date_words: r.date_words,
-        hits: r.hits.into_iter().map(hit_view).collect(),
-        signals: r.signals.iter().map(signal_name).collect(),
-        took_ms: r.took_ms,
-    })
+    Ok(results_view(r))
 }
 
 /// Scenes like one scene ("more like this").

@@ -42,28 +42,21 @@ pub async fn set_concurrency(pool: &SqlitePool, n: u32) -> AppResult<()> {
     Ok(())
 }
 
-/// The models the stages use, and whether their folders are in the model directory.
+/// The models the stages use, and whether each is installed (complete) where the app looks.
 pub fn models(paths: &DataPaths) -> Vec<ModelStatus> {
-    [
-        ("whisper-base", "Speech to text (transcripts; the default)"),
-        ("whisper-tiny.en", "Speech to text, English only, faster"),
-        ("all-MiniLM-L6-v2", "Text embeddings (search by meaning)"),
-        (
-            "clip-vit-base-patch32",
-            "Image embeddings (search by what is shown; optional)",
-        ),
-    ]
-    .into_iter()
-    .map(|(name, purpose)| {
-        let path = paths.model_dir.join(name);
-        ModelStatus {
-            name: name.into(),
-            purpose: purpose.into(),
-            installed: path.is_dir(),
-            path: path.to_string_lossy().into_owned(),
-        }
-    })
-    .collect()
+    heimdex_library::models::report(paths)
+        .into_iter()
+        .map(|m| ModelStatus {
+            installed: m.installed(),
+            path: m
+                .found
+                .unwrap_or(m.expected)
+                .to_string_lossy()
+                .into_owned(),
+            name: m.name,
+            purpose: m.purpose,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -93,11 +86,16 @@ mod tests {
             cache_dir: dir.path().join("c"),
             model_dir: dir.path().join("m"),
         };
-        std::fs::create_dir_all(paths.model_dir.join("whisper-tiny.en")).expect("mkdir");
+        let tiny = paths.model_dir.join("whisper-tiny.en");
+        std::fs::create_dir_all(&tiny).expect("mkdir");
+        for f in ["model.bin", "config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_config.json"] {
+            std::fs::write(tiny.join(f), b"x").expect("write");
+        }
         let m = models(&paths);
         assert!(!m[0].installed);
         assert_eq!(m[1].name, "whisper-tiny.en");
-        assert!(m[1].installed);
+        assert!(m[1].installed, "{m:?}");
         assert!(!m[2].installed);
+        assert_eq!(m[3].name, "efficientnet-lite0");
     }
 }

@@ -52,7 +52,11 @@ impl Backend {
                 path: data_dir,
                 reason: e.to_string(),
             })?;
-        let pipeline = Pipeline::new(library.clone(), heimdex_library::stages::default_stages());
+        let secrets: Arc<dyn SecretStore> = Arc::new(crate::provider::KeychainSecret);
+        let pipeline = Pipeline::new(
+            library.clone(),
+            heimdex_library::stages::default_stages_with_secrets(secrets.clone()),
+        );
         let concurrency = settings::concurrency(library.pool()).await?;
         let runner = RunnerControl::new(concurrency);
         let media = start_media_server(&library).await;
@@ -67,7 +71,7 @@ impl Backend {
             pipeline,
             runner,
             media,
-            secrets: Arc::new(crate::provider::KeychainSecret),
+            secrets,
             dirs_file: None,
             team,
         })

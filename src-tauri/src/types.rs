@@ -12,7 +12,9 @@ pub enum StageName {
     Poster,
     Scenes,
     Speech,
+    Vision,
     Embed,
+    Caption,
 }
 
 impl From<core::Stage> for StageName {
@@ -21,7 +23,9 @@ impl From<core::Stage> for StageName {
             core::Stage::Poster => Self::Poster,
             core::Stage::Scenes => Self::Scenes,
             core::Stage::Speech => Self::Speech,
+            core::Stage::Vision => Self::Vision,
             core::Stage::Embed => Self::Embed,
+            core::Stage::Caption => Self::Caption,
         }
     }
 }
@@ -296,6 +300,20 @@ pub struct HitScoresView {
     pub text: Option<f64>,
     /// Picture matched (cosine of CLIP vectors).
     pub image: Option<f64>,
+    /// Looks like the query picture or scene (cosine of the local classifier's picture vectors).
+    pub picture: Option<f64>,
+}
+
+/// A word for what a scene shows (the vision stage's tags).
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SeenTagView {
+    pub label: String,
+    pub score: f64,
+    /// "class", "hypernym" or "caption".
+    pub kind: String,
+    /// The query named it.
+    pub matched: bool,
 }
 
 /// One scene found by a search.
@@ -313,6 +331,10 @@ pub struct SearchHitView {
     /// The scene's words, split at the matched ones.
     pub snippet: Vec<SnippetPart>,
     pub scores: HitScoresView,
+    /// What the scene shows, best first.
+    pub seen: Vec<SeenTagView>,
+    /// The caption model's sentence about the scene's keyframe, when it has one.
+    pub caption: Option<String>,
 }
 
 /// What a search found.
@@ -326,9 +348,11 @@ pub struct SearchResultsView {
     /// The date words the query was filtered by, e.g. "july 2023".
     pub date_words: Option<String>,
     pub hits: Vec<SearchHitView>,
-    /// The signals that ran: "bm25", "text_vector", "image_vector".
+    /// The signals that ran: "bm25", "text_vector", "image_vector", "picture".
     pub signals: Vec<String>,
     pub took_ms: f64,
+    /// What is missing from this answer and how to fix it (a model not installed, …).
+    pub notices: Vec<String>,
 }
 
 /// A scene in a list to export (a search's hits, as the window shows them).
@@ -381,6 +405,14 @@ pub struct ProviderView {
     pub has_key: bool,
     /// Why the keychain cannot be used, when it cannot (then keys cannot be saved).
     pub keychain_error: Option<String>,
+    /// The vision model that captions keyframes (`null`: the default one).
+    pub caption_model: Option<String>,
+    /// The caption model used when none is set.
+    pub default_caption_model: String,
+    /// Caption requests this library may send in all (0: no limit).
+    pub max_requests: u32,
+    /// Caption requests this library has sent.
+    pub requests_made: u32,
 }
 
 /// The signed-in user of team sync.

@@ -43,13 +43,15 @@ describe("App", () => {
     const key = screen.getByLabelText("API key");
     expect(key).toHaveAttribute("type", "password");
     await userEvent.type(key, "sk-test");
+    await userEvent.type(screen.getByLabelText("Caption model"), "llava");
+    await userEvent.type(screen.getByLabelText("Request limit"), "500");
     await userEvent.click(screen.getByRole("button", { name: "Save provider" }));
     await waitFor(() => expect(callsOf(backend, "set_provider")).toHaveLength(1));
-    expect(callsOf(backend, "set_provider")[0].args).toEqual({ kind: "openAi", baseUrl: "http://localhost:11434/v1", apiKey: "sk-test" });
+    expect(callsOf(backend, "set_provider")[0].args).toEqual({ kind: "openAi", baseUrl: "http://localhost:11434/v1", apiKey: "sk-test", captionModel: "llava", maxRequests: 500 });
     expect(await screen.findByText("A key is stored in the system keychain. Type a new one to replace it.")).toBeInTheDocument();
     expect(key).toHaveValue("");
     await userEvent.click(screen.getByRole("button", { name: "Remove key" }));
-    await waitFor(() => expect(callsOf(backend, "set_provider")[1]?.args).toEqual({ kind: "openAi", baseUrl: "http://localhost:11434/v1", apiKey: "" }));
+    await waitFor(() => expect(callsOf(backend, "set_provider")[1]?.args).toEqual({ kind: "openAi", baseUrl: "http://localhost:11434/v1", apiKey: "", captionModel: "llava", maxRequests: 500 }));
   });
 
   it("chooses a new library folder for the next start", async () => {
@@ -82,7 +84,7 @@ describe("App", () => {
       (cmd) => {
         if (cmd === "get_settings") throw { type: "LibraryUnavailable", data: { path: "/ro", reason: "read-only file system" } };
         if (cmd === "list_videos") return [];
-        if (cmd === "get_provider") return { kind: "local", baseUrl: null, hasKey: false, keychainError: null };
+        if (cmd === "get_provider") return { kind: "local", baseUrl: null, hasKey: false, keychainError: null, captionModel: null, defaultCaptionModel: "gpt-4o-mini", maxRequests: 0, requestsMade: 0 };
         return undefined;
       },
       { shouldMockEvents: true },

@@ -38,6 +38,7 @@ function Shell() {
   const [player, setPlayer] = useState<PlayerTarget | null>(null);
   const [query, setQuery] = useState("");
   const [similar, setSimilar] = useState<SimilarTo | null>(null);
+  const [picture, setPicture] = useState<string | null>(null);
   const [theme, setTheme] = useTheme();
   const [team, setTeam] = useState<TeamView | null>(null);
   const searchRef = useRef<HTMLInputElement | null>(null);
@@ -58,12 +59,23 @@ function Shell() {
   const closePlayer = useCallback(() => setView(player?.from ?? "library"), [player]);
   const showSimilar = useCallback((to: SimilarTo) => {
     setSimilar(to);
+    setPicture(null);
     setQuery("");
     setView("search");
   }, []);
+  const showPicture = useCallback((path: string) => {
+    setPicture(path);
+    setSimilar(null);
+    setQuery("");
+    setView("search");
+  }, []);
+  const clearPicture = useCallback(() => setPicture(null), []);
   const changeQuery = useCallback((q: string) => {
     setQuery(q);
-    if (q.trim()) setSimilar(null);
+    if (q.trim()) {
+      setSimilar(null);
+      setPicture(null);
+    }
   }, []);
 
   // Who is signed in, for the sidebar (the Team panel keeps it current while it is open).
@@ -146,6 +158,8 @@ function Shell() {
             onQueryChange={changeQuery}
             similar={similar}
             onClearSimilar={() => setSimilar(null)}
+            picture={picture}
+            onClearPicture={clearPicture}
           />}
         {view === "player" && player && (
           <PlayerView
@@ -159,7 +173,7 @@ function Shell() {
         )}
         {view === "settings" && <SettingsView theme={theme} onThemeChange={setTheme} onTeamChange={setTeam} />}
       </main>
-      <DropOverlay onDropped={showLibrary} />
+      <DropOverlay onDropped={showLibrary} onPicture={showPicture} />
     </div>
   );
 }

@@ -26,6 +26,8 @@ export const commands = {
 	getVideo: (id: string) => typedError<VideoDetail_Serialize, AppError>(__TAURI_INVOKE("get_video", { id })),
 	/**  Scenes matching `query` (words, meaning, dates typed in it), best first. */
 	search: (query: string, limit: number | null) => typedError<SearchResultsView_Serialize, AppError>(__TAURI_INVOKE("search", { query, limit })),
+	/**  Scenes that look like a picture file (a photo dropped on the window), best first. */
+	searchImage: (path: string, limit: number | null) => typedError<SearchResultsView_Serialize, AppError>(__TAURI_INVOKE("search_image", { path, limit })),
 	/**  Scenes that look or sound like one scene ("more like this"). */
 	similar: (videoId: string, sceneIdx: number, limit: number | null) => typedError<SearchHitView_Serialize[], AppError>(__TAURI_INVOKE("similar", { videoId, sceneIdx, limit })),
 	/**  Notes in the query log that a hit was opened (improves nothing yet; kept for history). */
@@ -37,10 +39,11 @@ export const commands = {
 	/**  The model provider (local or OpenAI-compatible) and whether its key is in the keychain. */
 	getProvider: () => typedError<ProviderView_Serialize, AppError>(__TAURI_INVOKE("get_provider")),
 	/**
-	 *  Saves the provider. `apiKey`: `null` keeps the stored key, `""` deletes it; it is stored only
-	 *  in the OS keychain.
+	 *  Saves the provider and queues the captions. `apiKey`: `null` keeps the stored key, `""`
+	 *  deletes it; it is stored only in the OS keychain. `captionModel` / `maxRequests`: `null` keeps
+	 *  them, `""` / `0` go back to the default model / no limit.
 	 */
-	setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null) => typedError<ProviderView_Serialize, AppError>(__TAURI_INVOKE("set_provider", { kind, baseUrl, apiKey })),
+	setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null, captionModel: string | null, maxRequests: number | null) => typedError<ProviderView_Serialize, AppError>(__TAURI_INVOKE("set_provider", { kind, baseUrl, apiKey, captionModel, maxRequests })),
 	/**
 	 *  Chooses the library or model folder for the next start (`path: null` goes back to the
 	 *  default). The open library keeps running until the app restarts.
@@ -169,6 +172,8 @@ export type HitScoresView_Deserialize = {
 	text?: number | null,
 	/**  Picture matched (cosine of CLIP vectors). */
 	image?: number | null,
+	/**  Looks like the query picture or scene (cosine of the local classifier's picture vectors). */
+	picture?: number | null,
 };
 
 /**  How each signal scored a hit (absent when that signal did not find it). */
@@ -180,6 +185,18 @@ export type HitScoresView_Serialize = {
 	text: number | null,
 	/**  Picture matched (cosine of CLIP vectors). */
 	image: number | null,
+	/**  Looks like the query picture or scene (cosine of the local classifier's picture vectors). */
+	picture: number | null,
+};
+
+/**  A word for what a scene shows (the vision stage's tags). */
+export type SeenTagView = {
+	label: string,
+	score: number | null,
+	/**  "class", "hypernym" or "caption". */
+	kind: string,
+	/**  The query named it. */
+	matched: boolean,
 };
 
 /**  A path that could not be imported, and why. */
@@ -285,6 +302,14 @@ export type ProviderView_Deserialize = {
 	hasKey: boolean,
 	/**  Why the keychain cannot be used, when it cannot (then keys cannot be saved). */
 	keychainError?: string | null,
+	/**  The vision model that captions keyframes (`null`: the default one). */
+	captionModel?: string | null,
+	/**  The caption model used when none is set. */
+	defaultCaptionModel: string,
+	/**  Caption requests this library may send in all (0: no limit). */
+	maxRequests: number,
+	/**  Caption requests this library has sent. */
+	requestsMade: number,
 };
 
 /**  The provider settings as the window sees them; the API key itself never leaves the keychain. */
@@ -295,6 +320,14 @@ export type ProviderView_Serialize = {
 	hasKey: boolean,
 	/**  Why the keychain cannot be used, when it cannot (then keys cannot be saved). */
 	keychainError: string | null,
+	/**  The vision model that captions keyframes (`null`: the default one). */
+	captionModel: string | null,
+	/**  The caption model used when none is set. */
+	defaultCaptionModel: string,
+	/**  Caption requests this library may send in all (0: no limit). */
+	maxRequests: number,
+	/**  Caption requests this library has sent. */
+	requestsMade: number,
 };
 
 /**  A scene of a video, for the player's scene strip. */
@@ -338,6 +371,10 @@ export type SearchHitView_Deserialize = {
 	/**  The scene's words, split at the matched ones. */
 	snippet: SnippetPart[],
 	scores: HitScoresView_Deserialize,
+	/**  What the scene shows, best first. */
+	seen: SeenTagView[],
+	/**  The caption model's sentence about the scene's keyframe, when it has one. */
+	caption?: string | null,
 };
 
 /**  One scene found by a search. */
@@ -353,6 +390,10 @@ export type SearchHitView_Serialize = {
 	/**  The scene's words, split at the matched ones. */
 	snippet: SnippetPart[],
 	scores: HitScoresView_Serialize,
+	/**  What the scene shows, best first. */
+	seen: SeenTagView[],
+	/**  The caption model's sentence about the scene's keyframe, when it has one. */
+	caption: string | null,
 };
 
 /**  What a search found. */
@@ -367,9 +408,11 @@ export type SearchResultsView_Deserialize = {
 	/**  The date words the query was filtered by, e.g. "july 2023". */
 	dateWords?: string | null,
 	hits: SearchHitView_Deserialize[],
-	/**  The signals that ran: "bm25", "text_vector", "image_vector". */
+	/**  The signals that ran: "bm25", "text_vector", "image_vector", "picture". */
 	signals: string[],
 	tookMs: number | null,
+	/**  What is missing from this answer and how to fix it (a model not installed, …). */
+	notices: string[],
 };
 
 /**  What a search found. */
@@ -381,9 +424,11 @@ export type SearchResultsView_Serialize = {
 	/**  The date words the query was filtered by, e.g. "july 2023". */
 	dateWords: string | null,
 	hits: SearchHitView_Serialize[],
-	/**  The signals that ran: "bm25", "text_vector", "image_vector". */
+	/**  The signals that ran: "bm25", "text_vector", "image_vector", "picture". */
 	signals: string[],
 	tookMs: number | null,
+	/**  What is missing from this answer and how to fix it (a model not installed, …). */
+	notices: string[],
 };
 
 /**  A timed piece of the transcript. */
@@ -447,7 +492,7 @@ export type SnippetPart = {
 };
 
 /**  One step of the indexing pipeline, in pipeline order. */
-export type StageName = "poster" | "scenes" | "speech" | "embed";
+export type StageName = "poster" | "scenes" | "speech" | "vision" | "embed" | "caption";
 
 /**  One stage of one video, as the grid shows it. */
 export type StageView = StageView_Serialize | StageView_Deserialize;

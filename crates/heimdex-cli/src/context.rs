@@ -2,11 +2,15 @@
 
 use anyhow::Context as _;
 use heimdex_core::DataPaths;
+use heimdex_library::provider::SecretStore;
 use heimdex_library::{stages, Library, Pipeline};
 use std::path::Path;
+use std::sync::Arc;
 
 pub struct Context {
     pub pipeline: Pipeline,
+    /// Where the caption provider's API key lives (the OS keychain).
+    pub secrets: Arc<dyn SecretStore>,
 }
 
 impl Context {
@@ -15,8 +19,14 @@ impl Context {
         let library = Library::open(paths.clone())
             .await
             .with_context(|| format!("cannot open the library in {}", paths.data_dir.display()))?;
+        let secrets: Arc<dyn SecretStore> =
+            Arc::new(crate::commands::provider::KeychainSecret::default());
         Ok(Self {
-            pipeline: Pipeline::new(library, stages::default_stages()),
+            pipeline: Pipeline::new(
+                library,
+                stages::default_stages_with_secrets(secrets.clone()),
+            ),
+            secrets,
         })
     }
 

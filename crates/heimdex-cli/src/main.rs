@@ -51,6 +51,8 @@ enum Command {
     Transcript(commands::transcript::Args),
     /// Team sync: setup, status, push, pull, off.
     Sync(commands::sync::Args),
+    /// Captions from an OpenAI-compatible vision model: show, set, off.
+    Provider(commands::provider::Args),
     /// Search the library's scenes: spoken words, on-screen text, pictures, dates.
     Search(commands::search::Args),
     /// Scenes like a given scene ("more like this").
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
             Command::Scenes(a) => commands::scenes::run(&ctx, a).await,
             Command::Transcript(a) => commands::transcript::run(&ctx, a).await,
             Command::Sync(a) => commands::sync::run(&ctx, a).await,
+            Command::Provider(a) => commands::provider::run(&ctx, a).await,
             Command::Search(a) => commands::search::run(&ctx, a).await,
             Command::Similar(a) => commands::similar::run(&ctx, a).await,
             Command::History(a) => commands::history::run(&ctx, a).await,

@@ -24,14 +24,26 @@ pub struct DataPaths {
     pub model_dir: PathBuf,
 }
 
+/// The one default model directory, shared by the binary, the window, the scripts and the
+/// tests: `$HEIMDEX_MODEL_DIR`, else `models` in the platform's app-data directory
+/// (`~/.local/share/heimdex/models` on Linux, `$XDG_DATA_HOME/heimdex/models` when that is set).
+/// It does not follow `--data-dir`: every library on the machine shares the models.
+/// `None` only without a home directory.
+pub fn default_model_dir() -> Option<PathBuf> {
+    model_dir_from_env().or_else(|| {
+        directories::ProjectDirs::from("app", "Heimdex", "heimdex")
+            .map(|d| d.data_dir().join("models"))
+    })
+}
+
 impl DataPaths {
-    /// All directories under one root: `root/`, `root/cache`, and the model directory from
-    /// `HEIMDEX_MODEL_DIR` or else `root/models`.
+    /// All directories under one root: `root/`, `root/cache`, and the model directory
+    /// ([`default_model_dir`], else `root/models`).
     pub fn under(root: impl Into<PathBuf>) -> Self {
         let data_dir = root.into();
         Self {
             cache_dir: data_dir.join("cache"),
-            model_dir: model_dir_from_env().unwrap_or_else(|| data_dir.join("models")),
+            model_dir: default_model_dir().unwrap_or_else(|| data_dir.join("models")),
             data_dir,
         }
     }
@@ -50,7 +62,7 @@ impl DataPaths {
         let data_dir = dirs.data_dir().to_path_buf();
         Ok(Self {
             cache_dir: dirs.cache_dir().to_path_buf(),
-            model_dir: model_dir_from_env().unwrap_or_else(|| data_dir.join("models")),
+            model_dir: default_model_dir().unwrap_or_else(|| data_dir.join("models")),
             data_dir,
         })
     }
@@ -85,5 +97,7 @@ mod tests {
         assert_eq!(p.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(p.cache_dir, PathBuf::from("/tmp/x/cache"));
         assert_eq!(p.database(), PathBuf::from("/tmp/x/library.db"));
+        // The models do not move with the library.
+        assert_eq!(Some(p.model_dir), default_model_dir());
     }
 }

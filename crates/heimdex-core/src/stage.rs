@@ -14,19 +14,34 @@ pub enum Stage {
     Scenes,
     /// Speech to text, aligned to scenes.
     Speech,
+    /// What each scene shows: tags and a picture vector from its keyframes.
+    Vision,
     /// Sidecar text and vectors for search.
     Embed,
+    /// Keyframe captions from an OpenAI-compatible vision model, when a provider is set. Last, so
+    /// that a provider that is down, over quota or refusing the key never holds up local indexing;
+    /// new captions queue the embed stage again.
+    Caption,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Poster, Stage::Scenes, Stage::Speech, Stage::Embed];
+    pub const ALL: [Stage; 6] = [
+        Stage::Poster,
+        Stage::Scenes,
+        Stage::Speech,
+        Stage::Vision,
+        Stage::Embed,
+        Stage::Caption,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Poster => "poster",
             Stage::Scenes => "scenes",
             Stage::Speech => "speech",
+            Stage::Vision => "vision",
             Stage::Embed => "embed",
+            Stage::Caption => "caption",
         }
     }
 

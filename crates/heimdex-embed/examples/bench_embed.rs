@@ -2,7 +2,7 @@
 //! with sentence-transformers on the same sentences).
 //!
 //! Usage: bench_embed SENTENCES_FILE [BATCH]   (one sentence per line; model from
-//! $HEIMDEX_MODEL_DIR, default ~/.cache/heimdex/models). Prints one JSON line.
+//! $HEIMDEX_MODEL_DIR, default ~/.local/share/heimdex/models). Prints one JSON line.
 
 use heimdex_embed::testing::test_model_dir;
 use heimdex_embed::{MiniLmEmbedder, TextEmbedder};

@@ -24,3 +24,5 @@ pub use text_embedder::TextEmbedder;
 pub use local::clip::ClipEmbedder;
 #[cfg(feature = "local")]
 pub use local::minilm::MiniLmEmbedder;
+#[cfg(feature = "local")]
+pub use local::vision::VisionModel;

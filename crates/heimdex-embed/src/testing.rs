@@ -7,14 +7,18 @@ fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
 }
 
-/// The model directory tests look in: `$HEIMDEX_MODEL_DIR`, else `~/.cache/heimdex/models` (where
-/// scripts/fetch-models.sh puts the models).
+/// The model directory tests look in: `$HEIMDEX_MODEL_DIR`, else the app's own default
+/// (`~/.local/share/heimdex/models`, where scripts/fetch-models.sh puts the models).
 pub fn test_model_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("HEIMDEX_MODEL_DIR").filter(|v| !v.is_empty()) {
         return PathBuf::from(dir);
     }
-    std::env::var_os("HOME")
-        .map(|home| Path::new(&home).join(".cache/heimdex/models"))
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home.map(|h| h.join(".local").join("share")));
+    data.map(|d| Path::new(&d).join("heimdex").join("models"))
         .unwrap_or_else(|| PathBuf::from("models"))
 }
 

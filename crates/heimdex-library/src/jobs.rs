@@ -226,6 +226,23 @@ pub async fn requeue_interrupted(pool: &SqlitePool) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// Queues `stages` of `video` again whatever their state (except running), as fresh jobs.
+pub async fn requeue_stages(pool: &SqlitePool, video: &VideoId, stages: &[Stage]) -> Result<()> {
+    enqueue(pool, video, stages).await?;
+    for stage in stages {
+        sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, progress = NULL,
+             run_after = 0, updated_at = ? WHERE video_id = ? AND stage = ? AND state <> 'running'",
+        )
+        .bind(now_ms())
+        .bind(video.as_str())
+        .bind(stage.as_str())
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The state of one job, if it exists.
 pub async fn state_of(
     pool: &SqlitePool,

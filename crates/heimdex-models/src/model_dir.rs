@@ -99,21 +99,9 @@ pub fn find_any_whisper(preferred: Option<&str>, model_dir: &Path) -> Option<(St
         .find_map(|n| find_whisper(n, model_dir).ok().map(|d| (n.to_owned(), d)))
 }
 
-/// The model directory tests and tools use: `$HEIMDEX_MODEL_DIR`, else
-/// `~/.local/share/heimdex/models`.
+/// The model directory tests and tools use: [`heimdex_core::paths::default_model_dir`].
 pub fn default_model_dir() -> PathBuf {
-    if let Some(dir) =
-        std::env::var_os(heimdex_core::paths::MODEL_DIR_ENV).filter(|v| !v.is_empty())
-    {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    home.join(".local")
-        .join("share")
-        .join("heimdex")
-        .join("models")
+    heimdex_core::paths::default_model_dir().unwrap_or_else(|| PathBuf::from("models"))
 }
 
 /// For tests: the folder of model `name` in the default model directory (or the Hugging Face

@@ -19,9 +19,8 @@ use std::time::Duration;
 /// Longest `Retry-After` we honour; a server asking for more is treated as down.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
-const CAPTION_PROMPT: &str =
-    "Describe this video frame for a search index in one or two sentences: \
-the setting, the people and what they do, objects, and any visible text.";
+const CAPTION_PROMPT: &str = "Describe this video frame for a search index in one sentence: \
+name the setting and the main objects, and the people and what they do if there are any.";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Caption {

@@ -18,6 +18,9 @@ pub enum Signal {
     TextVector,
     /// Cosine of the query's CLIP text vector with the scene's keyframe vector.
     ImageVector,
+    /// Cosine of a picture's vector (a query picture, or a scene's own) with the scene's picture
+    /// vector from the local classifier: "looks like this".
+    Picture,
 }
 
 /// One signal's ranked list, best first, with that signal's own scores.

@@ -10,6 +10,8 @@ pub struct SidecarParts<'a> {
     pub transcript: Vec<&'a str>,
     /// Caption of the keyframe, when a captioner is configured.
     pub caption: Option<&'a str>,
+    /// What the pictures show, as words (the vision stage's tags: "tabby cat, cat, feline").
+    pub visual: Option<&'a str>,
     /// On-screen text of the keyframe, when OCR is on.
     pub ocr: Option<&'a str>,
     /// The video's file name (`Beach_trip-2023.mp4`).
@@ -18,7 +20,7 @@ pub struct SidecarParts<'a> {
     pub date: Option<Date>,
 }
 
-/// One line per non-empty part, in this order: transcript, caption, on-screen text, file name
+/// One line per non-empty part, in this order: transcript, caption, visual tags, on-screen text, file name
 /// (the name with its separators as spaces, so its words are searchable), date (ISO and
 /// "Month YYYY").
 pub fn build_sidecar(parts: &SidecarParts<'_>) -> String {
@@ -31,6 +33,7 @@ pub fn build_sidecar(parts: &SidecarParts<'_>) -> String {
     };
     push(&parts.transcript.join(" "));
     push(parts.caption.unwrap_or_default());
+    push(parts.visual.unwrap_or_default());
     push(parts.ocr.unwrap_or_default());
     if let Some(name) = parts.file_name {
         push(&file_name_words(name));
@@ -70,13 +73,14 @@ mod tests {
         let parts = SidecarParts {
             transcript: vec!["ask", "not", "what", "your", "country"],
             caption: Some("a man  at a podium"),
+            visual: Some("microphone, mike, device"),
             ocr: Some("INAUGURATION\n1961"),
             file_name: Some("jfk_speech-1961.mp4"),
             date: Some(date!(1961 - 01 - 20)),
         };
         assert_eq!(
             build_sidecar(&parts),
-            "ask not what your country\na man at a podium\nINAUGURATION 1961\njfk speech 1961 mp4\n1961-01-20 January 1961"
+            "ask not what your country\na man at a podium\nmicrophone, mike, device\nINAUGURATION 1961\njfk speech 1961 mp4\n1961-01-20 January 1961"
         );
     }
 

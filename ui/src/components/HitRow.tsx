@@ -16,10 +16,13 @@ interface Props {
 /** Why a hit matched, in words, strongest signal first. */
 export function matchReasons(hit: SearchHitView): string[] {
   const out: string[] = [];
-  const { bm25, text, image } = hit.scores;
+  const { bm25, text, image, picture } = hit.scores;
+  const named = hit.seen.filter((t) => t.matched).map((t) => t.label);
+  if (named.length > 0) out.push(`seen: ${named.join(", ")}`);
   if (bm25 != null) out.push("words match");
   if (text != null) out.push(`similar meaning ${Math.round(Math.max(0, text) * 100)}%`);
   if (image != null) out.push(`looks alike ${Math.round(Math.max(0, image) * 100)}%`);
+  if (picture != null) out.push(`looks like it ${Math.round(Math.max(0, picture) * 100)}%`);
   return out;
 }
 
@@ -54,6 +57,16 @@ function HitRowImpl({ hit, id, active, onOpen, onHover, onCopy }: Props) {
         <p className="hit-snippet">
           {hasText ? hit.snippet.map((p, i) => (p.hit ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>)) : <span className="muted">No words in this scene</span>}
         </p>
+        {hit.caption && <p className="hit-caption muted">Caption: {hit.caption}</p>}
+        {hit.seen.length > 0 && (
+          <ul className="hit-seen" aria-label="Seen in the scene">
+            {hit.seen.map((t) => (
+              <li key={t.label} className={t.matched ? "tag tag-on" : "tag"} title={`${t.kind === "class" ? "seen" : "a kind of what is seen"}: ${Math.round((t.score ?? 0) * 100)}%`}>
+                {t.label}
+              </li>
+            ))}
+          </ul>
+        )}
         {reasons.length > 0 && (
           <ul className="hit-reasons" aria-label="Why it matched">
             {reasons.map((r) => (

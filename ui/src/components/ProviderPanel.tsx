@@ -3,17 +3,21 @@ import type { ProviderKind, ProviderView } from "../bindings";
 import { api } from "../lib/api";
 import { describeUnknown } from "../lib/errors";
 
-/** Local models or an OpenAI-compatible server; the API key goes to the OS keychain only. */
+/** Local models or an OpenAI-compatible server that captions the scenes; the API key goes to the OS keychain only. */
 export function ProviderPanel() {
   const [provider, setProvider] = useState<ProviderView | null>(null);
   const [kind, setKind] = useState<ProviderKind>("local");
   const [baseUrl, setBaseUrl] = useState("");
   const [apiKey, setApiKey] = useState("");
+  const [captionModel, setCaptionModel] = useState("");
+  const [maxRequests, setMaxRequests] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const urlId = useId();
   const keyId = useId();
+  const modelId = useId();
+  const limitId = useId();
 
   useEffect(() => {
     let live = true;
@@ -23,6 +27,8 @@ export function ProviderPanel() {
         setProvider(p);
         setKind(p.kind);
         setBaseUrl(p.baseUrl ?? "");
+        setCaptionModel(p.captionModel ?? "");
+        setMaxRequests(p.maxRequests ? String(p.maxRequests) : "");
       },
       (e: unknown) => live && setError(describeUnknown(e)),
     );
@@ -32,11 +38,17 @@ export function ProviderPanel() {
   }, []);
 
   const save = async (removeKey = false) => {
+    const limitText = maxRequests.trim();
+    const limit = limitText === "" ? 0 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 0 || limit > 4294967295) {
+      setError("The request limit must be a whole number (empty: no limit).");
+      return;
+    }
     setSaving(true);
     setSaved(null);
     try {
       const key = removeKey ? "" : apiKey.trim() ? apiKey : null;
-      const p = await api.setProvider(kind, baseUrl.trim() || null, key);
+      const p = await api.setProvider(kind, baseUrl.trim() || null, key, captionModel.trim(), limit);
       setProvider(p);
       setApiKey("");
       setError(null);
@@ -99,6 +111,23 @@ export function ProviderPanel() {
               autoComplete="off"
               disabled={provider?.keychainError != null}
             />
+          </div>
+          <div className="setting-row">
+            <div className="setting-label">
+              <label htmlFor={modelId}>Caption model</label>
+              <span className="setting-hint">The vision model that describes each scene, for example gpt-4o-mini (OpenAI) or llava (Ollama).</span>
+            </div>
+            <input id={modelId} className="text-input" type="text" value={captionModel} placeholder={provider?.defaultCaptionModel ?? "gpt-4o-mini"} onChange={(e) => setCaptionModel(e.target.value)} spellCheck={false} autoComplete="off" />
+          </div>
+          <div className="setting-row">
+            <div className="setting-label">
+              <label htmlFor={limitId}>Request limit</label>
+              <span className="setting-hint">
+                Caption requests this library may send in all; empty for no limit.
+                {provider ? ` ${provider.requestsMade} sent so far.` : ""}
+              </span>
+            </div>
+            <input id={limitId} className="text-input" type="text" inputMode="numeric" value={maxRequests} placeholder="No limit" onChange={(e) => setMaxRequests(e.target.value)} autoComplete="off" />
           </div>
         </>
       )}

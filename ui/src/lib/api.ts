@@ -26,6 +26,7 @@ export const api = {
   setConcurrency: (n: number) => call(commands.setConcurrency(n)),
   getVideo: (id: string) => call(commands.getVideo(id)),
   search: (query: string, limit: number | null = null) => call(commands.search(query, limit)),
+  searchImage: (path: string, limit: number | null = null) => call(commands.searchImage(path, limit)),
   similar: (videoId: string, sceneIdx: number, limit: number | null = null) => call(commands.similar(videoId, sceneIdx, limit)),
   logOpened: (queryId: number, videoId: string, sceneIdx: number) => call(commands.logOpened(queryId, videoId, sceneIdx)),
   exportTranscript: (videoId: string, format: TranscriptFormat, path: string) => call(commands.exportTranscript(videoId, format, path)),
@@ -33,7 +34,8 @@ export const api = {
   chooseFolder: (which: FolderKind, path: string | null) => call(commands.chooseFolder(which, path)),
   restartApp: () => call(commands.restartApp()),
   getProvider: () => call(commands.getProvider()),
-  setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null) => call(commands.setProvider(kind, baseUrl, apiKey)),
+  setProvider: (kind: ProviderKind, baseUrl: string | null, apiKey: string | null, captionModel: string | null, maxRequests: number | null) =>
+    call(commands.setProvider(kind, baseUrl, apiKey, captionModel, maxRequests)),
   getTeam: () => call(commands.getTeam()),
   setSignInServer: (url: string, anonKey: string) => call(commands.setSignInServer(url, anonKey)),
   signInWithPassword: (email: string, password: string) => call(commands.signInWithPassword(email, password)),
@@ -42,6 +44,15 @@ export const api = {
   signOut: () => call(commands.signOut()),
   syncNow: () => call(commands.syncNow()),
 };
+
+/** Pictures that can be dropped on the window as a query ("scenes that look like this"). */
+export const PICTURE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "bmp", "gif"];
+
+/** Whether a dropped path is a picture (by its extension). */
+export function isPicturePath(path: string): boolean {
+  const ext = path.split(/[\\/]/).pop()?.split(".").pop()?.toLowerCase() ?? "";
+  return PICTURE_EXTENSIONS.includes(ext);
+}
 
 /** Extensions offered by the "Add videos" dialog. */
 export const VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "mkv", "webm", "avi", "mts", "m2ts", "mpg", "mpeg", "wmv", "flv", "3gp", "ts"];

@@ -50,14 +50,14 @@ export function describeUnknown(e: unknown): string {
 /** A stage failure as stored by the library (`scenes: ffmpeg could not…`), as a sentence. */
 export function describeStageError(raw: string): string {
   const text = raw.trim();
-  const m = /^(poster|scenes|speech|embed):\s*(.*)$/s.exec(text);
+  const m = /^(poster|scenes|speech|vision|embed|caption):\s*(.*)$/s.exec(text);
   const sentence = (s: string) => {
     const t = s.charAt(0).toUpperCase() + s.slice(1);
     return /[.!?]$/.test(t) ? t : `${t}.`;
   };
   if (!m) return sentence(text);
-  const stage = { poster: "Making the poster", scenes: "Finding scenes", speech: "Transcribing speech", embed: "Indexing for search" }[
-    m[1] as "poster" | "scenes" | "speech" | "embed"
+  const stage = { poster: "Making the poster", scenes: "Finding scenes", speech: "Transcribing speech", vision: "Looking at the pictures", embed: "Indexing for search", caption: "Captioning" }[
+    m[1] as "poster" | "scenes" | "speech" | "vision" | "embed" | "caption"
   ];
   return `${stage} failed: ${sentence(m[2] || "unknown error")}`;
 }

@@ -95,11 +95,12 @@ export function hit(overrides: Partial<SearchHitView> = {}): SearchHitView {
       { text: "country", hit: true },
       { text: " can do for you", hit: false },
     ],
-    scores: { fused: 0.0325, bm25: 3.2, text: 0.52, image: null },
+    scores: { fused: 0.0325, bm25: 3.2, text: 0.52, image: null, picture: null },
+    seen: [],
     ...overrides,
-  };
+  } as SearchHitView;
 }
 
 export function results(query: string, hits: SearchHitView[]): SearchResultsView {
-  return { queryId: 7, text: query, dateWords: null, hits, signals: ["bm25", "text_vector"], tookMs: 3 };
+  return { queryId: 7, text: query, dateWords: null, hits, signals: ["bm25", "text_vector"], tookMs: 3, notices: [] };
 }

@@ -14,6 +14,8 @@ export interface Backend {
   search: (query: string) => SearchResultsView;
   /** Answers "more like this". */
   similar: (args: { videoId: string; sceneIdx: number }) => SearchHitView[];
+  /** Answers a picture query. */
+  searchImage: (path: string) => SearchResultsView;
   /** What the save dialog returns. */
   savePath: string | null;
   calls: { cmd: string; args: unknown }[];
@@ -33,7 +35,7 @@ export const signedOut: TeamView = {
   signingIn: false,
 };
 
-export const noResults = (query: string): SearchResultsView => ({ queryId: 1, text: query, dateWords: null, hits: [], signals: ["bm25"], tookMs: 1 });
+export const noResults = (query: string): SearchResultsView => ({ queryId: 1, text: query, dateWords: null, hits: [], signals: ["bm25"], tookMs: 1, notices: [] });
 
 /** Mocks the IPC edge: the generated commands reach this fake backend; events are mocked too. */
 export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {}): Backend {
@@ -41,11 +43,12 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
     videos,
     settings: defaultSettings,
     detail: defaultDetail,
-    provider: { kind: "local", baseUrl: null, hasKey: false, keychainError: null },
+    provider: { kind: "local", baseUrl: null, hasKey: false, keychainError: null, captionModel: null, defaultCaptionModel: "gpt-4o-mini", maxRequests: 0, requestsMade: 0 },
     team: signedOut,
     password: "correct horse",
     search: noResults,
     similar: () => [],
+    searchImage: (path) => noResults(path),
     savePath: "/home/me/out.file",
     calls: [],
     ...overrides,
@@ -81,6 +84,8 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
           return backend.similar(args as { videoId: string; sceneIdx: number });
         case "search":
           return backend.search((args as { query: string }).query);
+        case "search_image":
+          return backend.searchImage((args as { path: string }).path);
         case "log_opened":
         case "export_transcript":
         case "export_list":
@@ -95,12 +100,14 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
         case "get_provider":
           return backend.provider;
         case "set_provider": {
-          const a = args as { kind: ProviderView["kind"]; baseUrl: string | null; apiKey: string | null };
+          const a = args as { kind: ProviderView["kind"]; baseUrl: string | null; apiKey: string | null; captionModel: string | null; maxRequests: number | null };
           backend.provider = {
             ...backend.provider,
             kind: a.kind,
             baseUrl: a.baseUrl,
             hasKey: a.apiKey == null ? backend.provider.hasKey : a.apiKey !== "",
+            captionModel: a.captionModel == null ? (backend.provider.captionModel ?? null) : a.captionModel || null,
+            maxRequests: a.maxRequests ?? backend.provider.maxRequests,
           };
           return backend.provider;
         }

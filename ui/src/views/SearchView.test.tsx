@@ -1,4 +1,5 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { emit } from "@tauri-apps/api/event";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";
@@ -117,5 +118,56 @@ describe("More like this", () => {
     await userEvent.type(screen.getByRole("combobox", { name: "Search" }), "zebra");
     expect(await screen.findByText("No scene matches “zebra”")).toBeInTheDocument();
     expect(screen.queryByText(/Scenes like/)).toBeNull();
+  });
+});
+
+describe("What is seen", () => {
+  it("shows a hit's tags and marks the ones the query named", async () => {
+    const seen = [
+      { label: "tabby cat", score: 0.62, kind: "class", matched: true },
+      { label: "cat", score: 0.8, kind: "hypernym", matched: true },
+      { label: "animal", score: 0.85, kind: "hypernym", matched: false },
+    ];
+    mockBackend([video()], { search: (q) => results(q, [hit({ seen, snippet: [] })]) });
+    const box = await openSearch();
+    await userEvent.type(box, "a cat");
+    const list = await screen.findByRole("listbox", { name: "Scenes found" });
+    const tags = within(list).getByRole("list", { name: "Seen in the scene" });
+    const items = within(tags).getAllByRole("listitem");
+    expect(items.map((i) => i.textContent)).toEqual(["tabby cat", "cat", "animal"]);
+    expect(items[0]).toHaveClass("tag-on");
+    expect(items[2]).not.toHaveClass("tag-on");
+    expect(within(list).getByText("seen: tabby cat, cat")).toBeInTheDocument();
+    expect(within(list).getByText("No words in this scene")).toBeInTheDocument();
+  });
+
+  it("shows a notice when a model is missing", async () => {
+    mockBackend([video()], {
+      search: (q) => ({ ...results(q, [hit()]), notices: ["text vectors are off (all-MiniLM-L6-v2 not found in /m): run scripts/fetch-models.sh"] }),
+    });
+    const box = await openSearch();
+    await userEvent.type(box, "country");
+    expect(await screen.findByText(/text vectors are off/)).toBeInTheDocument();
+  });
+});
+
+describe("Search by picture", () => {
+  it("a picture dropped on the window searches for scenes that look like it, and Clear ends it", async () => {
+    const lookalike = hit({ scores: { fused: 0.03, bm25: null, text: null, image: null, picture: 0.91 }, snippet: [] });
+    const backend = mockBackend([video()], { searchImage: () => ({ ...results("tabby cat, cat, animal", [lookalike]), queryId: null }) });
+    render(<App />);
+    await screen.findByRole("article", { name: "beach.mp4" });
+    await act(async () => {
+      await emit("tauri://drag-drop", { paths: ["/photos/my cat.jpg"], position: { x: 10, y: 10 } });
+    });
+    expect(await screen.findByText("Scenes that look like my cat.jpg")).toBeInTheDocument();
+    expect(screen.getByText("The picture shows: tabby cat, cat, animal")).toBeInTheDocument();
+    const list = await screen.findByRole("listbox", { name: "Scenes found" });
+    expect(within(list).getByText("looks like it 91%")).toBeInTheDocument();
+    expect(callsOf(backend, "search_image")[0]?.args).toEqual({ path: "/photos/my cat.jpg", limit: 30 });
+    // A picture is a query, not a video to import.
+    expect(callsOf(backend, "import_paths")).toHaveLength(0);
+    await userEvent.click(screen.getByRole("button", { name: "Clear" }));
+    expect(screen.queryByText("Scenes that look like my cat.jpg")).not.toBeInTheDocument();
   });
 });

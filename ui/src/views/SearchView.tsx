@@ -1,3 +1,4 @@
+import { convertFileSrc } from "@tauri-apps/api/core";
 import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import type { SearchHitView, SearchResultsView } from "../bindings";
 import { HitRow } from "../components/HitRow";
@@ -25,6 +26,9 @@ interface Props {
   /** "More like this": show the scenes nearest to this one (while the box is empty). */
   similar?: SimilarTo | null;
   onClearSimilar?: () => void;
+  /** A picture file to search by (dropped on the window), while the box is empty. */
+  picture?: string | null;
+  onClearPicture?: () => void;
 }
 
 /** The scene a "more like this" list is about. */
@@ -40,7 +44,11 @@ const similarKey = (s: SimilarTo) => `${s.videoId}/${s.sceneIdx}`;
 
 type Found = { query: string; results: SearchResultsView } | { query: string; error: string };
 
-export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChange, similar = null, onClearSimilar }: Props) {
+type PictureFound = { path: string; results: SearchResultsView } | { path: string; error: string };
+
+const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
+
+export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChange, similar = null, onClearSimilar, picture = null, onClearPicture }: Props) {
   const { videos } = useLibrary();
   const settled = useDebounced(query.trim(), DEBOUNCE_MS);
   const [found, setFound] = useState<Found | null>(null);
@@ -48,6 +56,23 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
   const [notice, setNotice] = useState<string | null>(null);
   const latest = useRef(0);
   const [similarFound, setSimilarFound] = useState<SimilarFound | null>(null);
+  const [pictureFound, setPictureFound] = useState<PictureFound | null>(null);
+
+  useEffect(() => {
+    if (!picture) return;
+    let live = true;
+    api.searchImage(picture, 30).then(
+      (results) => {
+        if (!live) return;
+        setPictureFound({ path: picture, results });
+        setActive(0);
+      },
+      (e: unknown) => live && setPictureFound({ path: picture, error: describeUnknown(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [picture]);
 
   useEffect(() => {
     if (!similar) return;
@@ -78,9 +103,22 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
 
   const q = query.trim();
   const current = found && found.query === settled && settled === q && q ? found : null;
-  const inSimilar = similar != null && q === "";
+  const inPicture = picture != null && q === "";
+  const inSimilar = !inPicture && similar != null && q === "";
   const similarNow = inSimilar && similarFound && similarFound.key === similarKey(similar) ? similarFound : null;
-  const hits = inSimilar ? (similarNow && "hits" in similarNow ? similarNow.hits : []) : current && "results" in current ? current.results.hits : [];
+  const pictureNow = inPicture && pictureFound && pictureFound.path === picture ? pictureFound : null;
+  const hits = inPicture
+    ? pictureNow && "results" in pictureNow
+      ? pictureNow.results.hits
+      : []
+    : inSimilar
+      ? similarNow && "hits" in similarNow
+        ? similarNow.hits
+        : []
+      : current && "results" in current
+        ? current.results.hits
+        : [];
+  const notices = inPicture ? (pictureNow && "results" in pictureNow ? pictureNow.results.notices : []) : current && "results" in current ? current.results.notices : [];
   const searching = q !== "" && (settled !== q || current == null);
   const ql = q.toLowerCase();
   const byName = useMemo(() => (ql && videos ? videos.filter((v) => v.fileName.toLowerCase().includes(ql)) : []), [ql, videos]);
@@ -105,7 +143,8 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
 
   const save = async (format: "csv" | "edl") => {
     try {
-      const path = await exportList(inSimilar && similar ? `like ${similar.label}` : q, hits, format);
+      const title = inPicture && picture ? `like ${baseName(picture)}` : inSimilar && similar ? `like ${similar.label}` : q;
+      const path = await exportList(title, hits, format);
       if (path) setNotice(`Saved ${path}`);
     } catch (e) {
       setNotice(describeUnknown(e));
@@ -144,7 +183,7 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
         <input
           ref={inputRef}
           type="search"
-          placeholder="Search what was said or shown…"
+          placeholder="Search what was said or shown… or drop a picture"
           aria-label="Search"
           role="combobox"
           aria-expanded={hits.length > 0}
@@ -166,6 +205,41 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
       )}
 
       <div className="search-body">
+        {notices.map((n) => (
+          <p key={n} className="notice notice-info" role="status" data-kind="model-notice">
+            {n}
+          </p>
+        ))}
+        {inPicture && picture && (
+          <div className="results-header">
+            <div className="picture-query">
+              <img src={convertFileSrc(picture)} alt="" />
+              <div>
+                <h2 className="section-title">Scenes that look like {baseName(picture)}</h2>
+                {pictureNow && "results" in pictureNow && pictureNow.results.text && <p className="muted">The picture shows: {pictureNow.results.text}</p>}
+              </div>
+            </div>
+            <button type="button" className="btn btn-ghost btn-small" onClick={onClearPicture}>
+              Clear
+            </button>
+          </div>
+        )}
+        {inPicture && !pictureNow && (
+          <div className="search-note" data-state="searching" role="status">
+            <h2>Looking at the picture…</h2>
+          </div>
+        )}
+        {pictureNow && "error" in pictureNow && (
+          <p className="notice notice-error" role="alert">
+            {pictureNow.error}
+          </p>
+        )}
+        {pictureNow && "results" in pictureNow && hits.length === 0 && (
+          <div className="search-note" data-state="empty" role="status">
+            <h2>No scene looks like this picture yet</h2>
+            <p>Scenes are compared once their pictures are indexed; add more videos to find more.</p>
+          </div>
+        )}
         {inSimilar && similar && (
           <div className="results-header">
             <h2 className="section-title">Scenes like {similar.label}</h2>
@@ -186,7 +260,7 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
           </div>
         )}
 
-        {!q && !inSimilar && (
+        {!q && !inSimilar && !inPicture && (
           <div className="search-note" data-state="idle">
             {libraryEmpty ? (
               <>
@@ -201,7 +275,7 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
                 <h2>Find the moment</h2>
                 <p>
                   Type words that were said, or describe what is shown: <em>“ask not what your country”</em>, <em>“a dog on the beach”</em>,{" "}
-                  <em>“meeting march 2024”</em>. Use <kbd className="kbd">↑</kbd> <kbd className="kbd">↓</kbd> and <kbd className="kbd">Enter</kbd> to
+                  <em>“meeting march 2024”</em>. Drop a picture on the window to find scenes that look like it. Use <kbd className="kbd">↑</kbd> <kbd className="kbd">↓</kbd> and <kbd className="kbd">Enter</kbd> to
                   open a scene.
                 </p>
               </>

@@ -6,6 +6,7 @@ pub mod history;
 pub mod import;
 pub mod index;
 pub mod login;
+pub mod provider;
 pub mod remove;
 pub mod retry;
 pub mod run_jobs;

@@ -13,7 +13,13 @@ use std::sync::atomic::AtomicBool;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DetectorArg {
-    /// PySceneDetect's ContentDetector (HSV difference, fixed threshold).
+    /// The library's detector: PySceneDetect's ContentDetector, plus cuts between
+    /// black-and-white shots (frames without colour are compared on brightness and edges).
+    #[value(alias = "grey")]
+    ContentGrey,
+    /// PySceneDetect's ContentDetector exactly (HSV difference, fixed threshold); misses cuts
+    /// where only the brightness changes, as in black-and-white footage.
+    #[value(aliases = ["pyscenedetect", "content-parity"])]
     Content,
     /// PySceneDetect's AdaptiveDetector (ratio to neighbouring frames).
     Adaptive,
@@ -28,10 +34,10 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Which detector to run on a file.
-    #[arg(long, value_enum, default_value = "content")]
+    /// Which detector to run on a file (content-grey is the one the library uses).
+    #[arg(long, value_enum, default_value = "content-grey")]
     pub detector: DetectorArg,
-    /// The detector's threshold (content: 27, adaptive: 3, threshold: 12).
+    /// The detector's threshold (content-grey and content: 27, adaptive: 3, threshold: 12).
     #[arg(long)]
     pub threshold: Option<f64>,
     /// Minimum scene length in frames (default 15).
@@ -85,8 +91,12 @@ pub fn timecode(secs: f64) -> String {
 
 fn detector(args: &Args) -> DetectorKind {
     match args.detector {
-        DetectorArg::Content => {
-            let d = ContentOptions::default();
+        DetectorArg::ContentGrey | DetectorArg::Content => {
+            let d = if args.detector == DetectorArg::Content {
+                ContentOptions::pyscenedetect()
+            } else {
+                ContentOptions::default()
+            };
             DetectorKind::Content(ContentOptions {
                 threshold: args.threshold.unwrap_or(d.threshold),
                 min_scene_len: args.min_scene_len.unwrap_or(d.min_scene_len),
@@ -249,7 +259,8 @@ fn print(report: &Report, json: bool) -> Result<()> {
 /// otherwise a video file is analysed now (one decode pass, nothing saved).
 pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let library = ctx.library();
-    let custom = args.detector != DetectorArg::Content
+    // The library's scenes come from the default detector (content-grey) at its defaults.
+    let custom = args.detector != DetectorArg::ContentGrey
         || args.threshold.is_some()
         || args.min_scene_len.is_some();
     let in_library = heimdex_library::videos::resolve(library.pool(), &args.video).await;
@@ -276,6 +287,34 @@ pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn args(detector: DetectorArg) -> Args {
+        Args {
+            video: String::new(),
+            json: false,
+            detector,
+            threshold: None,
+            min_scene_len: None,
+        }
+    }
+
+    #[test]
+    fn detector_names_pick_the_content_modes() {
+        use clap::ValueEnum;
+        let parse = |s: &str| DetectorArg::from_str(s, false).expect(s);
+        assert_eq!(parse("content-grey"), DetectorArg::ContentGrey);
+        assert_eq!(parse("content"), DetectorArg::Content);
+        assert_eq!(parse("pyscenedetect"), DetectorArg::Content);
+        assert_eq!(parse("content-parity"), DetectorArg::Content);
+        assert_eq!(
+            detector(&args(DetectorArg::ContentGrey)),
+            DetectorKind::default()
+        );
+        assert_eq!(
+            detector(&args(DetectorArg::Content)),
+            DetectorKind::Content(ContentOptions::pyscenedetect())
+        );
+    }
 
     #[test]
     fn formats_timecodes() {

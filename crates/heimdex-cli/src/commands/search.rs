@@ -11,7 +11,11 @@ use std::process::ExitCode;
 pub struct Args {
     /// What you remember: spoken words, on-screen text, what is in the picture, a date
     /// ("dog on the beach july 2023").
-    pub query: String,
+    #[arg(required_unless_present = "image")]
+    pub query: Option<String>,
+    /// Search by a picture instead of words: the scenes that look like it (JPEG or PNG).
+    #[arg(long, value_name = "PICTURE", conflicts_with = "team")]
+    pub image: Option<std::path::PathBuf>,
     /// How many scenes to show.
     #[arg(long, short = 'n', default_value_t = DEFAULT_LIMIT)]
     pub limit: usize,
@@ -63,9 +67,12 @@ pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         } else {
             None
         },
-        ..SearchRequest::new(args.query)
+        ..SearchRequest::new(args.query.unwrap_or_default())
     };
-    let results = search::search(ctx.library(), &req).await?;
+    let results = match &args.image {
+        Some(picture) => search::search_image(ctx.library(), picture, &req).await?,
+        None => search::search(ctx.library(), &req).await?,
+    };
     if args.team {
         return crate::commands::team_search::run(ctx, &req.query, &results, args.limit, args.json)
             .await;
@@ -73,6 +80,12 @@ pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);
+    }
+    for n in &results.notices {
+        eprintln!("note: {n}");
+    }
+    if args.image.is_some() {
+        eprintln!("the picture shows: {}", results.text);
     }
     if let Some(d) = &results.date_words {
         eprintln!("dates: {d}");
@@ -115,6 +128,9 @@ pub fn print_hits(hits: &[SearchHit]) {
         if let Some(s) = h.scores.image {
             signals.push(format!("image {s:.2}"));
         }
+        if let Some(s) = h.scores.picture {
+            signals.push(format!("picture {s:.2}"));
+        }
         println!(
             "{:>2}. {}-{}  {}  scene {}  [{}]  score {:.4}  ({})",
             i + 1,
@@ -130,7 +146,27 @@ pub fn print_hits(hits: &[SearchHit]) {
         if !snippet.is_empty() {
             println!("    {}", ellipsize(&snippet, 160));
         }
+        if !h.seen.is_empty() {
+            println!("    seen: {}", seen_line(&h.seen));
+        }
+        if let Some(c) = &h.caption {
+            println!("    caption: {}", ellipsize(c, 160));
+        }
     }
+}
+
+/// `[cat] 0.72, tabby cat 0.45`: what the scene shows, the words the query named in brackets.
+pub fn seen_line(tags: &[search::SeenTag]) -> String {
+    tags.iter()
+        .map(|t| {
+            if t.matched {
+                format!("[{}] {:.2}", t.label, t.score)
+            } else {
+                format!("{} {:.2}", t.label, t.score)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn short_id(id: &VideoId) -> &str {

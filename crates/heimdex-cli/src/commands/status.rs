@@ -17,6 +17,8 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let failures = import::failures(pool).await?;
     let job_counts = jobs::counts(pool).await?;
     let count = |st: VideoStatus| list.iter().filter(|s| s.status == st).count();
+    let models = heimdex_library::models::report(ctx.library().paths());
+    let untagged = heimdex_library::visual::skipped_videos(pool).await?.len();
     if args.json {
         let out = serde_json::json!({
             "data_dir": ctx.library().paths().data_dir,
@@ -29,6 +31,8 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             "jobs": job_counts.iter().map(|(s, n)| (s.as_str(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
             "stages": ctx.pipeline.stages(),
             "import_failures": failures,
+            "model_dir": ctx.library().paths().model_dir,
+            "models": models,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
@@ -76,6 +80,18 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     for f in &failures {
         println!("  not imported: {f}");
+    }
+    println!("Models:  {}", ctx.library().paths().model_dir.display());
+    for m in &models {
+        match &m.found {
+            Some(p) => println!("  found:   {:<22} {} ({})", m.name, m.purpose, p.display()),
+            None => println!("  missing: {:<22} {}: {}", m.name, m.purpose, m.fix()),
+        }
+    }
+    if untagged > 0 {
+        println!(
+            "  {untagged} video(s) were indexed without the picture model: what they show is not searchable until `heimdex index` runs with it"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

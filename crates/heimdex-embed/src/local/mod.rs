@@ -4,6 +4,7 @@ pub mod clip;
 pub mod minilm;
 mod pooling;
 mod tokenizer;
+pub mod vision;
 mod weights;
 
 use crate::EmbedError;

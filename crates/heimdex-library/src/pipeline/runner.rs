@@ -63,6 +63,9 @@ impl Runner {
         if recovered > 0 {
             tracing::info!(recovered, "resuming jobs a stopped process left unfinished");
         }
+        if pipeline.stages().contains(&Stage::Vision) {
+            crate::stages::vision::requeue_skipped(pipeline.library()).await?;
+        }
         Ok(Some(Self {
             pipeline: pipeline.clone(),
             _lock: lock,

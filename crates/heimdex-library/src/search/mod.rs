@@ -10,10 +10,11 @@ pub mod store;
 pub mod types;
 
 pub use heimdex_search::{Signal, Span};
-pub use run::{search, similar};
+pub use run::{search, search_image, similar};
 pub use state::{SearchState, StoredVector};
 pub use types::{
-    HitScores, QueryLogEntry, SearchError, SearchHit, SearchRequest, SearchResults, DEFAULT_LIMIT,
+    HitScores, QueryLogEntry, SearchError, SearchHit, SearchRequest, SearchResults, SeenTag,
+    DEFAULT_LIMIT,
 };
 
 use crate::Library;

@@ -6,7 +6,9 @@ use super::store::{self, SceneFilter};
 use super::types::{HitScores, SearchError, SearchHit, SearchRequest, SearchResults};
 use crate::Library;
 use heimdex_core::VideoId;
+use heimdex_embed::local::vision::{TagPolicy, EFFICIENTNET_LITE0};
 use heimdex_embed::{ImageEmbedder, TextEmbedder};
+use std::path::Path;
 use heimdex_search::{
     highlight, parse_query, reciprocal_rank_fusion, DateRange, FusedHit, RankedList, SceneKey,
     Signal, VectorKind, RRF_K,
@@ -120,6 +122,11 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
     } else {
         None
     };
+    let notices = if text.is_empty() {
+        Vec::new()
+    } else {
+        notices(lib, &signals).await?
+    };
     Ok(SearchResults {
         query_id,
         text: parsed.text,
@@ -127,6 +134,7 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
         hits,
         signals,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        notices,
     })
 }
 
@@ -159,10 +167,7 @@ pub async fn similar(
             let hits = all
                 .search(v.kind, &v.model_id, &v.vector, DEPTH + 1, None)
                 .map_err(|e| SearchError::Embed(e.to_string()))?;
-            let signal = match v.kind {
-                VectorKind::Text => Signal::TextVector,
-                VectorKind::Image => Signal::ImageVector,
-            };
+            let signal = signal_of(v.kind, &v.model_id);
             lists.push(RankedList::new(
                 signal,
                 hits.into_iter()
@@ -178,6 +183,43 @@ pub async fn similar(
     to_hits(lib, &fused, "").await
 }
 
+/// What is missing from a typed search's answer, in words the user can act on.
+async fn notices(lib: &Library, used: &[Signal]) -> Result<Vec<String>, SearchError> {
+    let mut out = Vec::new();
+    let model_dir = &lib.paths().model_dir;
+    if !used.contains(&Signal::TextVector) {
+        out.push(format!(
+            "text vectors are off (all-MiniLM-L6-v2 not found in {}): matching words only; run scripts/fetch-models.sh, then heimdex index",
+            model_dir.display()
+        ));
+    }
+    let untagged = crate::visual::skipped_videos(lib.pool()).await?.len();
+    if untagged > 0 {
+        out.push(format!(
+            "{untagged} video(s) were indexed without the picture model, so what they show is not searchable: {}",
+            if heimdex_embed::VisionModel::locate(model_dir).is_some() {
+                "run heimdex index to tag them".to_owned()
+            } else {
+                format!(
+                    "run scripts/fetch-models.sh (installs {}), then heimdex index",
+                    heimdex_embed::VisionModel::expected_dir(model_dir).display()
+                )
+            }
+        ));
+    }
+    Ok(out)
+}
+
+/// The signal a vector index stands for: text, CLIP (typed words against pictures) or the local
+/// classifier's picture vectors ("looks like").
+fn signal_of(kind: VectorKind, model_id: &str) -> Signal {
+    match kind {
+        VectorKind::Text => Signal::TextVector,
+        VectorKind::Image if model_id == EFFICIENTNET_LITE0.folder => Signal::Picture,
+        VectorKind::Image => Signal::ImageVector,
+    }
+}
+
 /// One vector signal's ranked list.
 fn vector_list(
     all: &heimdex_search::VectorIndexes,
@@ -189,10 +231,7 @@ fn vector_list(
     let hits = all
         .search(kind, model_id, query, DEPTH, candidates)
         .map_err(|e| SearchError::Embed(e.to_string()))?;
-    let signal = match kind {
-        VectorKind::Text => Signal::TextVector,
-        VectorKind::Image => Signal::ImageVector,
-    };
+    let signal = signal_of(kind, model_id);
     Ok(RankedList::new(
         signal,
         hits.into_iter().map(|h| (h.key, h.score)).collect(),
@@ -241,6 +280,15 @@ async fn to_hits(
 ) -> Result<Vec<SearchHit>, SearchError> {
     let keys: Vec<SceneKey> = fused.iter().map(|f| f.key.clone()).collect();
     let rows = store::hit_rows(lib.pool(), lib.paths(), &keys).await?;
+    let mut seen = std::collections::HashMap::new();
+    let mut captions = std::collections::HashMap::new();
+    for k in &keys {
+        let tags = crate::visual::tags_for_scene(lib.pool(), &k.video, k.scene).await?;
+        seen.insert(k.clone(), seen_tags(&tags, query_text));
+        if let Some(c) = crate::captions::for_scene(lib.pool(), &k.video, k.scene).await? {
+            captions.insert(k.clone(), c);
+        }
+    }
     let score = |f: &FusedHit, s: Signal| f.signal(s).map(|x| x.score);
     Ok(fused
         .iter()
@@ -263,15 +311,206 @@ async fn to_hits(
                     bm25: score(f, Signal::Bm25),
                     text: score(f, Signal::TextVector),
                     image: score(f, Signal::ImageVector),
+                    picture: score(f, Signal::Picture),
                 },
+                seen: seen.remove(&f.key).unwrap_or_default(),
+                caption: captions.remove(&f.key),
             })
         })
         .collect())
 }
 
+/// Tags shown on a hit: up to 3 classes and 3 broader words, each marked when a query word names
+/// it ("cats" names "cat").
+pub(crate) fn seen_tags(tags: &[crate::visual::SceneTag], query: &str) -> Vec<super::SeenTag> {
+    let words = query_words(query);
+    let names = |t: &crate::visual::SceneTag| {
+        std::iter::once(&t.label)
+            .chain(&t.names)
+            .flat_map(|n| query_words(n))
+            .collect::<Vec<_>>()
+    };
+    let mut out: Vec<super::SeenTag> = Vec::new();
+    let (mut classes, mut broader) = (0, 0);
+    for t in tags {
+        let slot = if t.is_class() { &mut classes } else { &mut broader };
+        if *slot >= 3 {
+            continue;
+        }
+        *slot += 1;
+        let own = names(t);
+        out.push(super::SeenTag {
+            label: t.label.clone(),
+            score: t.score,
+            kind: t.kind.clone(),
+            matched: words.iter().any(|w| own.contains(w)),
+        });
+    }
+    out
+}
+
+/// Lower-case words of `text` without a plural `s` and without the words every query has.
+fn query_words(text: &str) -> Vec<String> {
+    const STOP: [&str; 12] = [
+        "a", "an", "the", "of", "on", "in", "with", "and", "some", "someone", "something", "is",
+    ];
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .map(|w| {
+            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+                w[..w.len() - 1].to_owned()
+            } else {
+                w
+            }
+        })
+        .collect()
+}
+
+/// Scenes that look like the picture at `picture`: its picture vector against the scenes' (the
+/// main signal), and the words for what it shows (its tags) through BM25 and the text vectors;
+/// fused by reciprocal rank. The filters of `req` apply; its query text is ignored.
+pub async fn search_image(
+    lib: &Library,
+    picture: &Path,
+    req: &SearchRequest,
+) -> Result<SearchResults, SearchError> {
+    let started = Instant::now();
+    let filter = filter_of(req, None)?;
+    let pool = lib.pool();
+    let candidates = if filter.is_empty() {
+        None
+    } else {
+        Some(store::candidates(pool, &filter).await?)
+    };
+    let state = lib.search_state().clone();
+    let model_dir = lib.paths().model_dir.clone();
+    let path = picture.to_path_buf();
+    let analysed = tokio::task::spawn_blocking(move || {
+        let model = match state.vision_model(&model_dir) {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                return Err(SearchError::PictureQuery(format!(
+                    "searching by picture needs the picture model ({} not found): run scripts/fetch-models.sh",
+                    heimdex_embed::VisionModel::expected_dir(&model_dir).display()
+                )))
+            }
+            Err(e) => return Err(SearchError::PictureQuery(e.to_string())),
+        };
+        let analysis = model
+            .analyze_files(std::slice::from_ref(&path))
+            .pop()
+            .ok_or_else(|| SearchError::PictureQuery("no answer from the picture model".into()))?
+            .map_err(|e| SearchError::PictureQuery(e.to_string()))?;
+        let tags: Vec<crate::visual::SceneTag> = model
+            .tags(&analysis, &TagPolicy::default())
+            .into_iter()
+            .map(|t| crate::visual::SceneTag {
+                label: t.label,
+                score: t.score,
+                kind: t.kind.as_str().to_owned(),
+                names: Vec::new(),
+            })
+            .collect();
+        Ok((analysis.vector, tags, model.model_id().to_owned()))
+    })
+    .await
+    .map_err(|e| SearchError::Embed(format!("picture task failed: {e}")))??;
+    let (vector, tags, model_id) = analysed;
+    let words = crate::visual::sidecar_words(&tags);
+    let bm25 = match store::fts_query(&words) {
+        Some(fts) => store::bm25(pool, &fts, DEPTH, candidates.as_ref()).await?,
+        None => Vec::new(),
+    };
+    let indexes = lib.search_state().indexes(pool).await?;
+    let state = lib.search_state().clone();
+    let model_dir = lib.paths().model_dir.clone();
+    let limit = req.limit.max(1);
+    let text = words.clone();
+    let (fused, used) = tokio::task::spawn_blocking(move || {
+        let guard = indexes
+            .read()
+            .map_err(|_| SearchError::Embed("vector index lock poisoned".into()))?;
+        let empty = heimdex_search::VectorIndexes::new();
+        let all = guard.as_ref().unwrap_or(&empty);
+        let mut lists = vec![vector_list(
+            all,
+            VectorKind::Image,
+            &model_id,
+            &vector,
+            candidates.as_ref(),
+        )?];
+        if !bm25.is_empty() {
+            lists.push(RankedList::new(Signal::Bm25, bm25));
+        }
+        if !text.is_empty() {
+            if let Ok(Some(m)) = state.text_embedder(&model_dir) {
+                let v = m
+                    .embed_one(&text)
+                    .map_err(|e| SearchError::Embed(e.to_string()))?;
+                lists.push(vector_list(
+                    all,
+                    VectorKind::Text,
+                    m.model_id(),
+                    &v,
+                    candidates.as_ref(),
+                )?);
+            }
+        }
+        let used: Vec<Signal> = lists.iter().map(|l| l.signal).collect();
+        Ok::<_, SearchError>((reciprocal_rank_fusion(&lists, RRF_K, limit), used))
+    })
+    .await
+    .map_err(|e| SearchError::Embed(format!("search task failed: {e}")))??;
+    let hits = to_hits(lib, &fused, &words).await?;
+    Ok(SearchResults {
+        query_id: None,
+        text: words,
+        date_words: None,
+        hits,
+        signals: used,
+        took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        notices: Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seen_tags_mark_what_the_query_names() {
+        let tag = |l: &str, kind: &str| crate::visual::SceneTag {
+            label: l.into(),
+            score: 0.5,
+            kind: kind.into(),
+            names: Vec::new(),
+        };
+        let tags = vec![
+            tag("tabby cat", "class"),
+            tag("Egyptian cat", "class"),
+            tag("tiger cat", "class"),
+            tag("lynx", "class"),
+            tag("cat", "hypernym"),
+            tag("feline", "hypernym"),
+            tag("animal", "hypernym"),
+            tag("organism", "hypernym"),
+        ];
+        let seen = seen_tags(&tags, "some cats");
+        let labels: Vec<&str> = seen.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            vec!["tabby cat", "Egyptian cat", "tiger cat", "cat", "feline", "animal"]
+        );
+        let matched: Vec<&str> = seen
+            .iter()
+            .filter(|t| t.matched)
+            .map(|t| t.label.as_str())
+            .collect();
+        assert_eq!(matched, vec!["tabby cat", "Egyptian cat", "tiger cat", "cat"]);
+        assert!(seen_tags(&tags, "a dog").iter().all(|t| !t.matched));
+    }
 
     #[test]
     fn typed_dates_narrow_the_flags() {

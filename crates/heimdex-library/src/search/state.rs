@@ -4,7 +4,7 @@
 
 use super::store;
 use heimdex_core::VideoId;
-use heimdex_embed::{ClipEmbedder, EmbedError, MiniLmEmbedder};
+use heimdex_embed::{ClipEmbedder, EmbedError, MiniLmEmbedder, VisionModel};
 use heimdex_search::{SceneKey, VectorIndexes, VectorKind};
 use sqlx::SqlitePool;
 use std::path::Path;
@@ -23,6 +23,7 @@ pub struct StoredVector {
 pub struct SearchState {
     text_model: Mutex<Option<Arc<MiniLmEmbedder>>>,
     image_model: Mutex<Option<Arc<ClipEmbedder>>>,
+    vision_model: Mutex<Option<Arc<VisionModel>>>,
     /// `None` until the first search loads them.
     indexes: Arc<RwLock<Option<VectorIndexes>>>,
     /// Held while the indexes load, and by updates, so none is lost between the read and the swap.
@@ -67,6 +68,24 @@ impl SearchState {
             return Ok(None);
         }
         let model = Arc::new(ClipEmbedder::from_model_dir(model_dir)?);
+        *slot = Some(model.clone());
+        Ok(Some(model))
+    }
+
+    /// EfficientNet-Lite0 with its labels (tags and picture vectors), loaded on first use; `None`
+    /// when it is not installed. Blocking.
+    pub fn vision_model(&self, model_dir: &Path) -> Result<Option<Arc<VisionModel>>, EmbedError> {
+        let mut slot = self
+            .vision_model
+            .lock()
+            .map_err(|_| EmbedError::Inference("vision model lock poisoned".into()))?;
+        if let Some(m) = slot.as_ref() {
+            return Ok(Some(m.clone()));
+        }
+        if VisionModel::locate(model_dir).is_none() {
+            return Ok(None);
+        }
+        let model = Arc::new(VisionModel::from_model_dir(model_dir)?);
         *slot = Some(model.clone());
         Ok(Some(model))
     }

@@ -68,6 +68,9 @@ pub struct HitScores {
     pub text: Option<f32>,
     /// Cosine of the query's CLIP vector with the keyframe's (only with CLIP weights installed).
     pub image: Option<f32>,
+    /// Cosine of a picture's vector with the scene's (a picture query, "more like this").
+    #[serde(default)]
+    pub picture: Option<f32>,
 }
 
 /// One scene found.
@@ -89,6 +92,23 @@ pub struct SearchHit {
     /// Byte ranges of `snippet` that match query words.
     pub highlights: Vec<Span>,
     pub scores: HitScores,
+    /// What the scene shows (the vision stage's tags), best first: its classes, then broader words.
+    #[serde(default)]
+    pub seen: Vec<SeenTag>,
+    /// The caption stage's sentence about the scene's keyframe, when it has one.
+    #[serde(default)]
+    pub caption: Option<String>,
+}
+
+/// A word for what a hit's scene shows, and whether the query named it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeenTag {
+    pub label: String,
+    pub score: f32,
+    /// `class`, `hypernym` or `caption`.
+    pub kind: String,
+    /// A query word is this label (or one of its other names).
+    pub matched: bool,
 }
 
 impl SearchHit {
@@ -125,6 +145,10 @@ pub struct SearchResults {
     /// The signals that ran.
     pub signals: Vec<Signal>,
     pub took_ms: f64,
+    /// What the user should know about this answer: a signal that could not run (its model is
+    /// missing, with the command that installs it), videos indexed without a model.
+    #[serde(default)]
+    pub notices: Vec<String>,
 }
 
 /// One logged search.
@@ -152,6 +176,8 @@ pub enum SearchError {
     SceneNotFound { video: VideoId, scene: u32 },
     #[error("the search model failed: {0}")]
     Embed(String),
+    #[error("{0}")]
+    PictureQuery(String),
 }
 
 #[cfg(test)]
@@ -173,6 +199,8 @@ mod tests {
             snippet: "ask not what your country can do".into(),
             highlights: heimdex_search::highlight("ask not what your country can do", "country"),
             scores: HitScores::default(),
+            seen: Vec::new(),
+            caption: None,
         };
         assert_eq!(
             hit.marked_snippet("[", "]"),

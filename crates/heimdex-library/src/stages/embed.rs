@@ -6,7 +6,7 @@
 use crate::pipeline::{StageContext, StageError, StageRunner};
 use crate::search::store::{self, SceneTextRow};
 use crate::search::StoredVector;
-use crate::{ocr, scenes, settings, transcripts};
+use crate::{ocr, scenes, settings, transcripts, visual};
 use heimdex_core::{Stage, Unit};
 use heimdex_embed::{ImageEmbedder, TextEmbedder};
 use heimdex_search::{build_sidecar, SceneKey, SidecarParts, VectorKind};
@@ -29,6 +29,10 @@ pub struct EmbedStage {
 struct SceneInput {
     idx: u32,
     transcript: String,
+    /// What the vision stage saw, as words.
+    visual: String,
+    /// The caption stage's sentence about the keyframe.
+    caption: Option<String>,
     keyframe: Option<PathBuf>,
 }
 
@@ -48,11 +52,19 @@ impl StageRunner for EmbedStage {
             .into_iter()
             .map(|t| (t.scene_idx, t.text))
             .collect();
+        let mut seen = visual::tags_for_video(&pool, &video.id).await?;
+        let picture_vectors = visual::vectors_for_video(&pool, &video.id).await?;
+        let mut captioned = crate::captions::texts_for_video(&pool, &video.id).await?;
         let inputs: Vec<SceneInput> = scene_rows
             .iter()
             .map(|s| SceneInput {
                 idx: s.idx,
                 transcript: spoken.remove(&i64::from(s.idx)).unwrap_or_default(),
+                visual: seen
+                    .remove(&s.idx)
+                    .map(|t| visual::sidecar_words(&t))
+                    .unwrap_or_default(),
+                caption: captioned.remove(&s.idx),
                 keyframe: s.keyframe_path.clone().filter(|p| p.is_file()),
             })
             .collect();
@@ -101,7 +113,8 @@ impl StageRunner for EmbedStage {
                 .map(|(s, o)| {
                     let parts = SidecarParts {
                         transcript: s.transcript.split_whitespace().collect(),
-                        caption: None,
+                        caption: s.caption.as_deref(),
+                        visual: Some(s.visual.as_str()),
                         ocr: Some(o.as_str()),
                         file_name: Some(&file_name),
                         date,
@@ -117,8 +130,17 @@ impl StageRunner for EmbedStage {
                     }
                 })
                 .collect();
-            let mut vectors = Vec::new();
             let key = |idx: u32| SceneKey::new(key_video.clone(), idx);
+            // The vision stage's picture vectors go into the index with the text ones.
+            let mut vectors: Vec<StoredVector> = picture_vectors
+                .into_iter()
+                .map(|(idx, model_id, vector)| StoredVector {
+                    key: key(idx),
+                    kind: VectorKind::Image,
+                    model_id,
+                    vector,
+                })
+                .collect();
             match state.text_embedder(&model_dir) {
                 Ok(Some(model)) => {
                     progress.restart_clock();

@@ -1,4 +1,7 @@
-//! Scene-cut detection, equivalent to PySceneDetect 0.7's detectors.
+//! Scene-cut detection, equivalent to PySceneDetect 0.7's detectors. The default content detector
+//! adds one rule to PySceneDetect's (pairs of colourless frames are scored on luma and edges, see
+//! [`grey`]) so that black-and-white footage is cut; [`ContentOptions::pyscenedetect`] keeps
+//! PySceneDetect's results exactly.
 //!
 //! The detectors are pure state machines over frames: feed them [`FrameRef`]s and packed BGR
 //! analysis pictures in order, collect the cuts they return, then call
@@ -14,12 +17,14 @@ pub mod analyze;
 pub mod content;
 pub mod edges;
 pub mod flash_filter;
+pub mod grey;
 pub mod hsv;
 pub mod threshold;
 
 pub use adaptive::{AdaptiveDetector, AdaptiveOptions};
 pub use analyze::{analyze, AnalyzeOptions, SceneAnalysis, SceneError};
 pub use content::{ContentDetector, ContentOptions, Weights};
+pub use grey::GreyScoring;
 pub use threshold::{ThresholdDetector, ThresholdOptions};
 
 use serde::{Deserialize, Serialize};
@@ -65,7 +70,8 @@ pub trait Detector: Send {
     fn settled_before(&self, current: FrameRef) -> i64;
 }
 
-/// Which detector to run.
+/// Which detector to run. The default is the content detector with the grey rule
+/// ([`ContentOptions::default`]); [`ContentOptions::pyscenedetect`] is PySceneDetect's exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DetectorKind {
@@ -91,7 +97,8 @@ impl DetectorKind {
 
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Content(_) => "content",
+            Self::Content(o) if o.is_pyscenedetect() => "content",
+            Self::Content(_) => "content-grey",
             Self::Adaptive(_) => "adaptive",
             Self::Threshold(_) => "threshold",
         }
