@@ -20,6 +20,7 @@ CREATE TABLE scene_visuals (
     model_id  TEXT NOT NULL,
     pictures  INTEGER NOT NULL,         -- keyframes averaged
     vector    BLOB NOT NULL,            -- f32 little endian, L2 normalised
+    classes   BLOB,                     -- the likeliest classes: (u16 class, f32 probability) LE pairs
     PRIMARY KEY (video_id, scene_idx, model_id)
 );
 

@@ -25,6 +25,7 @@ fn signal_name(s: &Signal) -> String {
         Signal::TextVector => "text_vector",
         Signal::ImageVector => "image_vector",
         Signal::Picture => "picture",
+        Signal::Seen => "seen",
     }
     .to_owned()
 }

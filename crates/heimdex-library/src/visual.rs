@@ -35,6 +35,27 @@ pub struct SceneVisual {
     /// The mean of the scene's keyframe vectors, L2 normalised (`None` when no picture was read).
     pub vector: Option<Vec<f32>>,
     pub pictures: u32,
+    /// The likeliest classes (best probability over the scene's pictures), best first.
+    pub classes: Vec<(u16, f32)>,
+}
+
+/// `(u16, f32)` pairs, little endian.
+pub fn classes_to_blob(classes: &[(u16, f32)]) -> Vec<u8> {
+    classes
+        .iter()
+        .flat_map(|(c, p)| c.to_le_bytes().into_iter().chain(p.to_le_bytes()))
+        .collect()
+}
+
+pub fn blob_to_classes(b: &[u8]) -> Vec<(u16, f32)> {
+    b.chunks_exact(6)
+        .map(|c| {
+            (
+                u16::from_le_bytes([c[0], c[1]]),
+                f32::from_le_bytes([c[2], c[3], c[4], c[5]]),
+            )
+        })
+        .collect()
 }
 
 /// What the vision stage did for one video.
@@ -89,14 +110,15 @@ pub async fn replace_for_video(
         }
         if let Some(v) = &s.vector {
             sqlx::query(
-                "INSERT INTO scene_visuals (video_id, scene_idx, model_id, pictures, vector) \
-                 VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO scene_visuals (video_id, scene_idx, model_id, pictures, vector, classes) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
             )
             .bind(video.as_str())
             .bind(i64::from(s.scene_idx))
             .bind(model_id)
             .bind(i64::from(s.pictures))
             .bind(crate::search::store::vector_to_blob(v))
+            .bind(classes_to_blob(&s.classes))
             .execute(&mut *tx)
             .await?;
         }
@@ -235,6 +257,33 @@ pub async fn vectors_for_video(
         .collect()
 }
 
+/// The likeliest classes of every scene of `video` (or of every video): (video, scene, model id,
+/// classes).
+pub async fn classes(
+    pool: &SqlitePool,
+    video: Option<&VideoId>,
+) -> Result<Vec<(VideoId, u32, String, Vec<(u16, f32)>)>> {
+    let rows = sqlx::query(
+        "SELECT video_id, scene_idx, model_id, classes FROM scene_visuals \
+         WHERE classes IS NOT NULL AND (?1 IS NULL OR video_id = ?1)",
+    )
+    .bind(video.map(|v| v.as_str().to_owned()))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let idx: i64 = r.try_get("scene_idx")?;
+            let blob: Vec<u8> = r.try_get("classes")?;
+            Ok((
+                VideoId(r.try_get("video_id")?),
+                u32::try_from(idx).unwrap_or(0),
+                r.try_get("model_id")?,
+                blob_to_classes(&blob),
+            ))
+        })
+        .collect()
+}
+
 /// The line a scene's tags add to its sidecar text: every label and name, best first, once each.
 pub fn sidecar_words(tags: &[SceneTag]) -> String {
     let mut seen: Vec<String> = Vec::new();
@@ -251,6 +300,12 @@ pub fn sidecar_words(tags: &[SceneTag]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classes_round_trip_through_their_blob() {
+        let c = vec![(281u16, 0.5f32), (999, 0.25)];
+        assert_eq!(blob_to_classes(&classes_to_blob(&c)), c);
+    }
 
     #[test]
     fn sidecar_words_once_each() {

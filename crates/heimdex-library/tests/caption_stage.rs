@@ -268,7 +268,10 @@ impl Fixture {
     }
 
     async fn import_and_run(&self) -> VideoId {
-        self.pipeline.import(&[self.media.clone()]).await.unwrap();
+        self.pipeline
+            .import(std::slice::from_ref(&self.media))
+            .await
+            .unwrap();
         self.run().await;
         heimdex_library::videos::list(self.lib.pool())
             .await

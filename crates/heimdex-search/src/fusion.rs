@@ -21,6 +21,9 @@ pub enum Signal {
     /// Cosine of a picture's vector (a query picture, or a scene's own) with the scene's picture
     /// vector from the local classifier: "looks like this".
     Picture,
+    /// The query's text vector against the picture model's classes, weighted by how likely each
+    /// scene's pictures show them: "what is seen, by meaning".
+    Seen,
 }
 
 /// One signal's ranked list, best first, with that signal's own scores.

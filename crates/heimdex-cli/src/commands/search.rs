@@ -131,6 +131,9 @@ pub fn print_hits(hits: &[SearchHit]) {
         if let Some(s) = h.scores.picture {
             signals.push(format!("picture {s:.2}"));
         }
+        if let Some(s) = h.scores.seen {
+            signals.push(format!("seen {s:.2}"));
+        }
         println!(
             "{:>2}. {}-{}  {}  scene {}  [{}]  score {:.4}  ({})",
             i + 1,

@@ -5,6 +5,7 @@
 pub mod eval;
 pub mod history;
 pub mod run;
+pub mod seen;
 pub mod state;
 pub mod store;
 pub mod types;

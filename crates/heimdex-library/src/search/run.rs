@@ -43,7 +43,9 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
         signals.push(Signal::Bm25);
         let state = lib.search_state().clone();
         let indexes = state.indexes(pool).await?;
+        let seen = state.seen(pool).await?;
         let model_dir = lib.paths().model_dir.clone();
+        let cache_dir = lib.paths().cache_dir.clone();
         let text = text.clone();
         let (fused_hits, used) = tokio::task::spawn_blocking(move || {
             let guard = indexes
@@ -54,19 +56,37 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
             let candidates = candidates.as_ref();
             // Each vector signal embeds the query and searches its index on its own thread, so the
             // query latency is the slower of the two, not their sum.
-            let text_signal = || -> Result<Option<RankedList>, SearchError> {
+            // The text vector signal, and with the same query vector "what is seen, by meaning".
+            let text_signal = || -> Result<Vec<RankedList>, SearchError> {
                 let model = match state.text_embedder(&model_dir) {
                     Ok(Some(m)) => m,
-                    Ok(None) => return Ok(None),
+                    Ok(None) => return Ok(Vec::new()),
                     Err(e) => {
                         tracing::warn!("text search off: {e}");
-                        return Ok(None);
+                        return Ok(Vec::new());
                     }
                 };
                 let v = model
                     .embed_one(&text)
                     .map_err(|e| SearchError::Embed(e.to_string()))?;
-                vector_list(all, VectorKind::Text, model.model_id(), &v, candidates).map(Some)
+                let mut lists =
+                    vec![vector_list(all, VectorKind::Text, model.model_id(), &v, candidates)?];
+                match state.class_vectors(&model_dir, &cache_dir) {
+                    Ok(Some(cv)) => {
+                        let weights = cv.weights(&v);
+                        if let Ok(guard) = seen.read() {
+                            if let Some(idx) = guard.as_ref() {
+                                lists.push(RankedList::new(
+                                    Signal::Seen,
+                                    idx.search(&weights, DEPTH, candidates),
+                                ));
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("search by what is seen off: {e}"),
+                }
+                Ok(lists)
             };
             let image_signal = || -> Result<Option<RankedList>, SearchError> {
                 let model = match state.image_embedder(&model_dir) {
@@ -92,7 +112,7 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
             });
             let mut lists = vec![RankedList::new(Signal::Bm25, bm25)];
             let mut used = Vec::new();
-            for list in [text_list?, image_list?].into_iter().flatten() {
+            for list in text_list?.into_iter().chain(image_list?) {
                 used.push(list.signal);
                 lists.push(list);
             }
@@ -312,6 +332,7 @@ async fn to_hits(
                     text: score(f, Signal::TextVector),
                     image: score(f, Signal::ImageVector),
                     picture: score(f, Signal::Picture),
+                    seen: score(f, Signal::Seen),
                 },
                 seen: seen.remove(&f.key).unwrap_or_default(),
                 caption: captions.remove(&f.key),

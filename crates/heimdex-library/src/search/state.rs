@@ -2,6 +2,7 @@
 //! first use) and the in-memory vector indexes (loaded lazily from `scene_vectors`, then kept up to
 //! date by the embed stage and by removals).
 
+use super::seen::{ClassVectors, SeenIndex};
 use super::store;
 use heimdex_core::VideoId;
 use heimdex_embed::{ClipEmbedder, EmbedError, MiniLmEmbedder, VisionModel};
@@ -24,6 +25,9 @@ pub struct SearchState {
     text_model: Mutex<Option<Arc<MiniLmEmbedder>>>,
     image_model: Mutex<Option<Arc<ClipEmbedder>>>,
     vision_model: Mutex<Option<Arc<VisionModel>>>,
+    class_vectors: Mutex<Option<Arc<ClassVectors>>>,
+    /// The likeliest classes of every scene; `None` until the first search loads them.
+    seen: Arc<RwLock<Option<SeenIndex>>>,
     /// `None` until the first search loads them.
     indexes: Arc<RwLock<Option<VectorIndexes>>>,
     /// Held while the indexes load, and by updates, so none is lost between the read and the swap.
@@ -90,6 +94,91 @@ impl SearchState {
         Ok(Some(model))
     }
 
+    /// The text vectors of the picture model's classes (for "what is seen, by meaning"), computed
+    /// once with the text model and kept in `cache_dir`; `None` unless both models are installed.
+    /// Blocking; the first call without a saved copy embeds 1000 short texts (a few seconds).
+    pub fn class_vectors(
+        &self,
+        model_dir: &Path,
+        cache_dir: &Path,
+    ) -> Result<Option<Arc<ClassVectors>>, EmbedError> {
+        if let Some(cv) = self
+            .class_vectors
+            .lock()
+            .map_err(|_| EmbedError::Inference("class vector lock poisoned".into()))?
+            .as_ref()
+        {
+            return Ok(Some(cv.clone()));
+        }
+        let (Some(text), Some(vision)) = (self.text_embedder(model_dir)?, self.vision_model(model_dir)?)
+        else {
+            return Ok(None);
+        };
+        use heimdex_embed::TextEmbedder;
+        let texts = vision.labels().class_texts();
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(text.model_id().as_bytes());
+        hasher.update(vision.model_id().as_bytes());
+        for t in &texts {
+            hasher.update(t.as_bytes());
+            hasher.update(b"\n");
+        }
+        let key: [u8; 32] = *hasher.finalize().as_bytes();
+        let path = cache_dir.join("vision").join("class-vectors.bin");
+        let cv = match ClassVectors::load(&path, &key) {
+            Some(cv) => cv,
+            None => {
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let vectors: Vec<f32> = text.embed(&refs)?.into_iter().flatten().collect();
+                let cv = ClassVectors::new(text.dim(), vectors);
+                if let Err(e) = cv.save(&path, &key) {
+                    tracing::warn!("class vectors not saved to {}: {e}", path.display());
+                }
+                cv
+            }
+        };
+        let cv = Arc::new(cv);
+        if let Ok(mut slot) = self.class_vectors.lock() {
+            *slot = Some(cv.clone());
+        }
+        Ok(Some(cv))
+    }
+
+    /// The scenes' likeliest classes, loading them from the database on first use.
+    pub async fn seen(
+        &self,
+        pool: &SqlitePool,
+    ) -> Result<Arc<RwLock<Option<SeenIndex>>>, crate::LibraryError> {
+        let loaded = self.seen.read().map(|s| s.is_some()).unwrap_or(false);
+        if !loaded {
+            let _guard = self.load.lock().await;
+            if !self.seen.read().map(|s| s.is_some()).unwrap_or(false) {
+                let mut idx = SeenIndex::default();
+                for (video, scene, _, classes) in crate::visual::classes(pool, None).await? {
+                    idx.insert(heimdex_search::SceneKey::new(video, scene), classes);
+                }
+                if let Ok(mut slot) = self.seen.write() {
+                    *slot = Some(idx);
+                }
+            }
+        }
+        Ok(self.seen.clone())
+    }
+
+    /// Replaces the classes of `video`'s scenes (after the embed stage). Does nothing before the
+    /// first search loads them.
+    pub async fn replace_seen(&self, video: &VideoId, scenes: Vec<(u32, Vec<(u16, f32)>)>) {
+        let _guard = self.load.lock().await;
+        if let Ok(mut slot) = self.seen.write() {
+            if let Some(idx) = slot.as_mut() {
+                idx.remove_video(video);
+                for (scene, classes) in scenes {
+                    idx.insert(heimdex_search::SceneKey::new(video.clone(), scene), classes);
+                }
+            }
+        }
+    }
+
     /// The indexes, loading them from the database on first use.
     pub async fn indexes(
         &self,
@@ -132,5 +221,6 @@ impl SearchState {
     /// Drops every vector of a removed video.
     pub async fn remove_video(&self, video: &VideoId) {
         self.replace_video(video, &[]).await;
+        self.replace_seen(video, Vec::new()).await;
     }
 }

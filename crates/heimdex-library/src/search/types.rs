@@ -71,6 +71,9 @@ pub struct HitScores {
     /// Cosine of a picture's vector with the scene's (a picture query, "more like this").
     #[serde(default)]
     pub picture: Option<f32>,
+    /// How likely the scene's pictures show what the query means (the picture model's classes).
+    #[serde(default)]
+    pub seen: Option<f32>,
 }
 
 /// One scene found.

@@ -203,6 +203,15 @@ impl StageRunner for EmbedStage {
             .search_state()
             .replace_video(&video.id, &vectors)
             .await;
+        let classes = visual::classes(&pool, Some(&video.id))
+            .await?
+            .into_iter()
+            .map(|(_, scene, _, c)| (scene, c))
+            .collect();
+        ctx.library
+            .search_state()
+            .replace_seen(&video.id, classes)
+            .await;
         ctx.progress.update(total, Some(total), Unit::Items);
         Ok(())
     }

@@ -12,7 +12,7 @@ use crate::pipeline::{StageContext, StageError, StageRunner};
 use crate::visual::{self, SceneTag, SceneVisual};
 use crate::{jobs, scenes, Library};
 use heimdex_core::{Stage, Unit, VideoId};
-use heimdex_embed::local::vision::{merge_tags, TagPolicy, BATCH};
+use heimdex_embed::local::vision::{merge_tags, top_classes, Tag, TagPolicy, BATCH, TOP_CLASSES};
 use heimdex_embed::VisionModel;
 use std::path::PathBuf;
 
@@ -22,6 +22,18 @@ pub const MAX_PICTURES_PER_SCENE: usize = 5;
 
 #[derive(Debug, Default)]
 pub struct VisionStage;
+
+/// What the pictures of one scene gave, while they are read.
+#[derive(Default)]
+struct PerScene {
+    idx: u32,
+    tags: Vec<Vec<Tag>>,
+    /// Sum of the pictures' normalised vectors.
+    sum: Vec<f32>,
+    /// Each class's best probability over the pictures.
+    probs: Vec<f32>,
+    pictures: u32,
+}
 
 /// The command that installs the model, for messages.
 pub const FETCH_HINT: &str = "run scripts/fetch-models.sh";
@@ -88,8 +100,13 @@ impl StageRunner for VisionStage {
         let m = model.clone();
         let found = tokio::task::spawn_blocking(move || {
             let policy = TagPolicy::default();
-            let mut per_scene: Vec<(u32, Vec<Vec<heimdex_embed::local::vision::Tag>>, Vec<f32>, u32)> =
-                scene_ids.iter().map(|&i| (i, Vec::new(), Vec::new(), 0)).collect();
+            let mut per_scene: Vec<PerScene> = scene_ids
+                .iter()
+                .map(|&i| PerScene {
+                    idx: i,
+                    ..Default::default()
+                })
+                .collect();
             let mut done = 0usize;
             progress.restart_clock();
             for chunk in pictures.chunks(BATCH) {
@@ -100,17 +117,21 @@ impl StageRunner for VisionStage {
                 for ((idx, path), result) in chunk.iter().zip(m.analyze_files(&paths)) {
                     match result {
                         Ok(a) => {
-                            let Some(slot) = per_scene.iter_mut().find(|s| s.0 == *idx) else {
+                            let Some(slot) = per_scene.iter_mut().find(|s| s.idx == *idx) else {
                                 continue;
                             };
-                            slot.1.push(m.tags(&a, &policy));
-                            if slot.2.is_empty() {
-                                slot.2 = vec![0.0; a.vector.len()];
+                            slot.tags.push(m.tags(&a, &policy));
+                            if slot.sum.is_empty() {
+                                slot.sum = vec![0.0; a.vector.len()];
+                                slot.probs = vec![0.0; a.probs.len()];
                             }
-                            for (acc, v) in slot.2.iter_mut().zip(&a.vector) {
+                            for (acc, v) in slot.sum.iter_mut().zip(&a.vector) {
                                 *acc += v;
                             }
-                            slot.3 += 1;
+                            for (acc, p) in slot.probs.iter_mut().zip(&a.probs) {
+                                *acc = acc.max(*p);
+                            }
+                            slot.pictures += 1;
                         }
                         Err(e) => {
                             tracing::warn!("{file_name}: picture {} skipped: {e}", path.display())
@@ -123,7 +144,8 @@ impl StageRunner for VisionStage {
             let labels = m.labels();
             Ok(per_scene
                 .into_iter()
-                .map(|(idx, tags, mut sum, pictures)| {
+                .map(|PerScene { idx, tags, mut sum, probs, pictures }| {
+                    let classes = top_classes(&probs, TOP_CLASSES);
                     let vector = (pictures > 0).then(|| {
                         heimdex_embed::vector::l2_normalize(&mut sum);
                         sum
@@ -150,6 +172,7 @@ impl StageRunner for VisionStage {
                         tags,
                         vector,
                         pictures,
+                        classes,
                     }
                 })
                 .collect::<Vec<_>>())
@@ -158,6 +181,15 @@ impl StageRunner for VisionStage {
         .map_err(|e| StageError::Transient(format!("vision task failed: {e}")))??;
         ctx.check_cancelled()?;
         visual::replace_for_video(&pool, &video.id, model.model_id(), &found).await?;
+        // The classes' text vectors, once, so the first search need not make them.
+        let state = ctx.library.search_state().clone();
+        let cache_dir = ctx.library.paths().cache_dir.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Err(e) = state.class_vectors(&model_dir, &cache_dir) {
+                tracing::warn!("search by what is seen off: {e}");
+            }
+        })
+        .await;
         ctx.progress.update(total, Some(total), Unit::Items);
         Ok(())
     }

@@ -170,6 +170,24 @@ impl Labels {
         tags
     }
 
+    /// One short text per class, in class order: its names, then its broader words
+    /// ("tabby cat, tabby, domestic cat, cat, feline, animal"). Embedded with the text model, these
+    /// let a typed query reach every class by meaning, not only the few shown as tags.
+    pub fn class_texts(&self) -> Vec<String> {
+        self.classes
+            .iter()
+            .map(|c| {
+                let mut words: Vec<&str> = vec![c.name.as_str()];
+                for w in c.names.iter().chain(&c.hypernyms) {
+                    if !words.iter().any(|x| x.eq_ignore_ascii_case(w)) {
+                        words.push(w);
+                    }
+                }
+                words.join(", ")
+            })
+            .collect()
+    }
+
     /// Every name of the class called `name` (for the searchable text), or just `name`.
     pub fn names_of(&self, name: &str) -> Vec<String> {
         self.classes
@@ -253,6 +271,13 @@ mod tests {
         assert_eq!(tags[0].label, "tabby cat");
         let none = labels().tags(&[0.01, 0.01, 0.01, 0.01], &TagPolicy::default());
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn class_texts_list_names_then_broader_words_once() {
+        let texts = labels().class_texts();
+        assert_eq!(texts.len(), 4);
+        assert_eq!(texts[0], "tabby cat, cat, feline, animal");
     }
 
     #[test]

@@ -33,6 +33,20 @@ pub const IMAGE_SIZE: usize = 224;
 /// activations around 100 MB.
 pub const BATCH: usize = 16;
 
+/// Classes kept per scene for the meaning signal (the rest of the probability is negligible).
+pub const TOP_CLASSES: usize = 20;
+
+/// The `n` likeliest classes of `probs`, best first, as (class, probability).
+pub fn top_classes(probs: &[f32], n: usize) -> Vec<(u16, f32)> {
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    order
+        .into_iter()
+        .take(n)
+        .filter_map(|i| u16::try_from(i).ok().map(|c| (c, probs[i])))
+        .collect()
+}
+
 /// What one picture shows.
 #[derive(Debug, Clone)]
 pub struct PictureAnalysis {
