@@ -48,11 +48,7 @@ pub fn models(paths: &DataPaths) -> Vec<ModelStatus> {
         .into_iter()
         .map(|m| ModelStatus {
             installed: m.installed(),
-            path: m
-                .found
-                .unwrap_or(m.expected)
-                .to_string_lossy()
-                .into_owned(),
+            path: m.found.unwrap_or(m.expected).to_string_lossy().into_owned(),
             name: m.name,
             purpose: m.purpose,
         })
@@ -88,7 +84,13 @@ mod tests {
         };
         let tiny = paths.model_dir.join("whisper-tiny.en");
         std::fs::create_dir_all(&tiny).expect("mkdir");
-        for f in ["model.bin", "config.json", "tokenizer.json", "vocabulary.txt", "preprocessor_config.json"] {
+        for f in [
+            "model.bin",
+            "config.json",
+            "tokenizer.json",
+            "vocabulary.txt",
+            "preprocessor_config.json",
+        ] {
             std::fs::write(tiny.join(f), b"x").expect("write");
         }
         let m = models(&paths);

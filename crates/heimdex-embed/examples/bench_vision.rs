@@ -20,7 +20,10 @@ fn peak_rss_mb() -> Option<f64> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().ok_or("usage: bench_vision PICTURE_DIR [BATCH]")?);
+    let dir = PathBuf::from(
+        args.next()
+            .ok_or("usage: bench_vision PICTURE_DIR [BATCH]")?,
+    );
     let batch: usize = args.next().map(|b| b.parse()).transpose()?.unwrap_or(16);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))

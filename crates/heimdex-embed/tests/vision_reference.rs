@@ -38,12 +38,25 @@ fn matches_the_numpy_reference_on_a_synthetic_input() {
     let norm: f32 = feature.iter().map(|x| x * x).sum::<f32>().sqrt();
     assert!((sum - 197.158).abs() < 0.05, "feature sum {sum}");
     assert!((norm - 20.7569).abs() < 0.01, "feature norm {norm}");
-    assert!((feature[3] - 0.064_441_2).abs() < 1e-3, "feature[3] {}", feature[3]);
+    assert!(
+        (feature[3] - 0.064_441_2).abs() < 1e-3,
+        "feature[3] {}",
+        feature[3]
+    );
     let mut order: Vec<usize> = (0..1000).collect();
     order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
     assert_eq!(&order[..5], &[767, 696, 418, 769, 772]);
-    for (i, want) in [(767, 9.13825f32), (696, 8.40723), (418, 8.39043), (769, 5.86702)] {
-        assert!((logits[i] - want).abs() < 2e-3, "logit {i}: {} vs {want}", logits[i]);
+    for (i, want) in [
+        (767, 9.13825f32),
+        (696, 8.40723),
+        (418, 8.39043),
+        (769, 5.86702),
+    ] {
+        assert!(
+            (logits[i] - want).abs() < 2e-3,
+            "logit {i}: {} vs {want}",
+            logits[i]
+        );
     }
 }
 
@@ -64,7 +77,10 @@ fn labels_carry_wordnet_hypernyms() {
     for word in ["cat", "animal"] {
         let t = tags.iter().find(|t| t.label == word).expect(word);
         assert_eq!(t.kind, TagKind::Hypernym);
-        assert!(t.score < tags[0].score, "a broader word is weighted below the class");
+        assert!(
+            t.score < tags[0].score,
+            "a broader word is weighted below the class"
+        );
     }
 }
 
@@ -75,8 +91,15 @@ fn a_damaged_weight_file_names_itself_and_the_fix() {
     let dir = tmp.path().join("efficientnet-lite0");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(m.dir().join("labels.json"), dir.join("labels.json")).unwrap();
-    std::fs::write(dir.join("model.safetensors"), b"\x10\x00\x00\x00\x00\x00\x00\x00{}").unwrap();
-    let err = VisionModel::load(&dir).err().expect("must fail").to_string();
+    std::fs::write(
+        dir.join("model.safetensors"),
+        b"\x10\x00\x00\x00\x00\x00\x00\x00{}",
+    )
+    .unwrap();
+    let err = VisionModel::load(&dir)
+        .err()
+        .expect("must fail")
+        .to_string();
     assert!(err.contains("model.safetensors"), "{err}");
     assert!(err.contains("fetch-models"), "{err}");
 }

@@ -102,10 +102,18 @@ mod tests {
         };
         let r = report(&paths);
         assert_eq!(r.len(), 5);
-        let vision = r.iter().find(|m| m.name == "efficientnet-lite0").expect("listed");
+        let vision = r
+            .iter()
+            .find(|m| m.name == "efficientnet-lite0")
+            .expect("listed");
         assert!(!vision.installed());
         assert_eq!(vision.expected, tmp.path().join("m/efficientnet-lite0"));
         assert_eq!(vision.fix(), "run scripts/fetch-models.sh");
-        assert!(r.iter().find(|m| m.name.starts_with("clip")).expect("clip").optional);
+        assert!(
+            r.iter()
+                .find(|m| m.name.starts_with("clip"))
+                .expect("clip")
+                .optional
+        );
     }
 }

@@ -160,10 +160,11 @@ async fn upsert_run(
 
 /// What the vision stage did for `video`, if it ran.
 pub async fn run_of(pool: &SqlitePool, video: &VideoId) -> Result<Option<VisionRun>> {
-    let row = sqlx::query("SELECT model_id, skipped, pictures FROM video_vision WHERE video_id = ?")
-        .bind(video.as_str())
-        .fetch_optional(pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT model_id, skipped, pictures FROM video_vision WHERE video_id = ?")
+            .bind(video.as_str())
+            .fetch_optional(pool)
+            .await?;
     row.map(|r| {
         Ok(VisionRun {
             model_id: r.try_get("model_id")?,
@@ -221,7 +222,11 @@ pub async fn tags_for_video(
 }
 
 /// The tags of one scene, best first.
-pub async fn tags_for_scene(pool: &SqlitePool, video: &VideoId, scene: u32) -> Result<Vec<SceneTag>> {
+pub async fn tags_for_scene(
+    pool: &SqlitePool,
+    video: &VideoId,
+    scene: u32,
+) -> Result<Vec<SceneTag>> {
     let rows = sqlx::query(&format!(
         "SELECT scene_idx, label, score, kind, names FROM scene_tags \
          WHERE video_id = ? AND scene_idx = ? {TAG_ORDER}"

@@ -95,5 +95,9 @@ async fn visual_eval_set_meets_quality_floors() {
     );
     // Loose floors that catch a broken stage (chance is about 1 in 29 at rank 1).
     assert!(report.recall_at_5 >= 0.4, "Recall@5 {}", report.recall_at_5);
-    assert!(report.recall_at_1 >= 0.25, "Recall@1 {}", report.recall_at_1);
+    assert!(
+        report.recall_at_1 >= 0.25,
+        "Recall@1 {}",
+        report.recall_at_1
+    );
 }

@@ -10,11 +10,11 @@ use heimdex_core::testdata::shared_data;
 use heimdex_core::{DataPaths, JobState, Stage};
 use heimdex_embed::testing::{require_model, test_model_dir};
 use heimdex_embed::VisionModel;
-use heimdex_library::search::{self, SearchRequest, Signal};
-use heimdex_library::{jobs, scenes, visual, Library, Pipeline, RunOptions, Runner};
 use heimdex_library::pipeline::StageRunner;
-use heimdex_library::stages::{embed::EmbedStage, poster::PosterStage, scenes::ScenesStage};
+use heimdex_library::search::{self, SearchRequest, Signal};
 use heimdex_library::stages::vision::VisionStage;
+use heimdex_library::stages::{embed::EmbedStage, poster::PosterStage, scenes::ScenesStage};
+use heimdex_library::{jobs, scenes, visual, Library, Pipeline, RunOptions, Runner};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,16 +71,27 @@ async fn scenes_get_tags_and_picture_vectors_and_are_found_by_them() {
     let videos = heimdex_library::videos::list(lib.pool()).await.unwrap();
     let id = videos[0].id.clone();
     assert_eq!(
-        jobs::state_of(lib.pool(), &id, Stage::Vision).await.unwrap(),
+        jobs::state_of(lib.pool(), &id, Stage::Vision)
+            .await
+            .unwrap(),
         Some(JobState::Done)
     );
-    let run = visual::run_of(lib.pool(), &id).await.unwrap().expect("recorded");
+    let run = visual::run_of(lib.pool(), &id)
+        .await
+        .unwrap()
+        .expect("recorded");
     assert_eq!(run.model_id.as_deref(), Some("efficientnet-lite0"));
     assert!(run.skipped.is_none());
-    let scene_rows = scenes::list_for_video(lib.pool(), lib.paths(), &id).await.unwrap();
+    let scene_rows = scenes::list_for_video(lib.pool(), lib.paths(), &id)
+        .await
+        .unwrap();
     let tags = visual::tags_for_video(lib.pool(), &id).await.unwrap();
     let vectors = visual::vectors_for_video(lib.pool(), &id).await.unwrap();
-    assert_eq!(vectors.len(), scene_rows.len(), "one picture vector per scene");
+    assert_eq!(
+        vectors.len(),
+        scene_rows.len(),
+        "one picture vector per scene"
+    );
     for (_, _, v) in &vectors {
         assert_eq!(v.len(), 1280);
         let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -90,7 +101,10 @@ async fn scenes_get_tags_and_picture_vectors_and_are_found_by_them() {
 
     // A scene's best class, typed as a query, finds a scene showing it, with the tag marked.
     let (scene, scene_tags) = tags.iter().next().expect("a tagged scene");
-    let best = scene_tags.iter().find(|t| t.is_class()).expect("a class tag");
+    let best = scene_tags
+        .iter()
+        .find(|t| t.is_class())
+        .expect("a class tag");
     let found = search::search(&lib, &SearchRequest::new(best.label.clone()))
         .await
         .unwrap();
@@ -156,11 +170,19 @@ async fn without_the_model_the_rest_goes_on_and_videos_are_queued_once_it_appear
             "{stage}"
         );
     }
-    let run = visual::run_of(lib.pool(), &id).await.unwrap().expect("recorded");
+    let run = visual::run_of(lib.pool(), &id)
+        .await
+        .unwrap()
+        .expect("recorded");
     let why = run.skipped.expect("skipped");
-    assert!(why.contains("efficientnet-lite0") && why.contains("fetch-models"), "{why}");
+    assert!(
+        why.contains("efficientnet-lite0") && why.contains("fetch-models"),
+        "{why}"
+    );
     // Search says so.
-    let found = search::search(&lib, &SearchRequest::new("anything")).await.unwrap();
+    let found = search::search(&lib, &SearchRequest::new("anything"))
+        .await
+        .unwrap();
     assert!(
         found.notices.iter().any(|n| n.contains("picture model")),
         "{:?}",
@@ -170,7 +192,10 @@ async fn without_the_model_the_rest_goes_on_and_videos_are_queued_once_it_appear
     // The model appears: the next runner queues vision and embed again and tags the scenes.
     std::os::unix::fs::symlink(&model, models.join("efficientnet-lite0")).unwrap();
     run_queue(&p).await;
-    let run = visual::run_of(lib.pool(), &id).await.unwrap().expect("recorded");
+    let run = visual::run_of(lib.pool(), &id)
+        .await
+        .unwrap()
+        .expect("recorded");
     assert!(run.skipped.is_none(), "{run:?}");
     assert!(!visual::vectors_for_video(lib.pool(), &id)
         .await

@@ -17,8 +17,9 @@ pub enum DetectorArg {
     /// black-and-white shots (frames without colour are compared on brightness and edges).
     #[value(alias = "grey")]
     ContentGrey,
-    /// PySceneDetect's ContentDetector exactly (HSV difference, fixed threshold); misses cuts
-    /// where only the brightness changes, as in black-and-white footage.
+    /// PySceneDetect's ContentDetector exactly (HSV difference, fixed threshold; also
+    /// `pyscenedetect`, `content-parity`); misses cuts where only the brightness changes, as in
+    /// black-and-white footage.
     #[value(aliases = ["pyscenedetect", "content-parity"])]
     Content,
     /// PySceneDetect's AdaptiveDetector (ratio to neighbouring frames).

@@ -8,11 +8,11 @@ use crate::Library;
 use heimdex_core::VideoId;
 use heimdex_embed::local::vision::{TagPolicy, EFFICIENTNET_LITE0};
 use heimdex_embed::{ImageEmbedder, TextEmbedder};
-use std::path::Path;
 use heimdex_search::{
     highlight, parse_query, reciprocal_rank_fusion, DateRange, FusedHit, RankedList, SceneKey,
     Signal, VectorKind, RRF_K,
 };
+use std::path::Path;
 use std::time::Instant;
 
 /// How deep each signal's list goes before fusion.
@@ -69,8 +69,13 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
                 let v = model
                     .embed_one(&text)
                     .map_err(|e| SearchError::Embed(e.to_string()))?;
-                let mut lists =
-                    vec![vector_list(all, VectorKind::Text, model.model_id(), &v, candidates)?];
+                let mut lists = vec![vector_list(
+                    all,
+                    VectorKind::Text,
+                    model.model_id(),
+                    &v,
+                    candidates,
+                )?];
                 match state.class_vectors(&model_dir, &cache_dir) {
                     Ok(Some(cv)) => {
                         let weights = cv.weights(&v);
@@ -354,7 +359,11 @@ pub(crate) fn seen_tags(tags: &[crate::visual::SceneTag], query: &str) -> Vec<su
     let mut out: Vec<super::SeenTag> = Vec::new();
     let (mut classes, mut broader) = (0, 0);
     for t in tags {
-        let slot = if t.is_class() { &mut classes } else { &mut broader };
+        let slot = if t.is_class() {
+            &mut classes
+        } else {
+            &mut broader
+        };
         if *slot >= 3 {
             continue;
         }
@@ -373,7 +382,18 @@ pub(crate) fn seen_tags(tags: &[crate::visual::SceneTag], query: &str) -> Vec<su
 /// Lower-case words of `text` without a plural `s` and without the words every query has.
 fn query_words(text: &str) -> Vec<String> {
     const STOP: [&str; 12] = [
-        "a", "an", "the", "of", "on", "in", "with", "and", "some", "someone", "something", "is",
+        "a",
+        "an",
+        "the",
+        "of",
+        "on",
+        "in",
+        "with",
+        "and",
+        "some",
+        "someone",
+        "something",
+        "is",
     ];
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -522,14 +542,24 @@ mod tests {
         let labels: Vec<&str> = seen.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(
             labels,
-            vec!["tabby cat", "Egyptian cat", "tiger cat", "cat", "feline", "animal"]
+            vec![
+                "tabby cat",
+                "Egyptian cat",
+                "tiger cat",
+                "cat",
+                "feline",
+                "animal"
+            ]
         );
         let matched: Vec<&str> = seen
             .iter()
             .filter(|t| t.matched)
             .map(|t| t.label.as_str())
             .collect();
-        assert_eq!(matched, vec!["tabby cat", "Egyptian cat", "tiger cat", "cat"]);
+        assert_eq!(
+            matched,
+            vec!["tabby cat", "Egyptian cat", "tiger cat", "cat"]
+        );
         assert!(seen_tags(&tags, "a dog").iter().all(|t| !t.matched));
     }
 

@@ -70,7 +70,7 @@ impl ClassVectors {
         }
         let dim = u32::from_le_bytes([bytes[32], bytes[33], bytes[34], bytes[35]]) as usize;
         let vectors = crate::search::store::blob_to_vector(&bytes[36..]);
-        (dim > 0 && vectors.len() % dim == 0).then(|| Self::new(dim, vectors))
+        (dim > 0 && vectors.len().is_multiple_of(dim)).then(|| Self::new(dim, vectors))
     }
 
     /// Saves the vectors with `key` (a hash of the labels and the text model), atomically.
@@ -155,7 +155,10 @@ mod tests {
         idx.insert(key(1), vec![(1, 0.6)]);
         idx.insert(key(2), vec![(2, 0.9)]);
         let hits = idx.search(&w, 10, None);
-        assert_eq!(hits.iter().map(|h| h.0.scene).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(
+            hits.iter().map(|h| h.0.scene).collect::<Vec<_>>(),
+            vec![1, 0]
+        );
         idx.remove_video(&VideoId("v".into()));
         assert!(idx.search(&w, 10, None).is_empty());
     }

@@ -110,8 +110,10 @@ impl SearchState {
         {
             return Ok(Some(cv.clone()));
         }
-        let (Some(text), Some(vision)) = (self.text_embedder(model_dir)?, self.vision_model(model_dir)?)
-        else {
+        let (Some(text), Some(vision)) = (
+            self.text_embedder(model_dir)?,
+            self.vision_model(model_dir)?,
+        ) else {
             return Ok(None);
         };
         use heimdex_embed::TextEmbedder;

@@ -86,7 +86,10 @@ impl StageRunner for VisionStage {
                 .filter(|p| p.is_file())
                 .collect();
             let keyframe = s.keyframe_path.clone().filter(|p| p.is_file());
-            for p in keyframe.into_iter().chain(spread(samples, MAX_PICTURES_PER_SCENE - 1)) {
+            for p in keyframe
+                .into_iter()
+                .chain(spread(samples, MAX_PICTURES_PER_SCENE - 1))
+            {
                 pictures.push((s.idx, p));
             }
         }
@@ -144,37 +147,45 @@ impl StageRunner for VisionStage {
             let labels = m.labels();
             Ok(per_scene
                 .into_iter()
-                .map(|PerScene { idx, tags, mut sum, probs, pictures }| {
-                    let classes = top_classes(&probs, TOP_CLASSES);
-                    let vector = (pictures > 0).then(|| {
-                        heimdex_embed::vector::l2_normalize(&mut sum);
-                        sum
-                    });
-                    let tags = merge_tags(&tags)
-                        .into_iter()
-                        .map(|t| SceneTag {
-                            names: if t.kind == heimdex_embed::local::vision::TagKind::Class {
-                                labels
-                                    .names_of(&t.label)
-                                    .into_iter()
-                                    .filter(|n| n != &t.label)
-                                    .collect()
-                            } else {
-                                Vec::new()
-                            },
-                            label: t.label,
-                            score: t.score,
-                            kind: t.kind.as_str().to_owned(),
-                        })
-                        .collect();
-                    SceneVisual {
-                        scene_idx: idx,
-                        tags,
-                        vector,
-                        pictures,
-                        classes,
-                    }
-                })
+                .map(
+                    |PerScene {
+                         idx,
+                         tags,
+                         mut sum,
+                         probs,
+                         pictures,
+                     }| {
+                        let classes = top_classes(&probs, TOP_CLASSES);
+                        let vector = (pictures > 0).then(|| {
+                            heimdex_embed::vector::l2_normalize(&mut sum);
+                            sum
+                        });
+                        let tags = merge_tags(&tags)
+                            .into_iter()
+                            .map(|t| SceneTag {
+                                names: if t.kind == heimdex_embed::local::vision::TagKind::Class {
+                                    labels
+                                        .names_of(&t.label)
+                                        .into_iter()
+                                        .filter(|n| n != &t.label)
+                                        .collect()
+                                } else {
+                                    Vec::new()
+                                },
+                                label: t.label,
+                                score: t.score,
+                                kind: t.kind.as_str().to_owned(),
+                            })
+                            .collect();
+                        SceneVisual {
+                            scene_idx: idx,
+                            tags,
+                            vector,
+                            pictures,
+                            classes,
+                        }
+                    },
+                )
                 .collect::<Vec<_>>())
         })
         .await

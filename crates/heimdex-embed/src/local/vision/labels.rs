@@ -255,7 +255,14 @@ mod tests {
         let names: Vec<&str> = tags.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(
             names,
-            vec!["tabby cat", "Egyptian cat", "golden retriever", "animal", "cat", "feline"]
+            vec![
+                "tabby cat",
+                "Egyptian cat",
+                "golden retriever",
+                "animal",
+                "cat",
+                "feline"
+            ]
         );
         let cat = tags.iter().find(|t| t.label == "cat").expect("cat");
         assert_eq!(cat.kind, TagKind::Hypernym);

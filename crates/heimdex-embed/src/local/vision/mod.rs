@@ -150,8 +150,16 @@ impl VisionModel {
     /// reference implementation.
     pub fn raw_outputs(&self, input: &[f32]) -> Result<(Vec<f32>, Vec<f32>), EmbedError> {
         let o = self.net.forward(input, 1, IMAGE_SIZE).map_err(inference)?;
-        let f = o.features.flatten_all().and_then(|t| t.to_vec1()).map_err(inference)?;
-        let l = o.logits.flatten_all().and_then(|t| t.to_vec1()).map_err(inference)?;
+        let f = o
+            .features
+            .flatten_all()
+            .and_then(|t| t.to_vec1())
+            .map_err(inference)?;
+        let l = o
+            .logits
+            .flatten_all()
+            .and_then(|t| t.to_vec1())
+            .map_err(inference)?;
         Ok((f, l))
     }
 

@@ -132,7 +132,11 @@ impl EfficientNetLite {
             let p = format!("_blocks.{i}");
             let stride = if STRIDE_TWO.contains(&i) { 2 } else { 1 };
             let expand = if vb.contains_tensor(&format!("{p}._expand_conv.weight")) {
-                Some(pointwise(vb, &format!("{p}._expand_conv"), &format!("{p}._bn0"))?)
+                Some(pointwise(
+                    vb,
+                    &format!("{p}._expand_conv"),
+                    &format!("{p}._bn0"),
+                )?)
             } else {
                 None
             };

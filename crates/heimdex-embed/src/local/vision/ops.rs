@@ -141,16 +141,18 @@ impl CustomOp1 for Depthwise<'_> {
                 }
                 dst.iter_mut().for_each(|v| *v = relu6(*v));
             });
-        Ok((
-            CpuStorage::F32(out),
-            Shape::from((self.n * oh * ow, c)),
-        ))
+        Ok((CpuStorage::F32(out), Shape::from((self.n * oh * ow, c))))
     }
 }
 
 /// Patches of a 3 x 3 stride-2 "SAME" convolution over `n` channels-last images (`[n, h, w, 3]`):
 /// `[n * oh * ow, 27]`, columns in (ky, kx, channel) order; zeros where the kernel leaves the image.
-pub(crate) fn stem_patches(pixels: &[f32], n: usize, h: usize, w: usize) -> (Vec<f32>, usize, usize) {
+pub(crate) fn stem_patches(
+    pixels: &[f32],
+    n: usize,
+    h: usize,
+    w: usize,
+) -> (Vec<f32>, usize, usize) {
     const K: usize = 3;
     const S: usize = 2;
     const C: usize = 3;
@@ -201,8 +203,12 @@ mod tests {
     #[test]
     fn depthwise_matches_a_direct_convolution() {
         let (n, h, w, c, k, s) = (2usize, 7usize, 6usize, 3usize, 3usize, 2usize);
-        let x: Vec<f32> = (0..n * h * w * c).map(|i| ((i * 37 % 11) as f32) - 5.0).collect();
-        let weight: Vec<f32> = (0..k * k * c).map(|i| ((i * 7 % 5) as f32) * 0.1 - 0.2).collect();
+        let x: Vec<f32> = (0..n * h * w * c)
+            .map(|i| ((i * 37 % 11) as f32) - 5.0)
+            .collect();
+        let weight: Vec<f32> = (0..k * k * c)
+            .map(|i| ((i * 7 % 5) as f32) * 0.1 - 0.2)
+            .collect();
         let bias = vec![0.5f32, -0.25, 0.0];
         let op = Depthwise {
             weight: &weight,
@@ -241,7 +247,11 @@ mod tests {
                         }
                         let want = acc.clamp(0.0, 6.0);
                         let at = ((img * oh + oy) * ow + ox) * c + ch;
-                        assert!((got[at] - want).abs() < 1e-5, "at {at}: {} vs {want}", got[at]);
+                        assert!(
+                            (got[at] - want).abs() < 1e-5,
+                            "at {at}: {} vs {want}",
+                            got[at]
+                        );
                     }
                 }
             }
