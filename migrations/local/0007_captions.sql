@@ -31,3 +31,22 @@ INSERT INTO jobs (video_id, stage, stage_order, state, max_attempts, created_at,
            CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
     FROM jobs WHERE stage = 'scenes'
     ON CONFLICT (video_id, stage) DO NOTHING;
+
+-- Captions are optional and depend on a remote server: a video is pushed to the team backend once
+-- every other stage is done, whatever its caption job does (a refused key must not keep it from
+-- the team). New captions queue embed again, whose finish pushes the video once more.
+DROP TRIGGER sync_outbox_video_indexed;
+CREATE TRIGGER sync_outbox_video_indexed AFTER UPDATE OF state ON jobs
+WHEN NEW.state = 'done' AND NEW.stage <> 'caption'
+    AND EXISTS (SELECT 1 FROM settings WHERE key = 'sync.backend')
+    AND NOT EXISTS (SELECT 1 FROM jobs WHERE video_id = NEW.video_id AND state != 'done'
+                    AND stage <> 'caption')
+BEGIN
+    DELETE FROM sync_outbox WHERE op = 'upsert_scene'
+        AND content_hash = (SELECT content_hash FROM videos WHERE id = NEW.video_id);
+    INSERT INTO sync_outbox (op, video_id, content_hash, scene_idx, enqueued_at)
+        SELECT 'upsert_scene', s.video_id, v.content_hash, s.idx,
+               CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+        FROM scenes s JOIN videos v ON v.id = s.video_id
+        WHERE s.video_id = NEW.video_id ORDER BY s.idx;
+END;
