@@ -263,3 +263,99 @@ fn search_history_and_eval_on_an_empty_library() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Recall@1 0.000"));
 }
+
+/// The README's promise for pictures: silent clips of photographs (from the public visual eval
+/// set), indexed with the default stages, and `heimdex search "a cat"` puts the cat clip first with
+/// the words it saw; `heimdex search --image` with a picture of the cat finds the same clip.
+/// Needs the models (scripts/fetch-models.sh) and the eval set's photos (registries, first time).
+#[test]
+fn a_cat_is_found_by_words_and_by_its_picture() {
+    use heimdex_embed::testing::{require_model, test_model_dir};
+    let dir = test_model_dir();
+    if require_model(
+        "efficientnet-lite0",
+        heimdex_embed::VisionModel::locate(&dir),
+    )
+    .is_none()
+        || require_model(
+            "all-MiniLM-L6-v2",
+            heimdex_embed::MiniLmEmbedder::locate(&dir),
+        )
+        .is_none()
+    {
+        return;
+    }
+    let eval = std::env::var_os("HEIMDEX_VISION_EVAL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME"))
+                .join(".cache/heimdex/vision-eval")
+        });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let made = Command::new("bash")
+        .arg(root.join("scripts/make-vision-eval-set.sh"))
+        .arg(&eval)
+        .output()
+        .expect("bash runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let clips = tmp.path().join("clips");
+    std::fs::create_dir_all(&clips).unwrap();
+    for n in ["01", "02", "03", "04", "05", "06"] {
+        let name = format!("clip-{n}.mp4");
+        std::fs::copy(eval.join(&name), clips.join(&name)).unwrap();
+    }
+    let data = tmp.path().join("library");
+    let idx = Command::new(BIN)
+        .env("HEIMDEX_MODEL_DIR", &dir)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("index")
+        .arg(&clips)
+        .output()
+        .unwrap();
+    assert!(
+        idx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&idx.stderr)
+    );
+    let search = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .env("HEIMDEX_MODEL_DIR", &dir)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("search")
+            .args(args)
+            .output()
+            .unwrap();
+        json(&out)
+    };
+    let found = search(&["a cat", "--json"]);
+    let first = &found["hits"][0];
+    assert_eq!(first["file_name"], "clip-01.mp4", "{found:#}");
+    let seen: Vec<&str> = first["seen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["matched"] == true)
+        .filter_map(|t| t["label"].as_str())
+        .collect();
+    assert!(!seen.is_empty(), "the hit says it saw a cat: {first:#}");
+    assert!(found["notices"].as_array().unwrap().is_empty(), "{found:#}");
+
+    let kf = first["keyframe_path"]
+        .as_str()
+        .expect("keyframe")
+        .to_owned();
+    let by_picture = search(&["--image", &kf, "--json"]);
+    assert_eq!(by_picture["hits"][0]["file_name"], "clip-01.mp4");
+    assert!(by_picture["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "picture"));
+}

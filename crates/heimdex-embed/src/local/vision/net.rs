@@ -216,8 +216,10 @@ impl EfficientNetLite {
 }
 
 fn apply_pointwise(x: &Tensor, p: &Pointwise, relu6: bool) -> R<Tensor> {
-    x.matmul(&p.weight)?.apply_op1_no_bwd(&BiasAct {
+    let y = x.matmul(&p.weight)?;
+    y.inplace_op1(&BiasAct {
         bias: &p.bias,
         relu6,
-    })
+    })?;
+    Ok(y)
 }

@@ -7,7 +7,7 @@
 //! slower than the whole rest of the network; channels-last also lets the 1x1 convolutions of a
 //! batch run as one large matrix product.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
+use candle_core::{CpuStorage, CustomOp1, InplaceOp1, Layout, Shape};
 use rayon::prelude::*;
 
 /// Output size and padding before the first pixel for TensorFlow "SAME" padding
@@ -33,30 +33,31 @@ fn relu6(v: f32) -> f32 {
     v.clamp(0.0, 6.0)
 }
 
-/// `x + bias[c]`, then ReLU6 when `relu6`, over `[pixels, channels]`.
+/// `x + bias[c]`, then ReLU6 when `relu6`, over `[pixels, channels]`, in place (the product it
+/// follows is a fresh tensor: no copy, no new pages).
 pub(crate) struct BiasAct<'a> {
     pub bias: &'a [f32],
     pub relu6: bool,
 }
 
-impl CustomOp1 for BiasAct<'_> {
+impl InplaceOp1 for BiasAct<'_> {
     fn name(&self) -> &'static str {
         "bias-relu6"
     }
 
-    fn cpu_fwd(
-        &self,
-        storage: &CpuStorage,
-        layout: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let src = contiguous_f32(storage, layout)?;
+    fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> candle_core::Result<()> {
         let c = self.bias.len();
         let (_, cols) = layout.shape().dims2()?;
         if cols != c || c == 0 {
             candle_core::bail!("bias of {c} channels for activations of {cols}")
         }
-        let mut out = src.to_vec();
-        out.par_chunks_mut(c * 64).for_each(|rows| {
+        let CpuStorage::F32(data) = storage else {
+            candle_core::bail!("expected f32 activations")
+        };
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("expected contiguous activations")
+        };
+        data[start..end].par_chunks_mut(c * 64).for_each(|rows| {
             for px in rows.chunks_exact_mut(c) {
                 for (v, b) in px.iter_mut().zip(self.bias) {
                     *v += b;
@@ -66,7 +67,7 @@ impl CustomOp1 for BiasAct<'_> {
                 }
             }
         });
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
+        Ok(())
     }
 }
 
@@ -262,16 +263,12 @@ mod tests {
     fn bias_act_clamps() {
         let t = Tensor::from_vec(vec![-1f32, 2.0, 7.0, 3.0], (2, 2), &Device::Cpu).expect("t");
         let bias = [1.0f32, 0.5];
-        let got: Vec<f32> = t
-            .apply_op1_no_bwd(&BiasAct {
-                bias: &bias,
-                relu6: true,
-            })
-            .expect("op")
-            .flatten_all()
-            .expect("flat")
-            .to_vec1()
-            .expect("vec");
+        t.inplace_op1(&BiasAct {
+            bias: &bias,
+            relu6: true,
+        })
+        .expect("op");
+        let got: Vec<f32> = t.flatten_all().expect("flat").to_vec1().expect("vec");
         assert_eq!(got, vec![0.0, 2.5, 6.0, 3.5]);
     }
 
