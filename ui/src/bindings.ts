@@ -189,16 +189,6 @@ export type HitScoresView_Serialize = {
 	picture: number | null,
 };
 
-/**  A word for what a scene shows (the vision stage's tags). */
-export type SeenTagView = {
-	label: string,
-	score: number | null,
-	/**  "class", "hypernym" or "caption". */
-	kind: string,
-	/**  The query named it. */
-	matched: boolean,
-};
-
 /**  A path that could not be imported, and why. */
 export type ImportFailure = {
 	path: string,
@@ -429,6 +419,16 @@ export type SearchResultsView_Serialize = {
 	tookMs: number | null,
 	/**  What is missing from this answer and how to fix it (a model not installed, …). */
 	notices: string[],
+};
+
+/**  A word for what a scene shows (the vision stage's tags). */
+export type SeenTagView = {
+	label: string,
+	score: number | null,
+	/**  "class", "hypernym" or "caption". */
+	kind: string,
+	/**  The query named it. */
+	matched: boolean,
 };
 
 /**  A timed piece of the transcript. */
