@@ -299,6 +299,40 @@ async function main() {
       assert(Math.abs(m.currentTime - next) < 0.5, `at the next scene ${next}: ${m.currentTime}`);
     });
 
+    await step("a scene's picture finds it (search_image), and its hit shows what is seen", async () => {
+      const invoke = (cmd, args) =>
+        s.execAsync(
+          `const done = arguments[arguments.length - 1];
+           window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(
+             (r) => done({ ok: r }), (e) => done({ err: JSON.stringify(e) }));`,
+          [cmd, args],
+        );
+      const words = await invoke("search", { query: QUERY, limit: 10 });
+      assert(words.ok, `search answers: ${words.err}`);
+      const withPicture = words.ok.hits.find((h) => h.thumbnailPath);
+      assert(withPicture, "a hit has a picture");
+      const byPicture = await invoke("search_image", { path: withPicture.thumbnailPath, limit: 5 });
+      assert(byPicture.ok, `search_image answers: ${byPicture.err}`);
+      const top = byPicture.ok.hits[0];
+      console.log(`picture query: shows "${byPicture.ok.text}", first hit scene ${top?.sceneIdx} (picture ${top?.scores.picture})`);
+      assert(byPicture.ok.signals.includes("picture"), `the picture signal ran: ${byPicture.ok.signals}`);
+      assert(top && top.videoId === withPicture.videoId && top.sceneIdx === withPicture.sceneIdx,
+        "a scene's own picture finds that scene first");
+      // A word the vision stage saw, typed in the box: the hit shows its tags, the named one marked.
+      const tagged = [...words.ok.hits, ...byPicture.ok.hits].find((h) => h.seen.length > 0);
+      assert(tagged, "some scene has tags");
+      const word = tagged.seen[0].label;
+      await s.exec(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true }));`);
+      const box = await s.waitFor("input[type=search]");
+      await wd("POST", s.path(`/element/${box}/clear`), {});
+      await s.keys(box, word);
+      await s.waitFor("#search-hits .hit-seen .tag-on", 20_000);
+      await sleep(400);
+      await s.screenshot("04b-seen-tags.png");
+      const shown = await s.exec(`return document.querySelector("#search-hits .hit-seen").textContent;`);
+      console.log(`"${word}": the first hit shows ${shown}`);
+    });
+
     await step("settings show the data directory", async () => {
       const nav = await s.findAll(".nav-item");
       await s.click(nav[2]);
