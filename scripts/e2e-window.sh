@@ -88,7 +88,8 @@ for _ in $(seq 50); do [[ -e "/tmp/.X11-unix/X${DISPLAY_NUM#:}" ]] && break; sle
 
 # The app inherits this environment from tauri-driver: its library lives in the temp folder.
 export HEIMDEX_DATA_DIR="$WORK/data"
-export HEIMDEX_MODEL_DIR="${HEIMDEX_MODEL_DIR:-$WORK/models}"
+# The models: the app's own default folder (scripts/fetch-models.sh), unless one is given.
+export HEIMDEX_MODEL_DIR="${HEIMDEX_MODEL_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/heimdex/models}"
 export RUST_LOG="${RUST_LOG:-info}"
 "$TAURI_DRIVER" --port "$PORT" >"$ARTIFACTS/tauri-driver.log" 2>&1 &
 PIDS+=($!)
