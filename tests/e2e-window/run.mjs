@@ -323,9 +323,14 @@ async function main() {
       assert(tagged, "some scene has tags");
       const word = tagged.seen[0].label;
       await s.exec(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true }));`);
-      const box = await s.waitFor("input[type=search]");
-      await wd("POST", s.path(`/element/${box}/clear`), {});
-      await s.keys(box, word);
+      await s.waitFor("input[type=search]");
+      // Replace the box's text the way React sees typing (WebDriver's clear does not reach it).
+      await s.exec(
+        `const el = document.querySelector("input[type=search]");
+         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(el, arguments[0]);
+         el.dispatchEvent(new Event("input", { bubbles: true }));`,
+        [word],
+      );
       await s.waitFor("#search-hits .hit-seen .tag-on", 20_000);
       await sleep(400);
       await s.screenshot("04b-seen-tags.png");
