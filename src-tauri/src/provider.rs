@@ -134,18 +134,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn base_urls_are_checked() {
-        assert_eq!(
-            check_base_url(" https://api.openai.com/v1/ ").as_deref(),
-            Ok("https://api.openai.com/v1")
-        );
-        assert!(check_base_url("http://127.0.0.1:8080").is_ok());
-        assert!(check_base_url("ftp://x").is_err());
-        assert!(check_base_url("https://").is_err());
-        assert!(check_base_url("https://a b").is_err());
-    }
-
     #[tokio::test]
     async fn the_key_goes_to_the_keychain_and_nowhere_else() {
         let dir = tempfile::tempdir().expect("tempdir");

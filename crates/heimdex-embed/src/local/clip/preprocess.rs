@@ -11,11 +11,7 @@ const STD: [f32; 3] = [0.268_629_54, 0.261_302_6, 0.275_777_1];
 
 /// Reads an image file and returns its `3 * size * size` pixel values (CHW).
 pub fn load_image(path: &Path, size: usize) -> Result<Vec<f32>, EmbedError> {
-    let img = image::open(path).map_err(|e| EmbedError::Image {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    Ok(preprocess(&img.to_rgb8(), size))
+    Ok(preprocess(&crate::local::open_rgb(path)?, size))
 }
 
 /// `3 * size * size` pixel values (CHW) of an RGB image.

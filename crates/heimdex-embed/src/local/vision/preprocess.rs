@@ -11,11 +11,7 @@ const STD: f32 = 128.0;
 
 /// Reads a picture file (JPEG or PNG) and returns its `size * size * 3` input values.
 pub fn load_image(path: &Path, size: usize) -> Result<Vec<f32>, EmbedError> {
-    let img = image::open(path).map_err(|e| EmbedError::Image {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    Ok(preprocess(&img.to_rgb8(), size))
+    Ok(preprocess(&crate::local::open_rgb(path)?, size))
 }
 
 /// `size * size * 3` input values (HWC) of an RGB picture.
