@@ -41,9 +41,7 @@ fi
 echo "==> $(find "$FRAMES" -name '*.jpg' | wc -l) keyframes in $FRAMES"
 
 echo "==> building (release)"
-# shellcheck disable=SC2086
-cargo build --release --locked -p heimdex-embed --example bench_vision -p heimdex-cli $HEIMDEX_APP_FEATURES -q 2>/dev/null ||
-  cargo build --release --locked -p heimdex-embed --example bench_vision -p heimdex-cli
+cargo build --release --locked -p heimdex-embed --example bench_vision -p heimdex-cli
 BIN="$CARGO_TARGET_DIR/release"
 
 echo "==> pictures per second (batch 16)"

@@ -11,6 +11,10 @@ use heimdex_embed::VisionModel;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// As the `heimdex` binary and the window do (see crates/heimdex-cli/src/main.rs).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

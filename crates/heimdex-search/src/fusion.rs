@@ -31,11 +31,29 @@ pub enum Signal {
 pub struct RankedList {
     pub signal: Signal,
     pub hits: Vec<(SceneKey, f32)>,
+    /// Whether the scores measure the same thing on one scale for every scene (probabilities), so
+    /// that a hit far below the list's best counts for less than its rank alone says.
+    pub scaled: bool,
 }
 
 impl RankedList {
     pub fn new(signal: Signal, hits: Vec<(SceneKey, f32)>) -> Self {
-        Self { signal, hits }
+        Self {
+            signal,
+            hits,
+            scaled: false,
+        }
+    }
+
+    /// A list whose scores are comparable between scenes (how likely the scene shows what the
+    /// query means): each hit's reciprocal rank is scaled by its score over the list's best, so
+    /// a scene the model gives 1 % next to one it gives 70 % is not a near tie.
+    pub fn scaled(signal: Signal, hits: Vec<(SceneKey, f32)>) -> Self {
+        Self {
+            signal,
+            hits,
+            scaled: true,
+        }
     }
 }
 
@@ -47,7 +65,8 @@ pub struct SignalScore {
     pub rank: usize,
     /// The signal's own score (BM25 as given, cosine).
     pub score: f32,
-    /// This signal's share of the fused score: `1 / (k + rank)`.
+    /// This signal's share of the fused score: `1 / (k + rank)`, times `score / best` for a
+    /// [scaled](RankedList::scaled) list.
     pub contribution: f64,
 }
 
@@ -71,6 +90,7 @@ impl FusedHit {
 pub fn reciprocal_rank_fusion(lists: &[RankedList], k: f64, limit: usize) -> Vec<FusedHit> {
     let mut by_key: HashMap<&SceneKey, FusedHit> = HashMap::new();
     for list in lists {
+        let best = list.hits.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
         for (i, (key, score)) in list.hits.iter().enumerate() {
             let hit = by_key.entry(key).or_insert_with(|| FusedHit {
                 key: key.clone(),
@@ -81,7 +101,12 @@ pub fn reciprocal_rank_fusion(lists: &[RankedList], k: f64, limit: usize) -> Vec
                 continue;
             }
             let rank = i + 1;
-            let contribution = 1.0 / (k + rank as f64);
+            let share = if list.scaled && best > 0.0 {
+                f64::from((score / best).clamp(0.0, 1.0))
+            } else {
+                1.0
+            };
+            let contribution = share / (k + rank as f64);
             hit.score += contribution;
             hit.signals.push(SignalScore {
                 signal: list.signal,
@@ -152,6 +177,28 @@ mod tests {
         assert_eq!(fused.len(), 1);
         assert_eq!(fused[0].signals.len(), 1);
         assert!(reciprocal_rank_fusion(&[], RRF_K, 5).is_empty());
+    }
+
+    #[test]
+    fn a_scaled_list_counts_a_weak_hit_for_less_than_its_rank() {
+        // The text list puts scene 2 first and scene 1 third, the seen list scene 1 at 0.70 and
+        // scene 2 at 0.01: by rank alone scene 2 wins, by how much the picture shows it, 1 does.
+        let text = list(Signal::TextVector, &[2, 3, 1]);
+        let seen = |scaled: bool| {
+            let hits = vec![(key(1), 0.70), (key(2), 0.01)];
+            if scaled {
+                RankedList::scaled(Signal::Seen, hits)
+            } else {
+                RankedList::new(Signal::Seen, hits)
+            }
+        };
+        let by_rank = reciprocal_rank_fusion(&[text.clone(), seen(false)], RRF_K, 10);
+        assert_eq!(by_rank[0].key, key(2));
+        let scaled = reciprocal_rank_fusion(&[text, seen(true)], RRF_K, 10);
+        assert_eq!(scaled[0].key, key(1));
+        assert_eq!(scaled[1].key, key(2));
+        let weak = scaled[1].signal(Signal::Seen).expect("seen found it");
+        assert!((weak.contribution - (0.01 / 0.70) / 62.0).abs() < 1e-9);
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
                         let weights = cv.weights(&v);
                         if let Ok(guard) = seen.read() {
                             if let Some(idx) = guard.as_ref() {
-                                lists.push(RankedList::new(
+                                lists.push(RankedList::scaled(
                                     Signal::Seen,
                                     idx.search(&weights, DEPTH, candidates),
                                 ));

@@ -1,6 +1,7 @@
 //! "What is seen, by meaning": a typed query against every class the picture model knows, not only
-//! the few shown as a scene's tags. Each class has a text ("tabby cat, domestic cat, cat, feline,
-//! animal") embedded once with the text model; a query's text vector is compared with all of them,
+//! the few shown as a scene's tags. Each class has phrases (each of its names alone, and "tabby cat,
+//! domestic cat, cat, feline, animal") embedded once with the text model; a query's text vector is
+//! compared with all of them,
 //! the classes it means get weights, and a scene scores the probability its pictures give those
 //! classes. "a red motorbike" then reaches "moped" and "motor scooter" scenes, and a class the model
 //! saw at 5 % still counts a little.
@@ -17,20 +18,29 @@ const TEMPERATURE: f32 = 0.04;
 /// A query that matches no class better than this means nothing the picture model knows.
 const MIN_BEST: f32 = 0.3;
 
-/// The text vectors of the picture model's classes, for one pair of models.
+/// The text vectors of the picture model's classes, for one pair of models: several phrases per
+/// class (see `Labels::class_phrases`); a class is as near a query as its nearest phrase.
 pub struct ClassVectors {
     dim: usize,
-    /// `classes x dim`, L2 normalised.
+    /// The class of each phrase vector.
+    owners: Vec<u16>,
+    /// `phrases x dim`, L2 normalised.
     vectors: Vec<f32>,
 }
 
 impl ClassVectors {
-    pub fn new(dim: usize, vectors: Vec<f32>) -> Self {
-        Self { dim, vectors }
+    /// `owners[i]` is the class of the `i`-th vector of `vectors` (`owners.len() x dim`).
+    pub fn new(dim: usize, owners: Vec<u16>, vectors: Vec<f32>) -> Self {
+        Self {
+            dim,
+            owners,
+            vectors,
+        }
     }
 
+    /// How many phrase vectors.
     pub fn len(&self) -> usize {
-        self.vectors.len().checked_div(self.dim).unwrap_or(0)
+        self.owners.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -42,11 +52,18 @@ impl ClassVectors {
         if query.len() != self.dim || self.dim == 0 {
             return Vec::new();
         }
-        let cos: Vec<f32> = self
-            .vectors
-            .chunks_exact(self.dim)
-            .map(|v| v.iter().zip(query).map(|(a, b)| a * b).sum())
-            .collect();
+        let classes = self
+            .owners
+            .iter()
+            .map(|&c| usize::from(c) + 1)
+            .max()
+            .unwrap_or(0);
+        let mut cos = vec![f32::MIN; classes];
+        for (v, &c) in self.vectors.chunks_exact(self.dim).zip(&self.owners) {
+            let s: f32 = v.iter().zip(query).map(|(a, b)| a * b).sum();
+            let slot = &mut cos[usize::from(c)];
+            *slot = slot.max(s);
+        }
         let best = cos.iter().copied().fold(f32::MIN, f32::max);
         if best < MIN_BEST {
             return Vec::new();
@@ -65,12 +82,22 @@ impl ClassVectors {
     /// Reads vectors saved by [`ClassVectors::save`] under `key`; `None` when absent or stale.
     pub fn load(path: &Path, key: &[u8; 32]) -> Option<Self> {
         let bytes = std::fs::read(path).ok()?;
-        if bytes.len() < 36 || &bytes[..32] != key {
+        if bytes.len() < 40 || &bytes[..32] != key {
             return None;
         }
-        let dim = u32::from_le_bytes([bytes[32], bytes[33], bytes[34], bytes[35]]) as usize;
-        let vectors = crate::search::store::blob_to_vector(&bytes[36..]);
-        (dim > 0 && vectors.len().is_multiple_of(dim)).then(|| Self::new(dim, vectors))
+        let word = |at: usize| -> Option<usize> {
+            Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+        };
+        let dim = word(32)?;
+        let count = word(36)?;
+        let owners_end = 40 + count * 2;
+        let owners: Vec<u16> = bytes
+            .get(40..owners_end)?
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let vectors = crate::search::store::blob_to_vector(bytes.get(owners_end..)?);
+        (dim > 0 && vectors.len() == count * dim).then(|| Self::new(dim, owners, vectors))
     }
 
     /// Saves the vectors with `key` (a hash of the labels and the text model), atomically.
@@ -80,6 +107,8 @@ impl ClassVectors {
         }
         let mut bytes = key.to_vec();
         bytes.extend((self.dim as u32).to_le_bytes());
+        bytes.extend((self.owners.len() as u32).to_le_bytes());
+        bytes.extend(self.owners.iter().flat_map(|c| c.to_le_bytes()));
         bytes.extend(crate::search::store::vector_to_blob(&self.vectors));
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, bytes)?;
@@ -141,9 +170,14 @@ mod tests {
 
     #[test]
     fn a_query_weights_the_classes_it_means_and_scenes_score_their_probability() {
-        // Three classes in 2-d: "cat" along x, "kitten" close to it, "car" along y.
+        // Three classes in 2-d: "cat" along x, "kitten" close to it, "car" along y; "car" has a
+        // second phrase, and a class is as near as its nearest phrase.
         let s = std::f32::consts::FRAC_1_SQRT_2;
-        let cv = ClassVectors::new(2, vec![1.0, 0.0, 0.995, 0.0998, 0.0, 1.0]);
+        let cv = ClassVectors::new(
+            2,
+            vec![0, 1, 2, 2],
+            vec![1.0, 0.0, 0.995, 0.0998, 0.0, 1.0, -s, s],
+        );
         let w = cv.weights(&[1.0, 0.0]);
         assert_eq!(w.iter().map(|x| x.0).collect::<Vec<_>>(), vec![0, 1]);
         assert!((w[0].1 - 1.0).abs() < 1e-6 && w[1].1 < 1.0);
@@ -167,9 +201,11 @@ mod tests {
     fn saved_vectors_come_back_only_under_their_key() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let path = tmp.path().join("c.bin");
-        let cv = ClassVectors::new(2, vec![1.0, 0.0, 0.0, 1.0]);
+        let cv = ClassVectors::new(2, vec![0, 0, 1], vec![1.0, 0.0, 0.6, 0.8, 0.0, 1.0]);
         cv.save(&path, &[7; 32]).expect("saves");
-        assert_eq!(ClassVectors::load(&path, &[7; 32]).expect("loads").len(), 2);
+        let back = ClassVectors::load(&path, &[7; 32]).expect("loads");
+        assert_eq!(back.len(), 3);
+        assert_eq!(back.owners, vec![0, 0, 1]);
         assert!(ClassVectors::load(&path, &[8; 32]).is_none());
     }
 }

@@ -96,7 +96,7 @@ impl SearchState {
 
     /// The text vectors of the picture model's classes (for "what is seen, by meaning"), computed
     /// once with the text model and kept in `cache_dir`; `None` unless both models are installed.
-    /// Blocking; the first call without a saved copy embeds 1000 short texts (a few seconds).
+    /// Blocking; the first call without a saved copy embeds about 2500 short phrases (a few seconds).
     pub fn class_vectors(
         &self,
         model_dir: &Path,
@@ -117,11 +117,12 @@ impl SearchState {
             return Ok(None);
         };
         use heimdex_embed::TextEmbedder;
-        let texts = vision.labels().class_texts();
+        let phrases = vision.labels().class_phrases();
         let mut hasher = blake3::Hasher::new();
         hasher.update(text.model_id().as_bytes());
         hasher.update(vision.model_id().as_bytes());
-        for t in &texts {
+        for (c, t) in &phrases {
+            hasher.update(&c.to_le_bytes());
             hasher.update(t.as_bytes());
             hasher.update(b"\n");
         }
@@ -130,9 +131,13 @@ impl SearchState {
         let cv = match ClassVectors::load(&path, &key) {
             Some(cv) => cv,
             None => {
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                let vectors: Vec<f32> = text.embed(&refs)?.into_iter().flatten().collect();
-                let cv = ClassVectors::new(text.dim(), vectors);
+                let refs: Vec<&str> = phrases.iter().map(|(_, t)| t.as_str()).collect();
+                let mut vectors = Vec::with_capacity(refs.len() * text.dim());
+                for chunk in refs.chunks(256) {
+                    vectors.extend(text.embed(chunk)?.into_iter().flatten());
+                }
+                let owners = phrases.iter().map(|(c, _)| *c).collect();
+                let cv = ClassVectors::new(text.dim(), owners, vectors);
                 if let Err(e) = cv.save(&path, &key) {
                     tracing::warn!("class vectors not saved to {}: {e}", path.display());
                 }

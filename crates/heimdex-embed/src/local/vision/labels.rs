@@ -188,6 +188,32 @@ impl Labels {
             .collect()
     }
 
+    /// The phrases a query is compared with, each with its class: the class's whole text (names
+    /// and broader words, see [`Labels::class_texts`]) and each of its names alone. A long list of
+    /// synonyms blurs a text vector ("dragonfly, darning needle, devil's darning needle, sewing
+    /// needle, snake feeder, ..." is nearer "fly" than "dragonfly"), a name alone does not; the
+    /// whole text keeps the broader words ("a cat" reaches "tabby").
+    pub fn class_phrases(&self) -> Vec<(u16, String)> {
+        let texts = self.class_texts();
+        let mut out = Vec::with_capacity(texts.len() * 3);
+        for (i, (c, text)) in self.classes.iter().zip(texts).enumerate() {
+            let Ok(i) = u16::try_from(i) else { break };
+            let mut names: Vec<&str> = vec![c.name.as_str()];
+            for n in &c.names {
+                if !names.iter().any(|x| x.eq_ignore_ascii_case(n)) {
+                    names.push(n);
+                }
+            }
+            for n in names {
+                if !n.eq_ignore_ascii_case(&text) {
+                    out.push((i, n.to_owned()));
+                }
+            }
+            out.push((i, text));
+        }
+        out
+    }
+
     /// Every name of the class called `name` (for the searchable text), or just `name`.
     pub fn names_of(&self, name: &str) -> Vec<String> {
         self.classes
@@ -285,6 +311,18 @@ mod tests {
         let texts = labels().class_texts();
         assert_eq!(texts.len(), 4);
         assert_eq!(texts[0], "tabby cat, cat, feline, animal");
+    }
+
+    #[test]
+    fn class_phrases_are_each_name_alone_and_the_whole_text() {
+        let phrases = labels().class_phrases();
+        let first: Vec<&str> = phrases
+            .iter()
+            .filter(|(c, _)| *c == 0)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(first, vec!["tabby cat", "tabby cat, cat, feline, animal"]);
+        assert_eq!(phrases.last().map(|p| p.0), Some(3));
     }
 
     #[test]
