@@ -33,7 +33,7 @@ build() {
     return 0
   fi
   local missing=()
-  for p in clang lld protobuf-compiler libunwind-dev cmake; do
+  for p in clang lld protobuf-compiler libprotobuf-dev libunwind-dev cmake; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if ((${#missing[@]})); then

@@ -8,7 +8,7 @@ use heimdex_core::VideoId;
 use heimdex_embed::{ClipEmbedder, EmbedError, MiniLmEmbedder, VisionModel};
 use heimdex_search::{SceneKey, VectorIndexes, VectorKind};
 use sqlx::SqlitePool;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// A vector of one scene, ready for the index.
@@ -126,9 +126,17 @@ impl SearchState {
             hasher.update(t.as_bytes());
             hasher.update(b"\n");
         }
-        let key: [u8; 32] = *hasher.finalize().as_bytes();
-        let path = cache_dir.join("vision").join("class-vectors.bin");
-        let cv = match ClassVectors::load(&path, &key) {
+        let hash = hasher.finalize();
+        let key: [u8; 32] = *hash.as_bytes();
+        // Beside the picture model, so that every library on the machine shares them (they depend
+        // on the two models only); in the library's cache where the model folder is read-only.
+        let name = format!("class-vectors-{}.bin", &hash.to_hex()[..16]);
+        let places: Vec<PathBuf> = VisionModel::locate(model_dir)
+            .map(|d| d.join(&name))
+            .into_iter()
+            .chain(std::iter::once(cache_dir.join("vision").join(&name)))
+            .collect();
+        let cv = match places.iter().find_map(|p| ClassVectors::load(p, &key)) {
             Some(cv) => cv,
             None => {
                 let refs: Vec<&str> = phrases.iter().map(|(_, t)| t.as_str()).collect();
@@ -138,8 +146,16 @@ impl SearchState {
                 }
                 let owners = phrases.iter().map(|(c, _)| *c).collect();
                 let cv = ClassVectors::new(text.dim(), owners, vectors);
-                if let Err(e) = cv.save(&path, &key) {
-                    tracing::warn!("class vectors not saved to {}: {e}", path.display());
+                let mut errors = Vec::new();
+                let saved = places.iter().any(|p| match cv.save(p, &key) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        errors.push(format!("{}: {e}", p.display()));
+                        false
+                    }
+                });
+                if !saved {
+                    tracing::warn!("class vectors not saved: {}", errors.join("; "));
                 }
                 cv
             }
