@@ -5,3 +5,4 @@ pub mod events;
 pub mod library;
 pub mod media;
 pub mod pg;
+pub mod qdrant;

@@ -4,6 +4,7 @@
 
 use heimdex_tests::media;
 use heimdex_tests::pg::PgServer;
+use heimdex_tests::qdrant::QdrantServer;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -11,11 +12,16 @@ const BIN: &str = env!("CARGO_BIN_EXE_heimdex");
 const USER: &str = "6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f";
 
 fn heimdex(data: &Path, args: &[&str]) -> Output {
+    heimdex_with(data, args, &[])
+}
+
+fn heimdex_with(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(BIN)
         .arg("--data-dir")
         .arg(data)
         .args(args)
         .env("HEIMDEX_SYNC_USER_ID", USER)
+        .envs(env.iter().copied())
         .output()
         .expect("heimdex runs")
 }
@@ -103,6 +109,64 @@ fn setup_index_push_pull_status() {
     let status = json(heimdex(&data, &["sync", "status", "--json"]));
     assert_eq!(status["server"]["reachable"], false, "{status}");
     assert!(status["server"]["error"].is_string(), "{status}");
+}
+
+#[test]
+fn qdrant_set_up_with_the_server_key_then_used_with_a_team_key() {
+    let Some(q) = QdrantServer::start() else {
+        return;
+    };
+    const TEAM: &str = "2b7e1a4c-9d3f-4e6a-8b1c-5d2e3f4a5b6c";
+    let collection = format!("heimdex_team_{}", TEAM.replace('-', ""));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("library");
+    let setup = ["sync", "setup", "--qdrant", &q.url(), "--team", TEAM];
+    // A team key cannot create the team's collection: the error says who can.
+    let member_key = q.key_for(&[&collection]);
+    let member = [("HEIMDEX_SYNC_SECRET", member_key.as_str())];
+    let refused = heimdex_with(&data, &[&setup[..], &["--apply-schema"]].concat(), &member);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("server's API key"), "{said}");
+    // The server's owner creates it once.
+    let owner = [("HEIMDEX_SYNC_SECRET", q.api_key.as_str())];
+    let out = ok(heimdex_with(
+        &data,
+        &[&setup[..], &["--apply-schema"]].concat(),
+        &owner,
+    ));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&collection), "{said}");
+    // A member then indexes and pushes with the team's key.
+    ok(heimdex_with(&data, &setup, &member));
+    let clip = media::video(dir.path(), "clip.mp4", 1.5, 320, 240, false);
+    ok(heimdex(&data, &["index", clip.to_str().unwrap()]));
+    let status = json(heimdex_with(&data, &["sync", "status", "--json"], &member));
+    assert_eq!(status["backend"], "qdrant");
+    let queued = status["pending"].as_u64().unwrap();
+    assert!(queued >= 1, "{status}");
+    let out = ok(heimdex_with(&data, &["sync", "push"], &member));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("Pushed {queued} scenes")), "{said}");
+    let status = json(heimdex_with(&data, &["sync", "status", "--json"], &member));
+    assert_eq!(status["pending"], 0, "{status}");
+    assert_eq!(status["server"]["reachable"], true, "{status}");
+    let pulled = json(heimdex_with(&data, &["sync", "pull", "--json"], &member));
+    assert_eq!(pulled["summary"]["scenes"].as_u64(), Some(queued));
+    assert_eq!(pulled["videos"][0]["file_name"], "clip.mp4");
+    // Another team's key is refused: `sync push` says so and keeps the rows for a better key.
+    let other = q.key_for(&["heimdex_team_00000000000000000000000000000000"]);
+    let push = heimdex_with(
+        &data,
+        &["sync", "push", "--all"],
+        &[("HEIMDEX_SYNC_SECRET", other.as_str())],
+    );
+    let said = String::from_utf8_lossy(&push.stderr);
+    assert!(!push.status.success(), "{said}");
+    assert!(said.contains("may not use the collection"), "{said}");
+    let status = json(heimdex_with(&data, &["sync", "status", "--json"], &member));
+    assert_eq!(status["pending"].as_u64(), Some(queued), "kept: {status}");
+    assert_eq!(status["failed"].as_u64().unwrap_or(0), 0, "{status}");
 }
 
 fn free_port() -> u16 {

@@ -18,6 +18,10 @@ pub enum SyncError {
     Qdrant(String),
     #[error("cannot reach the Qdrant server: {0}")]
     QdrantUnreachable(String),
+    /// The backend refused the credentials for everything (a wrong key, another team's key):
+    /// nothing is pushed and nothing is set aside until the key is fixed.
+    #[error("{0}")]
+    AccessDenied(String),
     #[error("vector of {got} dimensions where the backend stores {want} ({what})")]
     Dimension {
         what: &'static str,
@@ -30,7 +34,10 @@ impl SyncError {
     /// True when trying again later can help (network, server restart), false for refusals.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SyncError::Connect(_) | SyncError::QdrantUnreachable(_) => true,
+            // Kept queued: no row is at fault when the key is.
+            SyncError::Connect(_)
+            | SyncError::QdrantUnreachable(_)
+            | SyncError::AccessDenied(_) => true,
             SyncError::Database(e) => {
                 matches!(
                     e,

@@ -1,12 +1,15 @@
-//! Qdrant team backend (gRPC, `qdrant-client`): one collection, named vectors `text` and `image`
-//! (cosine), the scene and its video as payload, the same UUIDv5 point ids as Postgres. Created on
-//! first use with keyword indexes on the fields filters use. Writes wait for the server to apply
-//! them (`wait=true`).
+//! Qdrant team backend (gRPC, `qdrant-client`): a collection per team (`heimdex_team_<team>`; a
+//! user on no team gets `heimdex_user_<user>`), named vectors `text` and `image` (cosine, HNSW,
+//! int8 scalar quantisation searched with rescoring), the scene and its video as payload, the same
+//! UUIDv5 point ids as Postgres. Created on first use with keyword indexes on the fields filters
+//! use. Writes wait for the server to apply them (`wait=true`).
 //!
-//! Qdrant has no per-user row-level security: whoever holds the API key can read and write the
-//! whole collection. Visibility (own scenes + the team's) and ownership (never overwrite or delete
-//! another user's points) are enforced here, in the client, which is as strong as the API key's
-//! secrecy. Use Postgres where users must not be able to read each other's private scenes.
+//! Isolation between teams is the server's: with `service.jwt_rbac` on, each team gets a JWT
+//! (signed with the server's API key) that grants read-write on its own collection only, so a
+//! member's key cannot reach another team's scenes whatever the client does. Within a team,
+//! Qdrant has no per-user row-level security: ownership (never overwrite or delete another
+//! member's points) and visibility are enforced here, in the client. Use Postgres where members of
+//! one team must not be able to read each other's private scenes.
 
 use crate::doc::{Identity, SceneDoc, TeamScene, VideoDoc};
 use crate::error::SyncError;
@@ -14,12 +17,13 @@ use crate::target::{SyncTarget, TeamHit};
 use qdrant_client::qdrant::{
     point_id::PointIdOptions, value::Kind, with_payload_selector::SelectorOptions, Condition,
     CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance,
-    FieldType, Filter, GetPointsBuilder, PointId, PointStruct, QueryPointsBuilder, Range,
-    ScrollPointsBuilder, UpsertPointsBuilder, Value, VectorParamsBuilder, VectorsConfigBuilder,
+    FieldType, Filter, GetPointsBuilder, PointId, PointStruct, QuantizationSearchParamsBuilder,
+    QuantizationType, QueryPointsBuilder, Range, ScalarQuantizationBuilder, ScrollPointsBuilder,
+    SearchParamsBuilder, UpsertPointsBuilder, Value, VectorParamsBuilder, VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant, QdrantError};
-use std::collections::HashMap;
-use tokio::sync::OnceCell;
+use std::collections::{HashMap, HashSet};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 /// Dimensions of the named vectors (the same embedders as the Postgres schema).
@@ -27,13 +31,27 @@ pub const TEXT_DIM: usize = crate::postgres::TEXT_DIM;
 pub const IMAGE_DIM: usize = crate::postgres::IMAGE_DIM;
 /// Payload key of the thumbnail (base64 JPEG); left out of searches and listings.
 const THUMBNAIL: &str = "thumbnail_jpeg";
-/// Default collection name.
-pub const COLLECTION: &str = "heimdex_scenes";
+/// Default prefix of the collection names.
+pub const PREFIX: &str = "heimdex";
+/// HNSW candidate list at search time (recall@10 vs. latency; see BENCH.md).
+pub const HNSW_EF: u64 = 128;
+/// Quantised candidates fetched per result before the exact rescoring.
+const OVERSAMPLING: f64 = 2.0;
 
 pub struct QdrantTarget {
     client: Qdrant,
-    collection: String,
-    ready: OnceCell<()>,
+    prefix: String,
+    /// Collections known to exist (created or checked once per process).
+    ready: Mutex<HashSet<String>>,
+    hnsw_ef: u64,
+}
+
+/// The collection that holds `who`'s scenes: their team's, or their own when on no team.
+pub fn collection_name(prefix: &str, who: &Identity) -> String {
+    match who.team_id {
+        Some(t) => format!("{prefix}_team_{}", t.simple()),
+        None => format!("{prefix}_user_{}", who.user_id.simple()),
+    }
 }
 
 fn map_err(e: QdrantError) -> SyncError {
@@ -42,9 +60,47 @@ fn map_err(e: QdrantError) -> SyncError {
         QdrantError::ResponseError { status } if matches!(i32::from(status.code()), 1 | 4 | 14) => {
             SyncError::QdrantUnreachable(e.to_string())
         }
+        // The client reports a server it cannot connect to (down, restarting) as code 13
+        // "Failed to connect to …", and a connection lost mid-request as 2 "transport error":
+        // no row is at fault; keep them queued.
+        QdrantError::ResponseError { status }
+            if (i32::from(status.code()) == 13
+                && status.message().starts_with("Failed to connect"))
+                || (i32::from(status.code()) == 2
+                    && status.message().contains("transport error")) =>
+        {
+            SyncError::QdrantUnreachable(e.to_string())
+        }
         QdrantError::ResourceExhaustedError { .. } => SyncError::QdrantUnreachable(e.to_string()),
         _ => SyncError::Qdrant(e.to_string()),
     }
+}
+
+/// As [`map_err`], naming the collection and the fix when the key may not use it.
+fn scoped(e: QdrantError, collection: &str) -> SyncError {
+    if let QdrantError::ResponseError { status } = &e {
+        // gRPC 7 permission denied, 16 unauthenticated.
+        match i32::from(status.code()) {
+            7 => {
+                return SyncError::AccessDenied(format!(
+                    "this Qdrant key may not use the collection {collection} (a key for another \
+                     team, or one that may not create collections): ask whoever runs the server \
+                     for this team's key, or run `heimdex sync setup --qdrant URL` once with the \
+                     server's API key to create it ({})",
+                    status.message()
+                ))
+            }
+            16 => {
+                return SyncError::AccessDenied(format!(
+                    "Qdrant refused the API key ({}): run `heimdex sync setup --qdrant URL` again \
+                     with the right key",
+                    status.message()
+                ))
+            }
+            _ => {}
+        }
+    }
+    map_err(e)
 }
 
 fn uuid_of(id: &PointId) -> Option<Uuid> {
@@ -87,13 +143,14 @@ fn scene_from(id: Uuid, p: &HashMap<String, Value>) -> Option<TeamScene> {
 impl QdrantTarget {
     /// Connects to Qdrant's gRPC port (`http://host:6334`), with an API key when it needs one.
     pub async fn connect(url: &str, api_key: Option<&str>) -> Result<Self, SyncError> {
-        Self::with_collection(url, api_key, COLLECTION).await
+        Self::with_prefix(url, api_key, PREFIX).await
     }
 
-    pub async fn with_collection(
+    /// As [`connect`](Self::connect), with collections named `{prefix}_team_…` (tests, benches).
+    pub async fn with_prefix(
         url: &str,
         api_key: Option<&str>,
-        collection: &str,
+        prefix: &str,
     ) -> Result<Self, SyncError> {
         let client = Qdrant::from_url(url)
             .api_key(api_key.map(str::to_owned))
@@ -103,83 +160,109 @@ impl QdrantTarget {
             .map_err(|e| SyncError::Connect(format!("{url}: {e}")))?;
         Ok(Self {
             client,
-            collection: collection.to_owned(),
-            ready: OnceCell::new(),
+            prefix: prefix.to_owned(),
+            ready: Mutex::new(HashSet::new()),
+            hnsw_ef: HNSW_EF,
         })
     }
 
-    /// Creates the collection and its payload indexes the first time they are needed.
-    async fn ensure(&self) -> Result<(), SyncError> {
-        self.ready
-            .get_or_try_init(|| async {
-                if self
-                    .client
-                    .collection_exists(&self.collection)
-                    .await
-                    .map_err(map_err)?
-                {
-                    return Ok(());
-                }
-                let mut vectors = VectorsConfigBuilder::default();
-                vectors.add_named_vector_params(
-                    "text",
-                    VectorParamsBuilder::new(TEXT_DIM as u64, Distance::Cosine),
-                );
-                vectors.add_named_vector_params(
-                    "image",
-                    VectorParamsBuilder::new(IMAGE_DIM as u64, Distance::Cosine),
-                );
-                if let Err(e) = self
-                    .client
-                    .create_collection(
-                        CreateCollectionBuilder::new(&self.collection).vectors_config(vectors),
-                    )
-                    .await
-                {
-                    // Another client may have created it meanwhile.
-                    if !self
-                        .client
-                        .collection_exists(&self.collection)
-                        .await
-                        .map_err(map_err)?
-                    {
-                        return Err(map_err(e));
-                    }
-                }
-                for field in [
-                    "owner_id",
-                    "team_id",
-                    "video_id",
-                    "text_model",
-                    "image_model",
-                ] {
-                    self.client
-                        .create_field_index(
-                            CreateFieldIndexCollectionBuilder::new(
-                                &self.collection,
-                                field,
-                                FieldType::Keyword,
-                            )
-                            .wait(true),
-                        )
-                        .await
-                        .map_err(map_err)?;
-                }
-                self.client
-                    .create_field_index(
-                        CreateFieldIndexCollectionBuilder::new(
-                            &self.collection,
-                            "scene_index",
-                            FieldType::Integer,
-                        )
-                        .wait(true),
-                    )
-                    .await
-                    .map_err(map_err)?;
-                Ok(())
-            })
+    /// Another HNSW candidate list size for searches (benchmarks).
+    pub fn with_hnsw_ef(mut self, ef: u64) -> Self {
+        self.hnsw_ef = ef;
+        self
+    }
+
+    /// The collection `who` reads and writes.
+    pub fn collection(&self, who: &Identity) -> String {
+        collection_name(&self.prefix, who)
+    }
+
+    /// The underlying client (benchmarks, tests).
+    pub fn client(&self) -> &Qdrant {
+        &self.client
+    }
+
+    fn search_params(&self) -> SearchParamsBuilder {
+        SearchParamsBuilder::default()
+            .hnsw_ef(self.hnsw_ef)
+            .quantization(
+                QuantizationSearchParamsBuilder::default()
+                    .rescore(true)
+                    .oversampling(OVERSAMPLING),
+            )
+    }
+
+    /// Creates `who`'s collection (with the server's API key: a team's key may not create
+    /// collections) now rather than on the first push; returns its name.
+    pub async fn prepare(&self, who: &Identity) -> Result<String, SyncError> {
+        self.ensure(who).await
+    }
+
+    /// Creates `who`'s collection and its payload indexes the first time they are needed; returns
+    /// its name.
+    async fn ensure(&self, who: &Identity) -> Result<String, SyncError> {
+        let collection = self.collection(who);
+        let mut ready = self.ready.lock().await;
+        if ready.contains(&collection) {
+            return Ok(collection);
+        }
+        let exists = self
+            .client
+            .collection_exists(&collection)
             .await
-            .map(|_| ())
+            .map_err(|e| scoped(e, &collection))?;
+        if !exists {
+            self.create(&collection).await?;
+        }
+        ready.insert(collection.clone());
+        Ok(collection)
+    }
+
+    async fn create(&self, collection: &str) -> Result<(), SyncError> {
+        let mut vectors = VectorsConfigBuilder::default();
+        for (name, dim) in [("text", TEXT_DIM), ("image", IMAGE_DIM)] {
+            vectors.add_named_vector_params(
+                name,
+                VectorParamsBuilder::new(dim as u64, Distance::Cosine).quantization_config(
+                    ScalarQuantizationBuilder::default()
+                        .r#type(QuantizationType::Int8.into())
+                        .quantile(0.99)
+                        .always_ram(true),
+                ),
+            );
+        }
+        if let Err(e) = self
+            .client
+            .create_collection(CreateCollectionBuilder::new(collection).vectors_config(vectors))
+            .await
+        {
+            // Another client may have created it meanwhile.
+            if !self
+                .client
+                .collection_exists(collection)
+                .await
+                .map_err(|e| scoped(e, collection))?
+            {
+                return Err(scoped(e, collection));
+            }
+        }
+        let fields = [
+            ("owner_id", FieldType::Keyword),
+            ("team_id", FieldType::Keyword),
+            ("video_id", FieldType::Keyword),
+            ("text_model", FieldType::Keyword),
+            ("image_model", FieldType::Keyword),
+            ("scene_index", FieldType::Integer),
+        ];
+        for (field, kind) in fields {
+            self.client
+                .create_field_index(
+                    CreateFieldIndexCollectionBuilder::new(collection, field, kind).wait(true),
+                )
+                .await
+                .map_err(|e| scoped(e, collection))?;
+        }
+        Ok(())
     }
 
     /// Scenes `who` may see: their own, and their team's.
@@ -192,17 +275,22 @@ impl QdrantTarget {
     }
 
     /// Refuses the batch when one of its points belongs to someone else.
-    async fn check_owner(&self, who: &Identity, ids: &[Uuid]) -> Result<(), SyncError> {
+    async fn check_owner(
+        &self,
+        collection: &str,
+        who: &Identity,
+        ids: &[Uuid],
+    ) -> Result<(), SyncError> {
         let points: Vec<PointId> = ids.iter().map(|u| PointId::from(u.to_string())).collect();
         let got = self
             .client
             .get_points(
-                GetPointsBuilder::new(&self.collection, points)
+                GetPointsBuilder::new(collection, points)
                     .with_payload(SelectorOptions::Include(vec!["owner_id".to_owned()].into()))
                     .with_vectors(false),
             )
             .await
-            .map_err(map_err)?;
+            .map_err(|e| scoped(e, collection))?;
         let me = who.user_id.to_string();
         if let Some(p) = got
             .result
@@ -245,10 +333,10 @@ impl SyncTarget for QdrantTarget {
         for s in scenes {
             s.check_dims(self.dims())?;
         }
-        self.ensure().await?;
+        let collection = self.ensure(who).await?;
         let ids: Vec<Uuid> = scenes.iter().map(|s| s.id).collect();
         if !ids.is_empty() {
-            self.check_owner(who, &ids).await?;
+            self.check_owner(&collection, who, &ids).await?;
         }
         let by_id: HashMap<Uuid, &VideoDoc> = videos.iter().map(|v| (v.id, v)).collect();
         // Scenes past a video's current count belong to an older indexing.
@@ -267,12 +355,12 @@ impl SyncTarget for QdrantTarget {
                 ]);
                 self.client
                     .delete_points(
-                        DeletePointsBuilder::new(&self.collection)
+                        DeletePointsBuilder::new(&collection)
                             .points(filter)
                             .wait(true),
                     )
                     .await
-                    .map_err(map_err)?;
+                    .map_err(|e| scoped(e, &collection))?;
             }
         }
         if scenes.is_empty() {
@@ -318,9 +406,9 @@ impl SyncTarget for QdrantTarget {
             points.push(PointStruct::new(s.id.to_string(), vectors, payload));
         }
         self.client
-            .upsert_points(UpsertPointsBuilder::new(&self.collection, points).wait(true))
+            .upsert_points(UpsertPointsBuilder::new(&collection, points).wait(true))
             .await
-            .map_err(map_err)?;
+            .map_err(|e| scoped(e, &collection))?;
         Ok(())
     }
 
@@ -328,7 +416,7 @@ impl SyncTarget for QdrantTarget {
         if videos.is_empty() {
             return Ok(());
         }
-        self.ensure().await?;
+        let collection = self.ensure(who).await?;
         let filter = Filter {
             must: vec![Condition::matches("owner_id", who.user_id.to_string())],
             should: videos
@@ -339,12 +427,12 @@ impl SyncTarget for QdrantTarget {
         };
         self.client
             .delete_points(
-                DeletePointsBuilder::new(&self.collection)
+                DeletePointsBuilder::new(&collection)
                     .points(filter)
                     .wait(true),
             )
             .await
-            .map_err(map_err)?;
+            .map_err(|e| scoped(e, &collection))?;
         Ok(())
     }
 
@@ -356,7 +444,7 @@ impl SyncTarget for QdrantTarget {
         limit: usize,
     ) -> Result<Vec<TeamHit>, SyncError> {
         crate::dims::check("query vector", vector.len(), TEXT_DIM)?;
-        self.ensure().await?;
+        let collection = self.ensure(who).await?;
         let mut filter = Self::visible(who);
         filter
             .must
@@ -364,15 +452,16 @@ impl SyncTarget for QdrantTarget {
         let found = self
             .client
             .query(
-                QueryPointsBuilder::new(&self.collection)
+                QueryPointsBuilder::new(&collection)
                     .query(vector.to_vec())
                     .using("text")
                     .filter(filter)
+                    .params(self.search_params())
                     .limit(limit as u64)
                     .with_payload(without_thumbnail()),
             )
             .await
-            .map_err(map_err)?;
+            .map_err(|e| scoped(e, &collection))?;
         Ok(found
             .result
             .iter()
@@ -399,8 +488,8 @@ impl SyncTarget for QdrantTarget {
         after: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<TeamScene>, SyncError> {
-        self.ensure().await?;
-        let mut req = ScrollPointsBuilder::new(&self.collection)
+        let collection = self.ensure(who).await?;
+        let mut req = ScrollPointsBuilder::new(&collection)
             .filter(Self::visible(who))
             .limit(u32::try_from(limit + 1).unwrap_or(u32::MAX))
             .with_payload(without_thumbnail())
@@ -408,7 +497,11 @@ impl SyncTarget for QdrantTarget {
         if let Some(a) = after {
             req = req.offset(PointId::from(a.to_string()));
         }
-        let got = self.client.scroll(req).await.map_err(map_err)?;
+        let got = self
+            .client
+            .scroll(req)
+            .await
+            .map_err(|e| scoped(e, &collection))?;
         Ok(got
             .result
             .iter()
@@ -430,7 +523,7 @@ impl SyncTarget for QdrantTarget {
         if scenes.is_empty() {
             return Ok(Vec::new());
         }
-        self.ensure().await?;
+        let collection = self.ensure(who).await?;
         let points: Vec<PointId> = scenes
             .iter()
             .map(|u| PointId::from(u.to_string()))
@@ -438,7 +531,7 @@ impl SyncTarget for QdrantTarget {
         let got = self
             .client
             .get_points(
-                GetPointsBuilder::new(&self.collection, points)
+                GetPointsBuilder::new(&collection, points)
                     .with_payload(SelectorOptions::Include(
                         vec![
                             THUMBNAIL.to_owned(),
@@ -450,7 +543,7 @@ impl SyncTarget for QdrantTarget {
                     .with_vectors(false),
             )
             .await
-            .map_err(map_err)?;
+            .map_err(|e| scoped(e, &collection))?;
         let me = who.user_id.to_string();
         let team = who.team_id.map(|t| t.to_string());
         Ok(got

@@ -76,7 +76,8 @@ pub struct SetupArgs {
     /// Read the password or API key from standard input and keep it in the keychain.
     #[arg(long)]
     pub secret_stdin: bool,
-    /// Also create the schema (Postgres: needs a role that may create extensions and policies).
+    /// Also create the schema (Postgres: needs a role that may create extensions and policies;
+    /// Qdrant: the team's collection, with the server's API key).
     #[arg(long)]
     pub apply_schema: bool,
 }
@@ -149,7 +150,25 @@ async fn setup(ctx: &Context, a: SetupArgs) -> anyhow::Result<ExitCode> {
                     .await?;
                 eprintln!("Schema applied.");
             }
-            Backend::Qdrant => eprintln!("Qdrant: the collection is created on the first push."),
+            Backend::Qdrant => {
+                // The team's collection (a user on no team gets their own): created with the
+                // server's API key, so that members may then use keys scoped to it.
+                let who = match a.team {
+                    Some(team) => heimdex_sync::Identity {
+                        user_id: Uuid::nil(),
+                        team_id: Some(team),
+                    },
+                    None => heimdex_sync::connect::identity(pool, &cfg).await?,
+                };
+                let secret = secret
+                    .clone()
+                    .or_else(|| std::env::var(config::SECRET_ENV).ok());
+                let name = heimdex_sync::qdrant::QdrantTarget::connect(&cfg.url, secret.as_deref())
+                    .await?
+                    .prepare(&who)
+                    .await?;
+                eprintln!("Qdrant collection {name} is ready.");
+            }
         }
     }
     cfg.save(pool).await?;
