@@ -16,6 +16,9 @@ HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"
 
 # Put `heimdex` where a new login shell finds it: cargo's bin folder (rustup puts it on PATH),
 # else ~/.local/bin; say so when the folder is not on PATH.
+# (~/.local/bin first exists, so that a login shell whose ~/.profile adds it when present, as
+# Debian's and Ubuntu's do, shows it.)
+mkdir -p "$HOME/.local/bin"
 login_path="$(env -i HOME="$HOME" USER="${USER:-}" bash -lc 'echo "$PATH"' 2>/dev/null || true)"
 on_path() { case ":$login_path:" in *":$1:"*) return 0 ;; *) return 1 ;; esac; }
 BIN_DIR="${CARGO_HOME:-$HOME/.cargo}/bin"

@@ -67,7 +67,8 @@ pub fn score(outcomes: Vec<EvalOutcome>) -> EvalReport {
         .iter()
         .filter_map(|o| o.rank)
         .map(|r| 1.0 / r as f64)
-        .sum::<f64>()
+        // Not `sum()`: an empty float sum is -0.0, printed "MRR -0.000".
+        .fold(0.0, |a, b| a + b)
         / n;
     EvalReport {
         queries: outcomes.len(),
