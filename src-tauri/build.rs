@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "cancel_sign_in",
     "sign_out",
     "sync_now",
+    "set_team_backend",
+    "turn_off_team_sync",
 ];
 
 fn main() {

@@ -332,3 +332,55 @@ pub async fn sync_now(state: State<'_, AppState>) -> AppResult<TeamView> {
     backend.team.push_now(backend.library()).await?;
     backend.team.view(backend.library()).await
 }
+
+/// Sets team sync up: `kind` "postgres" or "qdrant", the backend's URL, the team to share with
+/// (a UUID; none: scenes stay private), the password or API key (kept in the keychain) and
+/// whether to create the schema (Postgres) or the team's collection (Qdrant, with the server's
+/// API key) now.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_team_backend(
+    state: State<'_, AppState>,
+    kind: String,
+    url: String,
+    team: Option<String>,
+    secret: Option<String>,
+    prepare: bool,
+) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    let invalid = |reason: String| AppError::Sync { reason };
+    let kind = kind
+        .parse::<heimdex_sync::Backend>()
+        .map_err(|e| invalid(e.to_string()))?;
+    let team_id = match team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(
+            uuid::Uuid::parse_str(t)
+                .map_err(|_| invalid(format!("the team {t:?} is not a team id (a UUID)")))?,
+        ),
+        None => None,
+    };
+    backend
+        .team
+        .set_backend(
+            backend.library(),
+            heimdex_sync::setup::SetupRequest {
+                backend: kind,
+                url: url.trim().to_owned(),
+                team_id,
+                text_model: None,
+                secret,
+                prepare,
+            },
+        )
+        .await?;
+    backend.team.view(backend.library()).await
+}
+
+/// Turns team sync off on this computer.
+#[tauri::command]
+#[specta::specta]
+pub async fn turn_off_team_sync(state: State<'_, AppState>) -> AppResult<TeamView> {
+    let backend = state.backend().await?;
+    backend.team.turn_off(backend.library()).await?;
+    backend.team.view(backend.library()).await
+}

@@ -51,6 +51,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::cancel_sign_in,
             commands::sign_out,
             commands::sync_now,
+            commands::set_team_backend,
+            commands::turn_off_team_sync,
         ])
         .events(collect_events![events::LibraryEvent])
 }

@@ -301,6 +301,29 @@ impl Team {
         });
     }
 
+    /// Sets team sync up from the Team panel (the same call as `heimdex sync setup`): `kind`
+    /// "postgres" or "qdrant", the key into the keychain, optionally the schema or the team's
+    /// collection created now; then pushes in the background when someone is signed in.
+    pub async fn set_backend(
+        &self,
+        library: &Library,
+        request: heimdex_sync::setup::SetupRequest,
+    ) -> AppResult<()> {
+        heimdex_sync::setup::set_up(library.pool(), self.store.as_ref(), request)
+            .await
+            .map_err(sync_error)?;
+        self.start_push(library).await;
+        Ok(())
+    }
+
+    /// Turns team sync off (what waits in the outbox is dropped; the backend keeps what it has).
+    pub async fn turn_off(&self, library: &Library) -> AppResult<()> {
+        self.stop_push();
+        SyncConfig::disable(library.pool())
+            .await
+            .map_err(sync_error)
+    }
+
     /// Stops the background push (rows stay in the outbox).
     pub fn stop_push(&self) {
         if let Some(t) = lock(&self.push).take() {
@@ -455,6 +478,45 @@ mod tests {
 
     fn team() -> Team {
         Team::with_store(FallbackStore::new(Box::new(MemoryStore::default())))
+    }
+
+    #[tokio::test]
+    async fn a_qdrant_backend_set_up_from_the_panel_is_shown_and_its_collection_made() {
+        let Some(q) = heimdex_tests::qdrant::QdrantServer::start() else {
+            return;
+        };
+        let (_dir, lib) = library().await;
+        let team = team();
+        let team_id = uuid::Uuid::new_v4();
+        let request = |secret: &str| heimdex_sync::setup::SetupRequest {
+            backend: heimdex_sync::Backend::Qdrant,
+            url: q.url(),
+            team_id: Some(team_id),
+            text_model: None,
+            secret: Some(secret.to_owned()),
+            prepare: true,
+        };
+        // A wrong key: the panel shows why, and nothing is set up.
+        let e = team
+            .set_backend(&lib, request("not-the-key"))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("Qdrant refused the API key"), "{e}");
+        assert!(team.view(&lib).await.unwrap().backend.is_none());
+        // The server's key: the team's collection is made and the backend shown.
+        team.set_backend(&lib, request(&q.api_key)).await.unwrap();
+        let v = team.view(&lib).await.unwrap();
+        assert_eq!(
+            v.backend.as_deref().map(|b| b.trim_end_matches('/')),
+            Some(format!("qdrant {}", q.url()).as_str())
+        );
+        let collection = format!("heimdex_team_{}", team_id.simple());
+        let t = heimdex_sync::qdrant::QdrantTarget::connect(&q.url(), Some(&q.api_key))
+            .await
+            .unwrap();
+        assert!(t.client().collection_exists(&collection).await.unwrap());
+        team.turn_off(&lib).await.unwrap();
+        assert!(team.view(&lib).await.unwrap().backend.is_none());
     }
 
     #[tokio::test]

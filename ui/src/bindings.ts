@@ -68,6 +68,15 @@ export const commands = {
 	signOut: () => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("sign_out")),
 	/**  Pushes the scenes waiting in the outbox now. */
 	syncNow: () => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("sync_now")),
+	/**
+	 *  Sets team sync up: `kind` "postgres" or "qdrant", the backend's URL, the team to share with
+	 *  (a UUID; none: scenes stay private), the password or API key (kept in the keychain) and
+	 *  whether to create the schema (Postgres) or the team's collection (Qdrant, with the server's
+	 *  API key) now.
+	 */
+	setTeamBackend: (kind: string, url: string, team: string | null, secret: string | null, prepare: boolean) => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("set_team_backend", { kind, url, team, secret, prepare })),
+	/**  Turns team sync off on this computer. */
+	turnOffTeamSync: () => typedError<TeamView_Serialize, AppError>(__TAURI_INVOKE("turn_off_team_sync")),
 };
 
 /** Events */

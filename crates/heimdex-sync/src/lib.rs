@@ -27,6 +27,7 @@ pub mod postgres;
 pub mod pull;
 #[cfg(feature = "qdrant")]
 pub mod qdrant;
+pub mod setup;
 pub mod target;
 pub mod team_search;
 

@@ -76,4 +76,34 @@ describe("Team panel", () => {
       "postgres postgres://db/team · pushing in the background · 3 waiting · 1 refused. Last error: server down",
     );
   });
+
+  it("sets a Qdrant backend up, says why a key is refused, and turns team sync off", async () => {
+    const backend = mockBackend([]);
+    const panel = await openTeam();
+    const form = within(panel).getByRole("form", { name: "Set up team sync" });
+    expect(within(form).getByLabelText("Team backend")).toHaveValue("qdrant");
+    await userEvent.type(within(form).getByLabelText("Backend URL"), "https://qdrant.example.com:6334");
+    await userEvent.type(within(form).getByLabelText("Team id"), "2b7e1a4c-9d3f-4e6a-8b1c-5d2e3f4a5b6c");
+    await userEvent.type(within(form).getByLabelText("Password or API key"), "wrong");
+    await userEvent.click(within(form).getByRole("checkbox"));
+    await userEvent.click(within(form).getByRole("button", { name: "Set up team sync" }));
+    expect(await within(panel).findByText(/Qdrant refused the API key/)).toBeInTheDocument();
+
+    await userEvent.clear(within(form).getByLabelText("Password or API key"));
+    await userEvent.type(within(form).getByLabelText("Password or API key"), "team-key");
+    await userEvent.click(within(form).getByRole("button", { name: "Set up team sync" }));
+    expect(await within(panel).findByText(/qdrant https:\/\/qdrant.example.com:6334 · sign in to push · 12 waiting/)).toBeInTheDocument();
+    expect(callsOf(backend, "set_team_backend").at(-1)?.args).toEqual({
+      kind: "qdrant",
+      url: "https://qdrant.example.com:6334",
+      team: "2b7e1a4c-9d3f-4e6a-8b1c-5d2e3f4a5b6c",
+      secret: "team-key",
+      prepare: true,
+    });
+    // Set up: the form gives way to the state, and the key is not kept in the page.
+    expect(within(panel).queryByRole("form", { name: "Set up team sync" })).toBeNull();
+    await userEvent.click(within(panel).getByRole("button", { name: "Turn off" }));
+    expect(await within(panel).findByText("Team sync is off.")).toBeInTheDocument();
+    expect(within(panel).getByRole("form", { name: "Set up team sync" })).toBeInTheDocument();
+  });
 });

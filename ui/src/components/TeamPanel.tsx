@@ -16,7 +16,14 @@ export const PROVIDERS: { value: string; label: string }[] = [
 /** How often the panel refreshes what waits to be pushed. */
 const POLL_MS = 5_000;
 
-type Busy = "server" | "password" | "browser" | "signOut" | "sync" | null;
+type Busy = "server" | "password" | "browser" | "signOut" | "sync" | "backend" | null;
+
+/** Team backends: the URL each expects. */
+const BACKENDS = [
+  { value: "postgres", label: "PostgreSQL + pgvector", placeholder: "postgres://user@db.example.com/heimdex", secret: "Database password" },
+  { value: "qdrant", label: "Qdrant", placeholder: "https://qdrant.example.com:6334", secret: "API key (the team's, or the server's)" },
+] as const;
+type BackendKind = (typeof BACKENDS)[number]["value"];
 
 /** Sign-in to a Supabase-compatible server and the state of team sync. */
 export function TeamPanel({ onChange }: { onChange?: (team: TeamView) => void }) {
@@ -34,6 +41,16 @@ export function TeamPanel({ onChange }: { onChange?: (team: TeamView) => void })
   const emailId = useId();
   const passwordId = useId();
   const providerId = useId();
+  const [backendKind, setBackendKind] = useState<BackendKind>("qdrant");
+  const [backendUrl, setBackendUrl] = useState("");
+  const [teamId, setTeamId] = useState("");
+  const [secret, setSecret] = useState("");
+  const [prepare, setPrepare] = useState(false);
+  const kindId = useId();
+  const backendUrlId = useId();
+  const teamIdId = useId();
+  const secretId = useId();
+  const prepareId = useId();
 
   const show = useCallback(
     (t: TeamView) => {
@@ -90,6 +107,16 @@ export function TeamPanel({ onChange }: { onChange?: (team: TeamView) => void })
     void run("password", () => api.signInWithPassword(email.trim(), password), null).then((ok) => ok && setPassword(""));
   };
 
+  const saveBackend = (e: FormEvent) => {
+    e.preventDefault();
+    void run(
+      "backend",
+      () => api.setTeamBackend(backendKind, backendUrl.trim(), teamId.trim() || null, secret === "" ? null : secret, prepare),
+      "Team sync is set up: indexed scenes are queued for the team.",
+    ).then((ok) => ok && setSecret(""));
+  };
+
+  const chosen = BACKENDS.find((b) => b.value === backendKind) ?? BACKENDS[0];
   const user = team?.user ?? null;
   const hasServer = team?.serverUrl != null;
   const who = user ? (user.email ?? user.id) : null;
@@ -192,16 +219,59 @@ export function TeamPanel({ onChange }: { onChange?: (team: TeamView) => void })
             {team == null
               ? "…"
               : team.backend == null
-                ? "Off. Scenes stay on this computer. Set up a team backend with heimdex sync setup."
+                ? "Off. Scenes stay on this computer until a team backend is set up below (or with heimdex sync setup)."
                 : syncSummary(team)}
           </span>
         </div>
         {team?.backend != null && (
-          <button type="button" className="btn btn-ghost btn-small" onClick={() => void run("sync", api.syncNow, "Everything is pushed.")} disabled={busy != null || user == null}>
-            {busy === "sync" ? "Pushing…" : "Sync now"}
-          </button>
+          <div className="view-actions">
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => void run("sync", api.syncNow, "Everything is pushed.")} disabled={busy != null || user == null}>
+              {busy === "sync" ? "Pushing…" : "Sync now"}
+            </button>
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => void run("backend", api.turnOffTeamSync, "Team sync is off.")} disabled={busy != null}>
+              Turn off
+            </button>
+          </div>
         )}
       </div>
+      {team != null && team.backend == null && (
+        <form className="setting-row" onSubmit={saveBackend} aria-label="Set up team sync">
+          <div className="setting-label">
+            <label htmlFor={kindId}>Team backend</label>
+            <span className="setting-hint">
+              Where the team&apos;s scenes go. The password or key is kept in the system keychain. A new Qdrant team&apos;s collection is made once with the server&apos;s API key; members then use the team&apos;s key.
+            </span>
+          </div>
+          <div className="field-stack">
+            <select id={kindId} value={backendKind} onChange={(e) => setBackendKind(e.target.value as BackendKind)} disabled={busy != null}>
+              {BACKENDS.map((b) => (
+                <option key={b.value} value={b.value}>
+                  {b.label}
+                </option>
+              ))}
+            </select>
+            <label htmlFor={backendUrlId} className="visually-hidden">
+              Backend URL
+            </label>
+            <input id={backendUrlId} className="text-input" type="text" value={backendUrl} placeholder={chosen.placeholder} onChange={(e) => setBackendUrl(e.target.value)} spellCheck={false} />
+            <label htmlFor={teamIdId} className="visually-hidden">
+              Team id
+            </label>
+            <input id={teamIdId} className="text-input" type="text" value={teamId} placeholder="Team id (empty: your scenes stay private)" onChange={(e) => setTeamId(e.target.value)} spellCheck={false} />
+            <label htmlFor={secretId} className="visually-hidden">
+              Password or API key
+            </label>
+            <input id={secretId} className="text-input" type="password" value={secret} placeholder={chosen.secret} onChange={(e) => setSecret(e.target.value)} autoComplete="off" />
+            <label className="checkbox-row" htmlFor={prepareId}>
+              <input id={prepareId} type="checkbox" checked={prepare} onChange={(e) => setPrepare(e.target.checked)} />
+              {backendKind === "qdrant" ? " Create the team's collection now (server's API key)" : " Create the schema now"}
+            </label>
+            <button type="submit" className="btn btn-primary btn-small" disabled={busy != null || backendUrl.trim() === ""}>
+              {busy === "backend" ? "Connecting…" : "Set up team sync"}
+            </button>
+          </div>
+        </form>
+      )}
       {(error || notice) && (
         <div className="setting-row setting-actions">
           <span className="setting-hint" role="status">

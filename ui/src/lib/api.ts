@@ -43,6 +43,9 @@ export const api = {
   cancelSignIn: () => call(commands.cancelSignIn()),
   signOut: () => call(commands.signOut()),
   syncNow: () => call(commands.syncNow()),
+  setTeamBackend: (kind: "postgres" | "qdrant", url: string, team: string | null, secret: string | null, prepare: boolean) =>
+    call(commands.setTeamBackend(kind, url, team, secret, prepare)),
+  turnOffTeamSync: () => call(commands.turnOffTeamSync()),
 };
 
 /** Pictures that can be dropped on the window as a query ("scenes that look like this"). */

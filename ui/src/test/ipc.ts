@@ -130,6 +130,15 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
         case "sync_now":
           backend.team = { ...backend.team, pending: 0, lastPushMs: Date.now() };
           return backend.team;
+        case "set_team_backend": {
+          const a = args as { kind: string; url: string; team: string | null; secret: string | null; prepare: boolean };
+          if (a.secret === "wrong") throw { type: "Sync", data: { reason: "Qdrant refused the API key (invalid api key): run `heimdex sync setup --qdrant URL` again with the right key" } };
+          backend.team = { ...backend.team, backend: `${a.kind} ${a.url}`, pending: 12, syncing: backend.team.user != null };
+          return backend.team;
+        }
+        case "turn_off_team_sync":
+          backend.team = { ...backend.team, backend: null, pending: 0, syncing: false };
+          return backend.team;
         default:
           return undefined;
       }

@@ -10,7 +10,7 @@
 
 use crate::context::Context;
 use anyhow::Context as _;
-use heimdex_sync::config::{self, Backend, SyncConfig};
+use heimdex_sync::config::{Backend, SyncConfig};
 use heimdex_sync::{account, connect, outbox, pull, Drainer, PushState};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -117,79 +117,41 @@ async fn configured(ctx: &Context) -> anyhow::Result<SyncConfig> {
 }
 
 async fn setup(ctx: &Context, a: SetupArgs) -> anyhow::Result<ExitCode> {
-    let pool = ctx.library().pool();
-    let (backend, raw) = match (a.postgres, a.qdrant) {
+    let (backend, url) = match (a.postgres, a.qdrant) {
         (Some(u), _) => (Backend::Postgres, u),
         (None, Some(u)) => (Backend::Qdrant, u),
         (None, None) => anyhow::bail!("pass --postgres URL or --qdrant URL"),
     };
-    let (url, in_url) = config::split_secret(&raw)?;
-    let mut secret = in_url;
-    if a.secret_stdin {
+    let secret = if a.secret_stdin {
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
-        secret = Some(line.trim_end_matches(['\r', '\n']).to_owned());
-    }
-    if let Some(s) = &secret {
-        config::store_secret(account::keychain().as_ref(), s)
-            .context("the password must go to the keychain, which is not available; set HEIMDEX_SYNC_SECRET instead")?;
-    }
-    let cfg = SyncConfig {
-        backend,
-        url,
-        team_id: a.team,
-        text_model: a.text_model,
+        Some(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        None
     };
-    if a.apply_schema {
-        match backend {
-            Backend::Postgres => {
-                let url = with_secret(&cfg.url, secret.as_deref())?;
-                heimdex_sync::PgTarget::connect(&url)
-                    .await?
-                    .apply_schema()
-                    .await?;
-                eprintln!("Schema applied.");
-            }
-            Backend::Qdrant => {
-                // The team's collection (a user on no team gets their own): created with the
-                // server's API key, so that members may then use keys scoped to it.
-                let who = match a.team {
-                    Some(team) => heimdex_sync::Identity {
-                        user_id: Uuid::nil(),
-                        team_id: Some(team),
-                    },
-                    None => heimdex_sync::connect::identity(pool, &cfg).await?,
-                };
-                let secret = secret
-                    .clone()
-                    .or_else(|| std::env::var(config::SECRET_ENV).ok());
-                let name = heimdex_sync::qdrant::QdrantTarget::connect(&cfg.url, secret.as_deref())
-                    .await?
-                    .prepare(&who)
-                    .await?;
-                eprintln!("Qdrant collection {name} is ready.");
-            }
-        }
+    let done = heimdex_sync::setup::set_up(
+        ctx.library().pool(),
+        account::keychain().as_ref(),
+        heimdex_sync::setup::SetupRequest {
+            backend,
+            url,
+            team_id: a.team,
+            text_model: a.text_model,
+            secret,
+            prepare: a.apply_schema,
+        },
+    )
+    .await?;
+    match done.prepared.as_deref() {
+        Some("schema") => eprintln!("Schema applied."),
+        Some(collection) => eprintln!("Qdrant collection {collection} is ready."),
+        None => {}
     }
-    cfg.save(pool).await?;
-    let queued = outbox::enqueue_indexed(pool).await?;
     eprintln!(
-        "Team sync uses {} at {}; {queued} scenes queued. Run `heimdex sync push` (the window pushes in the background).",
-        cfg.backend, cfg.url
+        "Team sync uses {} at {}; {} scenes queued. Run `heimdex sync push` (the window pushes in the background).",
+        done.config.backend, done.config.url, done.queued
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn with_secret(url: &str, secret: Option<&str>) -> anyhow::Result<String> {
-    let mut u = url::Url::parse(url)?;
-    if let Some(s) = secret
-        .map(str::to_owned)
-        .or_else(|| std::env::var(config::SECRET_ENV).ok())
-    {
-        u.set_password(Some(&s))
-            .map_err(|()| anyhow::anyhow!("cannot put a password in {url}"))?;
-    }
-    Ok(u.into())
 }
 
 fn when(ms: Option<i64>) -> String {
