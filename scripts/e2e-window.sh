@@ -98,6 +98,14 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+# A real Qdrant server for the Team panel's step when one is built (scripts/qdrant-server.sh);
+# without it that step says SKIPPED.
+QDRANT_RUN=()
+if bash scripts/qdrant-server.sh path >/dev/null; then
+  QDRANT_RUN=(bash scripts/qdrant-server.sh run --)
+else
+  echo "e2e-window: no Qdrant binary: the team backend step will be SKIPPED (scripts/qdrant-server.sh build)"
+fi
 HEIMDEX_APP="$APP" HEIMDEX_E2E_VIDEO="$VIDEO" HEIMDEX_E2E_ARTIFACTS="$ARTIFACTS" \
-  WEBDRIVER_URL="http://127.0.0.1:$PORT" node tests/e2e-window/run.mjs
+  WEBDRIVER_URL="http://127.0.0.1:$PORT" "${QDRANT_RUN[@]}" node tests/e2e-window/run.mjs
 echo "artifacts: $ARTIFACTS"

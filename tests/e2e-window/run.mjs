@@ -386,6 +386,49 @@ async function main() {
         await s.screenshot("08-team-signed-in.png");
         const sidebar = await s.exec(`return document.querySelector(".account-button").textContent;`);
         assert(sidebar.includes("ada@example.com"), `the sidebar names who is signed in: ${sidebar}`);
+        // Team sync to a real Qdrant server (scripts/e2e-window.sh starts one when it is built):
+        // set up from the panel, then everything indexed is pushed by "Sync now".
+        const qdrant = process.env.HEIMDEX_TEST_QDRANT_URL;
+        if (!qdrant) {
+          console.log("SKIPPED: team sync to Qdrant: no Qdrant server (scripts/qdrant-server.sh build)");
+        } else {
+          const form = 'form[aria-label="Set up team sync"]';
+          await s.waitFor(form);
+          await s.keys(await s.find(`${form} input[placeholder^="https://qdrant"]`), qdrant);
+          await s.keys(await s.find(`${form} input[placeholder^="Team id"]`), "2b7e1a4c-9d3f-4e6a-8b1c-5d2e3f4a5b6c");
+          await s.keys(await s.find(`${form} input[type="password"]`), "e2e-server-key");
+          await s.click(await s.find(`${form} input[type="checkbox"]`));
+          await s.click(await s.find(`${form} button[type="submit"]`));
+          const until2 = Date.now() + 30_000;
+          let team = "";
+          while (!team.includes(`qdrant ${qdrant}`)) {
+            if (Date.now() > until2) throw new Error(`team sync not set up: ${team}`);
+            await sleep(250);
+            team = await s.exec(`return document.getElementById("team")?.textContent ?? "";`);
+          }
+          const sync = await s.exec(`const b = [...document.querySelectorAll("#team button")].find((b) => b.textContent === "Sync now");
+            if (b) b.setAttribute("data-e2e", "sync-now"); return b != null;`);
+          assert(sync, "a Sync now button is shown");
+          await s.click(await s.find('[data-e2e="sync-now"]'));
+          const until3 = Date.now() + 60_000;
+          while (!(team.includes("nothing waiting") && team.includes("Everything is pushed."))) {
+            if (Date.now() > until3) throw new Error(`not pushed: ${team}`);
+            await sleep(250);
+            team = await s.exec(`return document.getElementById("team")?.textContent ?? "";`);
+          }
+          assert(!team.includes("Last error"), `no error after the push: ${team}`);
+          const http = process.env.QDRANT_HTTP_URL;
+          const count = await fetch(`${http}/collections/heimdex_team_2b7e1a4c9d3f4e6a8b1c5d2e3f4a5b6c/points/count`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ exact: true }),
+          }).then((r) => r.json());
+          assert(count.result?.count > 0, `the scenes reached Qdrant: ${JSON.stringify(count)}`);
+          console.log(`team sync: ${count.result.count} scenes in Qdrant's team collection`);
+          await s.exec(`document.getElementById("team").scrollIntoView({ block: "nearest" });`);
+          await sleep(300);
+          await s.screenshot("08b-team-qdrant.png");
+        }
         const signOut = await s.exec(`const b = [...document.querySelectorAll("#team button")].find((b) => b.textContent === "Sign out");
           if (b) b.setAttribute("data-e2e", "sign-out"); return b != null;`);
         assert(signOut, "a Sign out button is shown");

@@ -239,10 +239,10 @@ export function TeamPanel({ onChange }: { onChange?: (team: TeamView) => void })
           <div className="setting-label">
             <label htmlFor={kindId}>Team backend</label>
             <span className="setting-hint">
-              Where the team&apos;s scenes go. The password or key is kept in the system keychain. A new Qdrant team&apos;s collection is made once with the server&apos;s API key; members then use the team&apos;s key.
+              Where the team&apos;s scenes go; the password or key is kept in the system keychain. A Qdrant team&apos;s collection is made once with the server&apos;s API key.
             </span>
           </div>
-          <div className="field-stack">
+          <div className="field-stack field-stack-wide">
             <select id={kindId} value={backendKind} onChange={(e) => setBackendKind(e.target.value as BackendKind)} disabled={busy != null}>
               {BACKENDS.map((b) => (
                 <option key={b.value} value={b.value}>
