@@ -61,6 +61,8 @@ enum Command {
     History(commands::history::Args),
     /// Search quality over a JSON-lines file of queries: Recall@1, Recall@5, MRR.
     Eval(commands::eval::Args),
+    /// Check ffmpeg, the models, the library, free disk space and the provider; say what to do.
+    Doctor(commands::doctor::Args),
 }
 
 /// The picture model's per-layer buffers are tens of MB each; the system allocator hands them back
@@ -89,6 +91,9 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
+        if let Command::Doctor(a) = cli.command {
+            return commands::doctor::run(cli.data_dir.as_deref(), a).await;
+        }
         let ctx = context::Context::open(cli.data_dir.as_deref()).await?;
         match cli.command {
             Command::Import(a) => commands::import::run(&ctx, a).await,
@@ -109,6 +114,7 @@ fn main() -> ExitCode {
             Command::Similar(a) => commands::similar::run(&ctx, a).await,
             Command::History(a) => commands::history::run(&ctx, a).await,
             Command::Eval(a) => commands::eval::run(&ctx, a).await,
+            Command::Doctor(_) => unreachable!("handled before the library is opened"),
         }
     });
     match result {

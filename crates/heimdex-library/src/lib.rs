@@ -3,6 +3,7 @@
 
 pub mod captions;
 pub mod db;
+pub mod doctor;
 pub mod error;
 pub mod hash;
 pub mod import;
