@@ -226,29 +226,9 @@ async fn a_server_killed_mid_push_loses_nothing_and_duplicates_nothing() {
         "the kill came before the outbox was empty"
     );
     // The drainer keeps failing (and backing off) while the server is down; nothing is dropped.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while heimdex_sync::PushState::load(lib.pool())
-        .await
-        .unwrap()
-        .last_error
-        .is_none()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the failure is recorded for `sync status`"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(pending(&lib).await > 0);
+    common::wait_for_push_error(&lib).await;
     w.server.start_again();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while pending(&lib).await > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the outbox did not drain after the restart"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::wait_drained(&lib).await;
     cancel.cancel();
     task.await.unwrap();
     let t = &w.target;

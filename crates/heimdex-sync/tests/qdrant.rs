@@ -247,29 +247,23 @@ mod with_qdrant {
     }
 
     /// Mean share of the Postgres top 10 that Qdrant also returns, over `queries`.
-    async fn overlap(
-        pg: &dyn SyncTarget,
-        qd: &dyn SyncTarget,
-        who: &Identity,
+    async fn overlap<'a>(
+        pg: &'a dyn SyncTarget,
+        qd: &'a dyn SyncTarget,
+        who: &'a Identity,
         queries: u64,
     ) -> f64 {
         let mut sum = 0.0;
         for k in 0..queries {
-            let v = noisy(1_000_000 + k, 40, 384);
-            let a: HashSet<Uuid> = pg
-                .search_text(who, MODEL, &v, 10)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|h| h.scene_id)
-                .collect();
-            let b: HashSet<Uuid> = qd
-                .search_text(who, MODEL, &v, 10)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|h| h.scene_id)
-                .collect();
+            let top10 = |t: &'a dyn SyncTarget| async move {
+                t.search_text(who, MODEL, &noisy(1_000_000 + k, 40, 384), 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|h| h.scene_id)
+                    .collect::<HashSet<Uuid>>()
+            };
+            let (a, b) = (top10(pg).await, top10(qd).await);
             assert_eq!(a.len(), b.len(), "both answer with as many hits");
             sum += a.intersection(&b).count() as f64 / a.len().max(1) as f64;
         }
@@ -380,31 +374,9 @@ mod with_qdrant {
             left_at_kill > 0,
             "the kill came before the outbox was empty"
         );
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while heimdex_sync::PushState::load(lib.pool())
-            .await
-            .unwrap()
-            .last_error
-            .is_none()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the failure is recorded: {:?} {:?}",
-                heimdex_sync::outbox::counts(lib.pool()).await.unwrap(),
-                heimdex_sync::outbox::failures(lib.pool()).await.unwrap()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(common::pending(&lib).await > 0);
+        common::wait_for_push_error(&lib).await;
         q.start_again();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while common::pending(&lib).await > 0 {
-            assert!(
-                Instant::now() < deadline,
-                "the outbox did not drain after the restart"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        common::wait_drained(&lib).await;
         cancel.cancel();
         task.await.unwrap();
         eprintln!(

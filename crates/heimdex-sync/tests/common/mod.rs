@@ -192,3 +192,36 @@ pub async fn pending(lib: &Library) -> u64 {
         .unwrap()
         .pending
 }
+
+/// Waits until the drainer has recorded a failed push (the backend went away); the rows stay
+/// queued, none set aside.
+pub async fn wait_for_push_error(lib: &Library) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while heimdex_sync::PushState::load(lib.pool())
+        .await
+        .unwrap()
+        .last_error
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failure is recorded for `sync status`: {:?} {:?}",
+            heimdex_sync::outbox::counts(lib.pool()).await.unwrap(),
+            heimdex_sync::outbox::failures(lib.pool()).await.unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(pending(lib).await > 0);
+}
+
+/// Waits until the outbox is empty (after the backend came back).
+pub async fn wait_drained(lib: &Library) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while pending(lib).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outbox did not drain after the restart"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
