@@ -4,6 +4,7 @@
 mod commands;
 mod context;
 mod progress;
+mod term;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -120,7 +121,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The error may name a file: no control characters from its name reach the terminal.
+            eprintln!("error: {}", term::safe(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

@@ -26,12 +26,13 @@ impl ProgressView {
         }
     }
 
-    /// Prints a line above the bars.
+    /// Prints a line above the bars (names and errors in it made safe for the terminal).
     pub fn println(&self, line: &str) {
+        let line = crate::term::safe(line);
         if self.plain {
             eprintln!("{line}");
         } else {
-            let _ = self.multi.println(line);
+            let _ = self.multi.println(line.as_ref());
         }
     }
 
@@ -50,7 +51,11 @@ impl ProgressView {
             JobUpdate::Started { attempt } => {
                 let bar = self.multi.add(ProgressBar::new(0));
                 bar.set_style(style(None));
-                bar.set_prefix(format!("{:<24} {:>7}", shorten(name, 24), stage.as_str()));
+                bar.set_prefix(format!(
+                    "{:<24} {:>7}",
+                    shorten(&crate::term::safe(name), 24),
+                    stage.as_str()
+                ));
                 if *attempt > 1 {
                     bar.set_message(format!("attempt {attempt}"));
                 }

@@ -212,6 +212,46 @@ fn kill_9_in_the_middle_of_index_then_resume() {
 }
 
 #[test]
+fn a_file_name_cannot_rewrite_the_terminal() {
+    let dir = open_dir();
+    let d = dir.path();
+    // A real video whose name clears the screen and forges a line; and a fake one named alike.
+    let evil = "evil\u{1b}[2J\n\u{2713} fake line";
+    let clip = media::video(d, "clip.mp4", 1.0, 160, 120, false);
+    std::fs::rename(&clip, d.join(format!("{evil}.mp4"))).unwrap();
+    std::fs::write(d.join(format!("{evil} junk.mp4")), b"not a video").unwrap();
+    let data = d.join("library");
+    let outputs = [
+        heimdex(&data, &["index", d.to_str().unwrap()], false),
+        heimdex(&data, &["videos"], false),
+        heimdex(&data, &["status"], false),
+        heimdex(&data, &["search", "fake line"], false),
+    ];
+    for out in &outputs {
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !stream.contains(&0x1b),
+                "a raw escape reached the terminal: {}",
+                String::from_utf8_lossy(stream)
+            );
+        }
+    }
+    let listed = String::from_utf8_lossy(&outputs[1].stdout);
+    assert!(
+        listed.contains("evil\\u{1b}[2J\\n\u{2713} fake line.mp4"),
+        "{listed}"
+    );
+    let indexed = String::from_utf8_lossy(&outputs[0].stderr);
+    assert!(
+        !indexed.lines().any(|l| l.starts_with("\u{2713} fake line")),
+        "a forged line: {indexed}"
+    );
+    // --json keeps the real name (JSON escapes it).
+    let v = json(&heimdex(&data, &["videos", "--json"], false));
+    assert!(v.to_string().contains("\\u001b[2J"), "{v}");
+}
+
+#[test]
 fn sign_in_without_a_server_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)

@@ -42,10 +42,10 @@ pub fn print_report(report: &ImportReport) {
             ImportOutcome::Moved => "moved",
             ImportOutcome::AlreadyPresent => "already in library",
         };
-        println!("{}  {}  ({what})", v.id, v.path.display());
+        println!("{}  {}  ({what})", v.id, crate::term::path(&v.path));
     }
     for f in &report.failures {
-        eprintln!("error: {f}");
+        eprintln!("error: {}", crate::term::shown(f));
     }
     let mut summary = format!(
         "{} added, {} moved, {} already in library, {} failed",

@@ -139,7 +139,7 @@ pub fn print_hits(hits: &[SearchHit]) {
             i + 1,
             clock(h.start_secs),
             clock(h.end_secs),
-            h.file_name,
+            crate::term::safe(&h.file_name),
             h.scene_idx,
             short_id(&h.video_id),
             h.scores.fused,
@@ -147,13 +147,13 @@ pub fn print_hits(hits: &[SearchHit]) {
         );
         let snippet = h.marked_snippet("[", "]");
         if !snippet.is_empty() {
-            println!("    {}", ellipsize(&snippet, 160));
+            println!("    {}", crate::term::safe(&ellipsize(&snippet, 160)));
         }
         if !h.seen.is_empty() {
             println!("    seen: {}", seen_line(&h.seen));
         }
         if let Some(c) = &h.caption {
-            println!("    caption: {}", ellipsize(c, 160));
+            println!("    caption: {}", crate::term::safe(&ellipsize(c, 160)));
         }
     }
 }

@@ -68,18 +68,22 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 .progress
                 .map(|p| format!(" {:.0}%", p * 100.0))
                 .unwrap_or_default();
-            println!("  running: {} · {}{pct}", s.video.file_name, j.stage);
+            println!(
+                "  running: {} · {}{pct}",
+                crate::term::safe(&s.video.file_name),
+                j.stage
+            );
         }
     }
     for s in list.iter().filter(|s| s.status == VideoStatus::Failed) {
         println!(
             "  failed:  {}: {}",
-            s.video.path.display(),
-            s.error.as_deref().unwrap_or("unknown error")
+            crate::term::path(&s.video.path),
+            crate::term::safe(s.error.as_deref().unwrap_or("unknown error"))
         );
     }
     for f in &failures {
-        println!("  not imported: {f}");
+        println!("  not imported: {}", crate::term::shown(f));
     }
     println!("Models:  {}", ctx.library().paths().model_dir.display());
     for m in &models {

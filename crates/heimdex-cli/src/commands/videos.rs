@@ -31,10 +31,10 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             s.status.as_str(),
             timecode(info.duration_secs),
             format!("{}x{}", info.display_width, info.display_height),
-            s.video.path.display()
+            crate::term::path(&s.video.path)
         );
         if let Some(e) = &s.error {
-            println!("    error: {e}");
+            println!("    error: {}", crate::term::safe(e));
         }
     }
     for f in &failures {
@@ -44,9 +44,9 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             "error",
             "",
             "",
-            f.path.display()
+            crate::term::path(&f.path)
         );
-        println!("    error: {}", f.error);
+        println!("    error: {}", crate::term::safe(&f.error));
     }
     Ok(ExitCode::SUCCESS)
 }
