@@ -97,7 +97,24 @@ fn setup_index_push_pull_status() {
             &["sync", "search", "a test pattern", "--json"],
         ));
         assert!(hits.is_array(), "{hits}");
+        let mine = json(heimdex(
+            &data,
+            &[
+                "sync",
+                "search",
+                "a test pattern",
+                "--mine",
+                "--after",
+                "2000-01-01",
+                "--json",
+            ],
+        ));
+        assert!(mine.is_array(), "{mine}");
     }
+    let bad = heimdex(&data, &["sync", "search", "x", "--before", "yesterday"]);
+    assert!(!bad.status.success());
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("YYYY-MM-DD"), "{said}");
 
     ok(heimdex(&data, &["sync", "off"]));
     let status = json(heimdex(&data, &["sync", "status", "--json"]));

@@ -41,6 +41,10 @@ pub struct VideoDoc {
     /// How many scenes the video has now: the backend drops its scenes from this index on (a video
     /// indexed again may have fewer). `None` leaves them alone.
     pub scene_count: Option<i32>,
+    /// The video's day (recorded, else the file's date) as seconds since the Unix epoch at
+    /// midnight UTC, for date filters.
+    #[serde(default)]
+    pub created_at: Option<f64>,
 }
 
 /// One scene with its text and vectors. The model id travels with every vector.

@@ -36,4 +36,4 @@ pub use doc::{Identity, SceneDoc, TeamScene, VideoDoc};
 pub use drain::{Drainer, Round};
 pub use error::SyncError;
 pub use postgres::PgTarget;
-pub use target::{SyncTarget, TeamHit};
+pub use target::{SyncTarget, TeamFilter, TeamHit};

@@ -16,6 +16,19 @@ use sqlx::{Row, SqlitePool};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// `YYYY-MM-DD` as seconds since the Unix epoch at midnight UTC.
+pub fn day_secs(day: &str) -> Option<f64> {
+    let mut it = day.splitn(3, '-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    let date = time::Date::from_calendar_date(
+        y.parse().ok()?,
+        time::Month::try_from(m.parse::<u8>().ok()?).ok()?,
+        d.get(..2)?.parse().ok()?,
+    )
+    .ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() as f64)
+}
+
 /// Documents for a run of upsert rows, and the rows that need no push (their video or scene is
 /// gone: a later delete row, or a newer indexing, takes care of it).
 #[derive(Debug, Default)]
@@ -177,6 +190,10 @@ pub async fn build(
             width: i32::try_from(record.info.width).ok(),
             height: i32::try_from(record.info.height).ok(),
             scene_count: i32::try_from(stored.len()).ok(),
+            created_at: heimdex_library::search::store::video_date(pool, vid)
+                .await?
+                .as_deref()
+                .and_then(day_secs),
         });
         for r in rows {
             let Op::UpsertScene { scene_idx } = r.op else {
@@ -257,6 +274,14 @@ async fn scenes_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_become_midnight_utc() {
+        assert_eq!(day_secs("2024-01-10"), Some(1_704_844_800.0));
+        assert_eq!(day_secs("1970-01-01"), Some(0.0));
+        assert_eq!(day_secs("2024-13-01"), None);
+        assert_eq!(day_secs("yesterday"), None);
+    }
 
     #[test]
     fn picks_the_preferred_model_of_the_right_size() {

@@ -11,7 +11,7 @@
 
 use crate::doc::{Identity, SceneDoc, TeamScene, VideoDoc};
 use crate::error::SyncError;
-use crate::target::{SyncTarget, TeamHit};
+use crate::target::{SyncTarget, TeamFilter, TeamHit};
 use pgvector::Vector;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
@@ -120,13 +120,15 @@ impl SyncTarget for PgTarget {
         let mut tx = self.as_user(who).await?;
         if !videos.is_empty() {
             sqlx::query(
-                "INSERT INTO videos (id, content_hash, owner_id, team_id, file_name, duration_secs, width, height)
-                 SELECT id, hash, (SELECT auth.uid()), $2, name, dur, w, h
-                 FROM UNNEST($1::uuid[], $3::text[], $4::text[], $5::float8[], $6::int4[], $7::int4[])
-                      AS t(id, hash, name, dur, w, h)
+                "INSERT INTO videos (id, content_hash, owner_id, team_id, file_name, duration_secs, width, height,
+                                     created_at)
+                 SELECT id, hash, (SELECT auth.uid()), $2, name, dur, w, h, to_timestamp(day)
+                 FROM UNNEST($1::uuid[], $3::text[], $4::text[], $5::float8[], $6::int4[], $7::int4[],
+                             $8::float8[])
+                      AS t(id, hash, name, dur, w, h, day)
                  ON CONFLICT (id) DO UPDATE SET file_name = excluded.file_name, team_id = excluded.team_id,
                      duration_secs = excluded.duration_secs, width = excluded.width, height = excluded.height,
-                     updated_at = now()",
+                     created_at = excluded.created_at, updated_at = now()",
             )
             .bind(videos.iter().map(|v| v.id).collect::<Vec<_>>())
             .bind(who.team_id)
@@ -135,6 +137,7 @@ impl SyncTarget for PgTarget {
             .bind(videos.iter().map(|v| v.duration_secs).collect::<Vec<_>>())
             .bind(videos.iter().map(|v| v.width).collect::<Vec<_>>())
             .bind(videos.iter().map(|v| v.height).collect::<Vec<_>>())
+            .bind(videos.iter().map(|v| v.created_at).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
             // Scenes past the video's current count belong to an older indexing: drop them.
@@ -225,12 +228,13 @@ impl SyncTarget for PgTarget {
         Ok(())
     }
 
-    async fn search_text(
+    async fn search_filtered(
         &self,
         who: &Identity,
         model: &str,
         vector: &[f32],
         limit: usize,
+        filter: &TeamFilter,
     ) -> Result<Vec<TeamHit>, SyncError> {
         crate::dims::check("query vector", vector.len(), TEXT_DIM)?;
         let mut tx = self.as_user(who).await?;
@@ -245,15 +249,43 @@ impl SyncTarget for PgTarget {
                 .execute(&mut *tx)
                 .await?;
         }
-        let rows = sqlx::query(
-            "SELECT scene_id, video_id, file_name, scene_index, start_secs, end_secs, combined_text, similarity
-             FROM search_scenes_by_embedding($1, $2, $3)",
-        )
-        .bind(Vector::from(vector.to_vec()))
-        .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-        .bind(model)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = if filter.is_empty() {
+            sqlx::query(
+                "SELECT scene_id, video_id, file_name, scene_index, start_secs, end_secs, combined_text, similarity
+                 FROM search_scenes_by_embedding($1, $2, $3)",
+            )
+            .bind(Vector::from(vector.to_vec()))
+            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+            .bind(model)
+            .fetch_all(&mut *tx)
+            .await?
+        } else {
+            // Narrowed: the same ranking under the same row-level security, filtered in the scan
+            // (the iterative HNSW scan keeps going until `limit` rows pass), then re-sorted.
+            sqlx::query(
+                "SELECT * FROM (
+                   SELECT s.id AS scene_id, s.video_id, v.file_name, s.scene_index, s.start_secs,
+                          s.end_secs, s.combined_text, 1 - (s.text_embedding <=> $1) AS similarity
+                   FROM video_scenes s JOIN videos v ON v.id = s.video_id
+                   WHERE s.text_model = $3 AND s.text_embedding IS NOT NULL
+                     AND ($4::uuid IS NULL OR s.video_id = $4)
+                     AND ($5::uuid IS NULL OR s.owner_id = $5)
+                     AND ($6::float8 IS NULL OR v.created_at >= to_timestamp($6))
+                     AND ($7::float8 IS NULL OR v.created_at < to_timestamp($7))
+                   ORDER BY s.text_embedding <=> $1
+                   LIMIT $2) hits
+                 ORDER BY similarity DESC, scene_id",
+            )
+            .bind(Vector::from(vector.to_vec()))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(model)
+            .bind(filter.video)
+            .bind(filter.owner)
+            .bind(filter.from)
+            .bind(filter.until)
+            .fetch_all(&mut *tx)
+            .await?
+        };
         tx.commit().await?;
         rows.iter()
             .map(|r| {

@@ -13,7 +13,7 @@
 
 use crate::doc::{Identity, SceneDoc, TeamScene, VideoDoc};
 use crate::error::SyncError;
-use crate::target::{SyncTarget, TeamHit};
+use crate::target::{SyncTarget, TeamFilter, TeamHit};
 use qdrant_client::qdrant::{
     point_id::PointIdOptions, value::Kind, with_payload_selector::SelectorOptions, Condition,
     CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance,
@@ -253,6 +253,7 @@ impl QdrantTarget {
             ("text_model", FieldType::Keyword),
             ("image_model", FieldType::Keyword),
             ("scene_index", FieldType::Integer),
+            ("created_at", FieldType::Float),
         ];
         for (field, kind) in fields {
             self.client
@@ -387,6 +388,9 @@ impl SyncTarget for QdrantTarget {
                     obj.insert("content_hash".into(), v.content_hash.clone().into());
                     obj.insert("file_name".into(), v.file_name.clone().into());
                     obj.insert("duration_secs".into(), v.duration_secs.into());
+                    if let Some(day) = v.created_at {
+                        obj.insert("created_at".into(), day.into());
+                    }
                 }
                 if let Some(jpeg) = &s.thumbnail_jpeg {
                     use base64::Engine as _;
@@ -436,12 +440,13 @@ impl SyncTarget for QdrantTarget {
         Ok(())
     }
 
-    async fn search_text(
+    async fn search_filtered(
         &self,
         who: &Identity,
         model: &str,
         vector: &[f32],
         limit: usize,
+        narrow: &TeamFilter,
     ) -> Result<Vec<TeamHit>, SyncError> {
         crate::dims::check("query vector", vector.len(), TEXT_DIM)?;
         let collection = self.ensure(who).await?;
@@ -449,6 +454,26 @@ impl SyncTarget for QdrantTarget {
         filter
             .must
             .push(Condition::matches("text_model", model.to_owned()));
+        if let Some(v) = narrow.video {
+            filter
+                .must
+                .push(Condition::matches("video_id", v.to_string()));
+        }
+        if let Some(o) = narrow.owner {
+            filter
+                .must
+                .push(Condition::matches("owner_id", o.to_string()));
+        }
+        if narrow.from.is_some() || narrow.until.is_some() {
+            filter.must.push(Condition::range(
+                "created_at",
+                Range {
+                    gte: narrow.from,
+                    lt: narrow.until,
+                    ..Range::default()
+                },
+            ));
+        }
         let found = self
             .client
             .query(

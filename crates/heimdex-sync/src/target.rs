@@ -5,6 +5,25 @@ use crate::error::SyncError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What a team search may be narrowed to (all `None`: everything the user may see).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TeamFilter {
+    /// One video.
+    pub video: Option<Uuid>,
+    /// Scenes pushed by this user.
+    pub owner: Option<Uuid>,
+    /// Videos of this day or later / before this day (seconds since the epoch, see
+    /// [`VideoDoc::created_at`](crate::doc::VideoDoc::created_at)).
+    pub from: Option<f64>,
+    pub until: Option<f64>,
+}
+
+impl TeamFilter {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
 /// A scene found in the team backend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamHit {
@@ -40,6 +59,18 @@ pub trait SyncTarget: Send + Sync {
         model: &str,
         vector: &[f32],
         limit: usize,
+    ) -> Result<Vec<TeamHit>, SyncError> {
+        self.search_filtered(who, model, vector, limit, &TeamFilter::default())
+            .await
+    }
+    /// As [`search_text`](Self::search_text), among the scenes `filter` lets through.
+    async fn search_filtered(
+        &self,
+        who: &Identity,
+        model: &str,
+        vector: &[f32],
+        limit: usize,
+        filter: &TeamFilter,
     ) -> Result<Vec<TeamHit>, SyncError>;
     /// Scenes `who` may see, ordered by id, after `after` (keyset paging), at most `limit`.
     async fn list_scenes(

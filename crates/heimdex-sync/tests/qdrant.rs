@@ -17,7 +17,14 @@ fn qdrant_suite() {
 mod with_qdrant {
     use heimdex_sync::ids::{scene_uuid, video_uuid};
     use heimdex_sync::qdrant::{collection_name, QdrantTarget, PREFIX};
-    use heimdex_sync::{Drainer, Identity, SceneDoc, SyncTarget, VideoDoc};
+    use heimdex_sync::{Drainer, Identity, SceneDoc, SyncTarget, TeamFilter, VideoDoc};
+
+    /// Days of 2024 (seconds since the epoch at midnight UTC).
+    const JAN: f64 = 1_704_844_800.0; // 2024-01-10
+    const FEB: f64 = 1_706_745_600.0; // 2024-02-01
+    const MAR: f64 = 1_709_596_800.0; // 2024-03-05
+    const APR: f64 = 1_711_929_600.0; // 2024-04-01
+    const JUN: f64 = 1_717_200_000.0; // 2024-06-01
     use heimdex_tests::library::temp_library;
     use heimdex_tests::qdrant::QdrantServer;
     use qdrant_client::qdrant::CountPointsBuilder;
@@ -224,14 +231,19 @@ mod with_qdrant {
         v.iter().map(|a| a / n).collect()
     }
 
-    fn many(hash: &str, n: u32, seed: u64) -> (VideoDoc, Vec<SceneDoc>) {
+    /// `n` scenes of video `hash`, recorded on `day` (seconds since the epoch).
+    fn many(hash: &str, n: u32, seed: u64, day: f64) -> (VideoDoc, Vec<SceneDoc>) {
         let scenes = (0..n)
             .map(|i| SceneDoc {
                 text_vector: Some((MODEL.into(), noisy(seed + u64::from(i), 40, 384))),
                 ..common::scene(hash, i, &format!("{hash} scene {i}"), 0)
             })
             .collect();
-        (video(hash, Some(n as i32)), scenes)
+        let v = VideoDoc {
+            created_at: Some(day),
+            ..video(hash, Some(n as i32))
+        };
+        (v, scenes)
     }
 
     async fn ids(t: &dyn SyncTarget, who: &Identity) -> HashSet<Uuid> {
@@ -246,17 +258,20 @@ mod with_qdrant {
         all
     }
 
-    /// Mean share of the Postgres top 10 that Qdrant also returns, over `queries`.
+    /// Mean share of the Postgres top 10 that Qdrant also returns, over `queries`; every hit of
+    /// both must be in `allowed` (the scenes the filter lets through).
     async fn overlap<'a>(
         pg: &'a dyn SyncTarget,
         qd: &'a dyn SyncTarget,
         who: &'a Identity,
         queries: u64,
+        filter: &'a TeamFilter,
+        allowed: &'a HashSet<Uuid>,
     ) -> f64 {
         let mut sum = 0.0;
         for k in 0..queries {
             let top10 = |t: &'a dyn SyncTarget| async move {
-                t.search_text(who, MODEL, &noisy(1_000_000 + k, 40, 384), 10)
+                t.search_filtered(who, MODEL, &noisy(1_000_000 + k, 40, 384), 10, filter)
                     .await
                     .unwrap()
                     .into_iter()
@@ -264,6 +279,15 @@ mod with_qdrant {
                     .collect::<HashSet<Uuid>>()
             };
             let (a, b) = (top10(pg).await, top10(qd).await);
+            assert!(
+                a.len() == 10.min(allowed.len()),
+                "a full answer: {} hits",
+                a.len()
+            );
+            assert!(
+                a.is_subset(allowed) && b.is_subset(allowed),
+                "only scenes the filter lets through ({filter:?})"
+            );
             assert_eq!(a.len(), b.len(), "both answer with as many hits");
             sum += a.intersection(&b).count() as f64 / a.len().max(1) as f64;
         }
@@ -282,9 +306,9 @@ mod with_qdrant {
         let qd: Arc<dyn SyncTarget> = Arc::new(admin(&q).await);
         // Alice and Carol share a team; Bob is alone. 1500 scenes in all.
         let pushes = [
-            (&w.alice, many("pa", 600, 1)),
-            (&w.carol, many("pc", 400, 5000)),
-            (&w.bob, many("pb", 500, 9000)),
+            (&w.alice, many("pa", 600, 1, JAN)),
+            (&w.carol, many("pc", 400, 5000, MAR)),
+            (&w.bob, many("pb", 500, 9000, JUN)),
         ];
         for _ in 0..2 {
             // The second round is the same outbox pushed again: nothing may change.
@@ -307,10 +331,69 @@ mod with_qdrant {
         }
         assert_eq!(ids(qd.as_ref(), &w.alice).await.len(), 1000);
         assert_eq!(ids(qd.as_ref(), &w.bob).await.len(), 500);
+        let all = TeamFilter::default();
         for who in [&w.alice, &w.bob] {
-            let o = overlap(pg.as_ref(), qd.as_ref(), who, 40).await;
+            let seen = ids(qd.as_ref(), who).await;
+            let o = overlap(pg.as_ref(), qd.as_ref(), who, 40, &all, &seen).await;
             eprintln!("top-10 overlap with Postgres: {o:.3}");
             assert!(o >= 0.95, "top-10 overlap {o:.3}");
+        }
+        // Narrowed to one video, one member's scenes, a span of days: the same answers.
+        let of =
+            |hash: &str, n: u32| -> HashSet<Uuid> { (0..n).map(|i| scene_uuid(hash, i)).collect() };
+        let cases = [
+            (
+                TeamFilter {
+                    video: Some(video_uuid("pc")),
+                    ..all.clone()
+                },
+                of("pc", 400),
+            ),
+            (
+                TeamFilter {
+                    owner: Some(w.alice.user_id),
+                    ..all.clone()
+                },
+                of("pa", 600),
+            ),
+            (
+                TeamFilter {
+                    from: Some(FEB),
+                    ..all.clone()
+                },
+                of("pc", 400),
+            ),
+            (
+                TeamFilter {
+                    until: Some(FEB),
+                    ..all.clone()
+                },
+                of("pa", 600),
+            ),
+            (
+                TeamFilter {
+                    from: Some(FEB),
+                    until: Some(APR),
+                    owner: Some(w.carol.user_id),
+                    ..all.clone()
+                },
+                of("pc", 400),
+            ),
+            (
+                TeamFilter {
+                    video: Some(video_uuid("pb")),
+                    ..all.clone()
+                },
+                HashSet::new(),
+            ),
+        ];
+        for (filter, allowed) in &cases {
+            let o = overlap(pg.as_ref(), qd.as_ref(), &w.carol, 10, filter, allowed).await;
+            eprintln!("top-10 overlap with Postgres, {filter:?}: {o:.3}");
+            assert!(
+                o >= 0.95 || allowed.is_empty(),
+                "top-10 overlap {o:.3} with {filter:?}"
+            );
         }
         // Indexed again with fewer scenes, then a video deleted: both backends follow.
         let (v, scenes) = &pushes[0].1;
@@ -331,7 +414,8 @@ mod with_qdrant {
             assert_eq!(a, b, "the same scenes after re-indexing and deleting");
         }
         assert_eq!(ids(qd.as_ref(), &w.carol).await.len(), 100);
-        let o = overlap(pg.as_ref(), qd.as_ref(), &w.carol, 40).await;
+        let seen = ids(qd.as_ref(), &w.carol).await;
+        let o = overlap(pg.as_ref(), qd.as_ref(), &w.carol, 40, &all, &seen).await;
         assert!(o >= 0.95, "top-10 overlap after changes {o:.3}");
     }
 

@@ -55,6 +55,18 @@ pub struct SearchArgs {
     pub query: String,
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+    /// Only this team video (its id as `heimdex sync pull --json` lists it).
+    #[arg(long)]
+    pub video: Option<Uuid>,
+    /// Only the scenes you pushed.
+    #[arg(long)]
+    pub mine: bool,
+    /// Only videos of this day or later (YYYY-MM-DD: recorded, else the file's date).
+    #[arg(long, value_name = "DATE")]
+    pub after: Option<String>,
+    /// Only videos before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub before: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -446,9 +458,30 @@ pub async fn embed_query(ctx: &Context, query: &str) -> anyhow::Result<(String, 
 }
 
 async fn search(ctx: &Context, a: SearchArgs) -> anyhow::Result<ExitCode> {
+    let day = |d: &Option<String>| -> anyhow::Result<Option<f64>> {
+        d.as_deref()
+            .map(|s| {
+                heimdex_sync::local_docs::day_secs(s)
+                    .with_context(|| format!("{s:?} is not a day: write it as YYYY-MM-DD"))
+            })
+            .transpose()
+    };
+    let filter = heimdex_sync::TeamFilter {
+        video: a.video,
+        owner: None,
+        from: day(&a.after)?,
+        until: day(&a.before)?,
+    };
     let (model, vector) = embed_query(ctx, &a.query).await?;
-    let hits =
-        heimdex_sync::team_search::search(ctx.library().pool(), &model, &vector, a.limit).await?;
+    let hits = heimdex_sync::team_search::search(
+        ctx.library().pool(),
+        &model,
+        &vector,
+        a.limit,
+        &filter,
+        a.mine,
+    )
+    .await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
         return Ok(ExitCode::SUCCESS);

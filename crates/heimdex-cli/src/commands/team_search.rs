@@ -42,7 +42,15 @@ pub async fn run(
         &local.text
     };
     let (model, vector) = crate::commands::sync::embed_query(ctx, text).await?;
-    let team = heimdex_sync::team_search::search(pool, &model, &vector, limit).await?;
+    let team = heimdex_sync::team_search::search(
+        pool,
+        &model,
+        &vector,
+        limit,
+        &heimdex_sync::TeamFilter::default(),
+        false,
+    )
+    .await?;
     let merged = merge(&local_hits, &team, limit);
     if json {
         println!("{}", serde_json::to_string_pretty(&merged)?);

@@ -78,6 +78,7 @@ pub fn docs(gen: &mut Gen, from: usize, n: usize) -> (Vec<VideoDoc>, Vec<SceneDo
                 width: Some(1920),
                 height: Some(1080),
                 scene_count: None,
+                created_at: None,
             });
         }
         scenes.push(SceneDoc {

@@ -30,6 +30,7 @@ pub fn video(hash: &str, name: &str, scene_count: Option<i32>) -> VideoDoc {
         width: Some(1280),
         height: Some(720),
         scene_count,
+        created_at: None,
     }
 }
 
