@@ -3,7 +3,7 @@
 //! API key and JWT access control on, killed when the guard drops. Without the binary the tests
 //! print SKIPPED with the command that builds it (it cannot be installed from a registry).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -158,15 +158,6 @@ impl QdrantServer {
 
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("qdrant.log")).unwrap_or_default()
-    }
-
-    /// The storage folder (to look at what survived a kill).
-    pub fn storage_dir(&self) -> PathBuf {
-        self.storage()
-    }
-
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 }
 

@@ -278,7 +278,7 @@ mod tests {
         paths.model_dir = dir.path().join("no-models");
         let lib = Library::open(paths.clone()).await.expect("opens");
         let checks = run(&paths, Ok(&lib)).await;
-        let by = |n: &str| checks.iter().find(|c| c.name == n).cloned().expect(n);
+        let by = |n: &str| by_name(&checks, n).clone();
         assert_eq!(by("library").verdict, Verdict::Ok, "{:?}", by("library"));
         assert_eq!(by("jobs").verdict, Verdict::Ok);
         assert_ne!(by("disk").verdict, Verdict::Fail);

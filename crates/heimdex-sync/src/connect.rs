@@ -21,20 +21,9 @@ pub async fn connect(
 ) -> Result<Arc<dyn SyncTarget>, SyncError> {
     let secret = load_secret(store);
     match config.backend {
-        Backend::Postgres => {
-            let mut url = url::Url::parse(&config.url).map_err(|e| {
-                SyncError::Config(format!(
-                    "the backend URL {:?} is not valid: {e}",
-                    config.url
-                ))
-            })?;
-            if let Some(pw) = secret.as_deref() {
-                url.set_password(Some(pw)).map_err(|()| {
-                    SyncError::Config(format!("cannot add a password to {:?}", config.url))
-                })?;
-            }
-            Ok(Arc::new(PgTarget::connect(url.as_str()).await?))
-        }
+        Backend::Postgres => Ok(Arc::new(
+            PgTarget::connect(&with_password(&config.url, secret.as_deref())?).await?,
+        )),
         #[cfg(feature = "qdrant")]
         Backend::Qdrant => Ok(Arc::new(
             crate::qdrant::QdrantTarget::connect(&config.url, secret.as_deref()).await?,
@@ -44,6 +33,17 @@ pub async fn connect(
             "this build of Heimdex has no Qdrant support (build with the `qdrant` feature)".into(),
         )),
     }
+}
+
+/// A Postgres URL with the password put in (the settings keep it without one).
+pub(crate) fn with_password(url: &str, password: Option<&str>) -> Result<String, SyncError> {
+    let mut u = url::Url::parse(url)
+        .map_err(|e| SyncError::Config(format!("the backend URL {url:?} is not valid: {e}")))?;
+    if let Some(pw) = password {
+        u.set_password(Some(pw))
+            .map_err(|()| SyncError::Config(format!("cannot add a password to {url:?}")))?;
+    }
+    Ok(u.into())
 }
 
 /// The identity `$HEIMDEX_SYNC_USER_ID` names, or `None` when it is not set.

@@ -78,15 +78,8 @@ async fn prepare(
 ) -> Result<String, SyncError> {
     match cfg.backend {
         Backend::Postgres => {
-            let mut url = url::Url::parse(&cfg.url).map_err(|e| {
-                SyncError::Config(format!("the backend URL {:?} is not valid: {e}", cfg.url))
-            })?;
-            if let Some(pw) = secret.as_deref() {
-                url.set_password(Some(pw)).map_err(|()| {
-                    SyncError::Config(format!("cannot add a password to {:?}", cfg.url))
-                })?;
-            }
-            crate::postgres::PgTarget::connect(url.as_str())
+            let url = crate::connect::with_password(&cfg.url, secret.as_deref())?;
+            crate::postgres::PgTarget::connect(&url)
                 .await?
                 .apply_schema()
                 .await?;
