@@ -31,9 +31,11 @@ pub enum Signal {
 pub struct RankedList {
     pub signal: Signal,
     pub hits: Vec<(SceneKey, f32)>,
-    /// Whether the scores measure the same thing on one scale for every scene (probabilities), so
-    /// that a hit far below the list's best counts for less than its rank alone says.
-    pub scaled: bool,
+    /// For scores that measure the same thing on one scale for every scene (probabilities): the
+    /// score at which a hit counts fully. A hit counts `score / max(best, full_at)` of its rank's
+    /// share, so one far below the list's best, or a whole list of weak evidence, counts for less
+    /// than its rank alone says. `None`: ranks only.
+    pub full_at: Option<f32>,
 }
 
 impl RankedList {
@@ -41,18 +43,20 @@ impl RankedList {
         Self {
             signal,
             hits,
-            scaled: false,
+            full_at: None,
         }
     }
 
     /// A list whose scores are comparable between scenes (how likely the scene shows what the
-    /// query means): each hit's reciprocal rank is scaled by its score over the list's best, so
-    /// a scene the model gives 1 % next to one it gives 70 % is not a near tie.
-    pub fn scaled(signal: Signal, hits: Vec<(SceneKey, f32)>) -> Self {
+    /// query means): each hit's reciprocal rank is scaled by its score over the list's best, or
+    /// over `full_at` when the best is below it. A scene the model gives 1 % next to one it gives
+    /// 70 % is not a near tie, and when no scene reaches `full_at` (the model sees nothing the
+    /// query names) the whole list counts for little instead of ranking noise.
+    pub fn scaled(signal: Signal, hits: Vec<(SceneKey, f32)>, full_at: f32) -> Self {
         Self {
             signal,
             hits,
-            scaled: true,
+            full_at: Some(full_at),
         }
     }
 }
@@ -91,6 +95,7 @@ pub fn reciprocal_rank_fusion(lists: &[RankedList], k: f64, limit: usize) -> Vec
     let mut by_key: HashMap<&SceneKey, FusedHit> = HashMap::new();
     for list in lists {
         let best = list.hits.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
+        let full = list.full_at.map(|f| best.max(f));
         for (i, (key, score)) in list.hits.iter().enumerate() {
             let hit = by_key.entry(key).or_insert_with(|| FusedHit {
                 key: key.clone(),
@@ -101,10 +106,9 @@ pub fn reciprocal_rank_fusion(lists: &[RankedList], k: f64, limit: usize) -> Vec
                 continue;
             }
             let rank = i + 1;
-            let share = if list.scaled && best > 0.0 {
-                f64::from((score / best).clamp(0.0, 1.0))
-            } else {
-                1.0
+            let share = match full {
+                Some(full) if full > 0.0 => f64::from((score / full).clamp(0.0, 1.0)),
+                _ => 1.0,
             };
             let contribution = share / (k + rank as f64);
             hit.score += contribution;
@@ -187,7 +191,7 @@ mod tests {
         let seen = |scaled: bool| {
             let hits = vec![(key(1), 0.70), (key(2), 0.01)];
             if scaled {
-                RankedList::scaled(Signal::Seen, hits)
+                RankedList::scaled(Signal::Seen, hits, 0.2)
             } else {
                 RankedList::new(Signal::Seen, hits)
             }
@@ -199,6 +203,18 @@ mod tests {
         assert_eq!(scaled[1].key, key(2));
         let weak = scaled[1].signal(Signal::Seen).expect("seen found it");
         assert!((weak.contribution - (0.01 / 0.70) / 62.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_list_of_weak_evidence_counts_for_little_whatever_its_ranks() {
+        // Nothing in the library shows what the query names (best 0.3 %): the seen list's first
+        // place must not outweigh a text match, as it would if scaled by its own best alone.
+        let text = list(Signal::TextVector, &[2, 1]);
+        let seen = RankedList::scaled(Signal::Seen, vec![(key(1), 0.003), (key(2), 0.001)], 0.2);
+        let fused = reciprocal_rank_fusion(&[text, seen], RRF_K, 10);
+        assert_eq!(fused[0].key, key(2));
+        let weak = fused[1].signal(Signal::Seen).expect("seen found it");
+        assert!((weak.contribution - (0.003 / 0.2) / 61.0).abs() < 1e-9);
     }
 
     #[test]

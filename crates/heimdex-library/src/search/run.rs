@@ -18,6 +18,12 @@ use std::time::Instant;
 /// How deep each signal's list goes before fusion.
 const DEPTH: usize = 100;
 
+/// The "what is seen" score (about the probability that a scene's pictures show what the query
+/// names) at which a scene counts fully in fusion; below it, in proportion. When no scene in the
+/// library reaches it, the picture model does not see what the query names, and its ordering of
+/// near-zero scores must not outweigh the words.
+const SEEN_FULL_AT: f32 = 0.1;
+
 /// Runs `req` over the library.
 pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults, SearchError> {
     let started = Instant::now();
@@ -84,6 +90,7 @@ pub async fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResults,
                                 lists.push(RankedList::scaled(
                                     Signal::Seen,
                                     idx.search(&weights, DEPTH, candidates),
+                                    SEEN_FULL_AT,
                                 ));
                             }
                         }
