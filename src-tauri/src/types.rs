@@ -147,7 +147,18 @@ pub struct ImportSummary {
     pub added: Vec<String>,
     /// Ids of videos that were already there (found again, perhaps at a new path).
     pub known: Vec<String>,
+    /// Files with the same bytes as a video already in the library elsewhere (not indexed twice).
+    pub duplicates: Vec<DuplicateFile>,
     pub failed: Vec<ImportFailure>,
+}
+
+/// A file that is a copy of a video already in the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateFile {
+    pub path: String,
+    /// Where the video it copies is.
+    pub of: String,
 }
 
 /// A model the pipeline uses and whether it is installed.
@@ -229,6 +240,17 @@ impl From<heimdex_library::ImportReport> for ImportSummary {
             match v.outcome {
                 ImportOutcome::Added => out.added.push(v.id.0),
                 ImportOutcome::Moved | ImportOutcome::AlreadyPresent => out.known.push(v.id.0),
+                ImportOutcome::Duplicate => {
+                    out.duplicates.push(DuplicateFile {
+                        path: v.path.to_string_lossy().into_owned(),
+                        of: v
+                            .duplicate_of
+                            .as_deref()
+                            .map(|p| p.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    });
+                    out.known.push(v.id.0)
+                }
             }
         }
         out.failed = r

@@ -112,13 +112,37 @@ async fn failures_stop_after_the_attempt_limit_and_retry_resets_them() {
     let v = one_video(dir.path(), &p).await;
     run_all(&p).await;
     assert_eq!(flaky.runs(), 3, "three attempts, then failed");
-    assert_eq!(later.runs(), 0, "a later stage waits for the failed one");
+    assert_eq!(
+        later.runs(),
+        0,
+        "a later stage does not run after a failed one"
+    );
+    // ... and is not left queued for ever: it says why it did not run, and the queue settles.
+    assert_eq!(state(&p, &v, Stage::Scenes).await, JobState::Failed);
+    let counts = jobs::counts(lib.pool()).await.unwrap();
+    assert!(
+        !counts.iter().any(|(s, n)| *s == JobState::Queued && *n > 0),
+        "{counts:?}"
+    );
     let summary = videos::list_summaries(lib.pool()).await.unwrap().remove(0);
     assert_eq!(summary.status, VideoStatus::Failed);
     assert_eq!(summary.error.as_deref(), Some("poster: flaky failure 3"));
+    let later_error: Option<String> =
+        sqlx::query_scalar("SELECT error FROM jobs WHERE stage = 'scenes'")
+            .fetch_one(lib.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        later_error.as_deref(),
+        Some("not run: the poster stage failed")
+    );
 
     // A retry starts a fresh attempt count: fails once more (run 4), then succeeds (run 5).
-    assert_eq!(p.retry(&v).await.unwrap(), 1);
+    assert_eq!(
+        p.retry(&v).await.unwrap(),
+        2,
+        "the failed stage and the one behind it"
+    );
     run_all(&p).await;
     assert_eq!(flaky.runs(), 5);
     assert_eq!(state(&p, &v, Stage::Poster).await, JobState::Done);

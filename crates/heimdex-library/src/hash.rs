@@ -40,6 +40,55 @@ pub fn content_hash(path: &Path) -> std::io::Result<String> {
     Ok(hasher.finalize().to_hex().to_string())
 }
 
+/// Hex BLAKE3 of the whole file, for telling apart two files whose sampled hashes are equal but
+/// whose bytes are not (they differ only where [`content_hash`] does not read). Never equal to a
+/// sampled hash (another domain).
+pub fn full_hash(path: &Path) -> std::io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"heimdex-content-hash-full-v1");
+    hasher.update(&file.metadata()?.len().to_le_bytes());
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Whether two files hold the same bytes (read side by side, stopping at the first difference).
+pub fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
+    let (mut fa, mut fb) = (File::open(a)?, File::open(b)?);
+    if fa.metadata()?.len() != fb.metadata()?.len() {
+        return Ok(false);
+    }
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let n = read_full(&mut fa, &mut ba)?;
+        let m = read_full(&mut fb, &mut bb)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends; the number of bytes read.
+fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Whether the file at `path` still holds the content `hash` names (sampled, or whole for a file
+/// told apart by [`full_hash`]).
+pub fn still_holds(path: &Path, hash: &str) -> std::io::Result<bool> {
+    Ok(content_hash(path)? == hash || full_hash(path)? == hash)
+}
+
 fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
     file.seek(SeekFrom::Start(offset))?;
     file.read_exact(buf)

@@ -26,8 +26,11 @@ pub enum ImportOutcome {
     Added,
     /// Known by its content, found at a new path (moved or renamed); the path was updated.
     Moved,
-    /// Already in the library at this path, or a copy of a video that still exists elsewhere.
+    /// Already in the library at this path.
     AlreadyPresent,
+    /// The same bytes as a video already in the library at another path that still exists
+    /// (a copy, a hard or symbolic link): not indexed twice. `duplicate_of` says where.
+    Duplicate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +38,13 @@ pub struct ImportedVideo {
     pub id: VideoId,
     pub path: PathBuf,
     pub outcome: ImportOutcome,
+    /// For a [`ImportOutcome::Duplicate`]: the path of the video it is a copy of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<PathBuf>,
+    /// A video that was at this path before and is gone: the file was replaced by a different
+    /// one, so the old video (and what was indexed from it) was removed from the library.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<VideoId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +64,8 @@ impl std::fmt::Display for ImportFailure {
 pub struct ImportReport {
     pub videos: Vec<ImportedVideo>,
     pub failures: Vec<ImportFailure>,
-    /// Files inside folders that are not videos (images, documents); skipped without an error.
+    /// Files inside folders that are not videos and are not named like one (images, documents):
+    /// skipped without an error. A file named like a video that is not one is a failure.
     pub skipped_non_video: usize,
 }
 
@@ -108,7 +119,7 @@ pub async fn import_paths(
                     videos::update_path(pool, &record.id, &cand.path).await?;
                     ImportOutcome::Moved
                 } else {
-                    ImportOutcome::AlreadyPresent
+                    ImportOutcome::Duplicate
                 };
                 clear_failure(pool, &cand.path).await?;
                 // Stages added by a newer version are queued for videos imported before it.
@@ -121,24 +132,53 @@ pub async fn import_paths(
                     });
                 }
                 report.videos.push(ImportedVideo {
+                    duplicate_of: (outcome == ImportOutcome::Duplicate).then_some(record.path),
                     id: record.id,
                     path: cand.path,
                     outcome,
+                    replaced: None,
                 });
             }
             Examined::New {
-                record,
+                mut record,
                 modified_at,
             } => {
-                // Two names for one new file in the same import: the first one wins.
+                // Two names for one new file in the same import: the first one wins; two files
+                // whose samples are equal but whose bytes are not are told apart by a full hash.
                 if let Some(existing) = videos::by_hash(pool, &record.content_hash).await? {
-                    report.videos.push(ImportedVideo {
-                        id: existing.id,
-                        path: cand.path,
-                        outcome: ImportOutcome::AlreadyPresent,
-                    });
-                    continue;
+                    match identify(pool, &existing, &cand.path).await {
+                        Identity::Same(known) => {
+                            report.videos.push(ImportedVideo {
+                                duplicate_of: Some(known.path),
+                                id: known.id,
+                                path: cand.path,
+                                outcome: ImportOutcome::Duplicate,
+                                replaced: None,
+                            });
+                            continue;
+                        }
+                        Identity::Distinct(hash) => {
+                            record.id = VideoId::from_content_hash(&hash);
+                            record.content_hash = hash;
+                        }
+                        Identity::Error(error) => {
+                            report.failures.push(ImportFailure {
+                                path: cand.path,
+                                error,
+                            });
+                            continue;
+                        }
+                    }
                 }
+                // A different file now at the path of a video in the library: that video's file
+                // is gone (replaced), so it goes, rather than showing the new file's pictures.
+                let replaced = match videos::by_path(pool, &cand.path).await? {
+                    Some(old) if old.content_hash != record.content_hash => {
+                        crate::videos::remove_with_derived(library, &old.id).await?;
+                        Some(old.id)
+                    }
+                    _ => None,
+                };
                 videos::insert(pool, &record, modified_at).await?;
                 crate::jobs::enqueue(pool, &record.id, stages).await?;
                 clear_failure(pool, &cand.path).await?;
@@ -151,11 +191,14 @@ pub async fn import_paths(
                     id: record.id,
                     path: cand.path,
                     outcome: ImportOutcome::Added,
+                    duplicate_of: None,
+                    replaced,
                 });
             }
-            Examined::NotVideo(_) if !cand.named => report.skipped_non_video += 1,
+            // In a folder, a file with no video in it is skipped quietly unless its name says it
+            // is a video (then the user expects it indexed and must hear why it is not).
             // In a folder, a bad file is only an error when its name says it is a video.
-            Examined::Unreadable(_) | Examined::Bad(_)
+            Examined::NotVideo(_) | Examined::Unreadable(_) | Examined::Bad(_)
                 if !cand.named && !has_video_extension(&cand.path) =>
             {
                 report.skipped_non_video += 1
@@ -282,11 +325,15 @@ async fn examine(pool: &SqlitePool, path: &Path, limits: &Arc<ProbeLimits>) -> E
         Ok(Err(e)) => return Examined::Bad(e),
         Err(e) => return Examined::Bad(format!("internal error while reading: {e}")),
     };
-    match videos::by_hash(pool, &hash).await {
-        Ok(Some(record)) => return Examined::Known { record },
-        Ok(None) => {}
+    let hash = match videos::by_hash(pool, &hash).await {
+        Ok(Some(record)) => match identify(pool, &record, path).await {
+            Identity::Same(record) => return Examined::Known { record: *record },
+            Identity::Distinct(full) => full,
+            Identity::Error(e) => return Examined::Bad(e),
+        },
+        Ok(None) => hash,
         Err(e) => return Examined::Bad(format!("library database: {e}")),
-    }
+    };
     let p = path.to_path_buf();
     let limits = limits.clone();
     let probed = tokio::task::spawn_blocking(move || probe(&p, &limits)).await;
@@ -315,12 +362,49 @@ async fn examine(pool: &SqlitePool, path: &Path, limits: &Arc<ProbeLimits>) -> E
     }
 }
 
+/// Who a file is, given a video in the library with the same sampled hash.
+enum Identity {
+    /// That video (the same bytes, or its file is gone so it cannot be compared: moved), or the
+    /// video already told apart from it by a full hash.
+    Same(Box<VideoRecord>),
+    /// A different file: its full hash, not yet in the library.
+    Distinct(String),
+    Error(String),
+}
+
+/// Compares `path` with `known` (same sampled hash) byte for byte when both exist at different
+/// paths: equal samples with different bytes must never merge two videos.
+async fn identify(pool: &SqlitePool, known: &VideoRecord, path: &Path) -> Identity {
+    if known.path == path || !known.path.exists() {
+        return Identity::Same(Box::new(known.clone()));
+    }
+    let (a, b) = (known.path.clone(), path.to_path_buf());
+    let compared = tokio::task::spawn_blocking(move || -> std::io::Result<Option<String>> {
+        if crate::hash::same_bytes(&a, &b)? {
+            Ok(None)
+        } else {
+            crate::hash::full_hash(&b).map(Some)
+        }
+    })
+    .await;
+    match compared {
+        Ok(Ok(None)) => Identity::Same(Box::new(known.clone())),
+        Ok(Ok(Some(full))) => match videos::by_hash(pool, &full).await {
+            Ok(Some(record)) => Identity::Same(Box::new(record)),
+            Ok(None) => Identity::Distinct(full),
+            Err(e) => Identity::Error(format!("library database: {e}")),
+        },
+        Ok(Err(e)) => Identity::Error(io_reason(&e)),
+        Err(e) => Identity::Error(format!("internal error while comparing: {e}")),
+    }
+}
+
 async fn record_failure(pool: &SqlitePool, failure: &ImportFailure) -> Result<()> {
     sqlx::query(
         "INSERT INTO import_failures (path, error, failed_at) VALUES (?, ?, ?)
          ON CONFLICT (path) DO UPDATE SET error = excluded.error, failed_at = excluded.failed_at",
     )
-    .bind(failure.path.to_string_lossy().as_ref())
+    .bind(crate::db::path_to_db(&failure.path))
     .bind(&failure.error)
     .bind(now_ms())
     .execute(pool)
@@ -330,7 +414,7 @@ async fn record_failure(pool: &SqlitePool, failure: &ImportFailure) -> Result<()
 
 async fn clear_failure(pool: &SqlitePool, path: &Path) -> Result<()> {
     sqlx::query("DELETE FROM import_failures WHERE path = ?")
-        .bind(path.to_string_lossy().as_ref())
+        .bind(crate::db::path_to_db(path))
         .execute(pool)
         .await?;
     Ok(())
@@ -345,7 +429,7 @@ pub async fn failures(pool: &SqlitePool) -> Result<Vec<ImportFailure>> {
     Ok(rows
         .into_iter()
         .map(|(path, error)| ImportFailure {
-            path: PathBuf::from(path),
+            path: crate::db::path_from_db(&path),
             error,
         })
         .collect())
@@ -354,7 +438,7 @@ pub async fn failures(pool: &SqlitePool) -> Result<Vec<ImportFailure>> {
 /// Forgets the recorded failure of `path` (after the user dismissed it).
 pub async fn dismiss_failure(pool: &SqlitePool, path: &Path) -> Result<bool> {
     let done = sqlx::query("DELETE FROM import_failures WHERE path = ?")
-        .bind(path.to_string_lossy().as_ref())
+        .bind(crate::db::path_to_db(path))
         .execute(pool)
         .await?;
     Ok(done.rows_affected() > 0)

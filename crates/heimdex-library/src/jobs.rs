@@ -139,7 +139,29 @@ pub async fn mark_failed(
     .bind(stage.as_str())
     .execute(pool)
     .await?;
+    if retry_in_ms.is_none() {
+        settle_blocked(pool).await?;
+    }
     Ok(())
+}
+
+/// Queued jobs behind a stage of their video that failed for good can never run: they are marked
+/// failed too, naming that stage, so the queue settles and the video shows why it is not indexed
+/// (retrying the video queues them all again).
+pub async fn settle_blocked(pool: &SqlitePool) -> Result<u64> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'failed', finished_at = ?1, updated_at = ?1,
+                error = 'not run: the ' || (SELECT d.stage FROM jobs d WHERE d.video_id = jobs.video_id
+                        AND d.stage_order < jobs.stage_order AND d.state = 'failed'
+                        ORDER BY d.stage_order LIMIT 1) || ' stage failed'
+         WHERE state = 'queued' AND EXISTS (SELECT 1 FROM jobs d WHERE d.video_id = jobs.video_id
+                AND d.stage_order < jobs.stage_order AND d.state = 'failed')",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Back-off before attempt `attempt + 1`: `base`, 4×`base`, 16×`base`, … capped at 10 minutes.
@@ -210,7 +232,9 @@ pub async fn recover_orphans(pool: &SqlitePool) -> Result<u64> {
     .bind(now)
     .execute(pool)
     .await?;
-    Ok(failed.rows_affected() + queued.rows_affected())
+    // Also settles queues left by versions that kept such jobs queued.
+    let blocked = settle_blocked(pool).await?;
+    Ok(failed.rows_affected() + queued.rows_affected() + blocked)
 }
 
 /// Puts jobs this process was running back in the queue on a clean shutdown; the interrupted

@@ -52,7 +52,7 @@ fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<VideoRecord> {
     Ok(VideoRecord {
         id,
         content_hash: row.try_get("content_hash")?,
-        path: PathBuf::from(path),
+        path: crate::db::path_from_db(&path),
         file_name: row.try_get("file_name")?,
         size_bytes: size.max(0) as u64,
         info,
@@ -76,6 +76,35 @@ pub async fn by_hash(pool: &SqlitePool, hash: &str) -> Result<Option<VideoRecord
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(record_from_row).transpose()
+}
+
+/// The video kept at `path`, if any (the newest when several were).
+pub async fn by_path(pool: &SqlitePool, path: &Path) -> Result<Option<VideoRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM videos WHERE path = ? ORDER BY imported_at DESC LIMIT 1"
+    ))
+    .bind(crate::db::path_to_db(path))
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(record_from_row).transpose()
+}
+
+/// Removes a video from the library with everything derived from it (rows, search indexes and
+/// cached files). The video file itself is never touched.
+pub async fn remove_with_derived(library: &crate::Library, video: &VideoId) -> Result<bool> {
+    crate::jobs::cancel_video(library.pool(), video).await?;
+    let existed = delete(library.pool(), video).await?;
+    library.search_state().remove_video(video).await;
+    let cache = library.paths().video_cache(video);
+    if cache.exists() {
+        let _ = tokio::fs::remove_dir_all(&cache).await;
+    }
+    if existed {
+        library.emit(heimdex_core::Event::VideoRemoved {
+            video: video.clone(),
+        });
+    }
+    Ok(existed)
 }
 
 pub async fn list(pool: &SqlitePool) -> Result<Vec<VideoRecord>> {
@@ -146,7 +175,7 @@ pub async fn insert(pool: &SqlitePool, rec: &VideoRecord, modified_at: Option<i6
     )
     .bind(rec.id.as_str())
     .bind(&rec.content_hash)
-    .bind(rec.path.to_string_lossy().as_ref())
+    .bind(crate::db::path_to_db(&rec.path))
     .bind(&rec.file_name)
     .bind(rec.size_bytes as i64)
     .bind(modified_at)
@@ -174,7 +203,7 @@ pub async fn update_path(pool: &SqlitePool, id: &VideoId, path: &Path) -> Result
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     sqlx::query("UPDATE videos SET path = ?, file_name = ?, updated_at = ? WHERE id = ?")
-        .bind(path.to_string_lossy().as_ref())
+        .bind(crate::db::path_to_db(path))
         .bind(file_name)
         .bind(now_ms())
         .bind(id.as_str())

@@ -106,8 +106,8 @@ pub struct AudioStream {
 impl AudioStream {
     fn spawn(path: &Path, options: &AudioOptions) -> Result<Self, AudioError> {
         let mut cmd = Command::new(ffmpeg_path());
-        cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-i"])
-            .arg(path)
+        cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error"])
+            .args(crate::tools::input_args(path))
             .args([
                 "-map",
                 &format!("0:a:{}?", options.stream_index),

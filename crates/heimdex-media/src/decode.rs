@@ -316,7 +316,11 @@ pub fn decode_video(
 }
 
 /// The ffmpeg command line for `spec`.
-fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>) -> Vec<String> {
+fn ffmpeg_args(
+    path: &Path,
+    spec: &DecodeSpec,
+    tcp: Option<std::net::SocketAddr>,
+) -> Vec<std::ffi::OsString> {
     let a = spec.analysis;
     // Very large inputs are first brought down cheaply in YUV so the full-size RGB conversion
     // below never touches 8K pictures.
@@ -341,12 +345,11 @@ fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>
         "-loglevel",
         "info",
         "-copyts",
-        "-i",
     ]
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    args.push(path.to_string_lossy().into_owned());
+    let input = crate::tools::input_args(path);
     match (spec.candidates, tcp) {
         (Some(c), Some(addr)) => {
             let graph = format!(
@@ -386,7 +389,11 @@ fn ffmpeg_args(path: &Path, spec: &DecodeSpec, tcp: Option<std::net::SocketAddr>
             );
         }
     }
-    args
+    let mut out: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    // The input goes after the global options, before everything about the outputs.
+    let at = 6;
+    out.splice(at..at, input);
+    out
 }
 
 /// Converts planar 8-bit YUV 4:4:4 (BT.601, limited range) to packed BGR exactly as FFmpeg's

@@ -124,11 +124,17 @@ pub fn probe(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, ProbeError>
         "json",
         "-show_format",
         "-show_streams",
-        "-i",
     ])
-    .arg(path);
+    .args(crate::tools::input_args(path));
     let out = run_with_timeout(cmd, limits.timeout)?;
     if !out.success {
+        if crate::tools::refused_format(&out.stderr) {
+            return Err(ProbeError::Unreadable {
+                reason: "its format is a list or playlist of other files or addresses (concat, \
+                         HLS, DASH…), which Heimdex does not follow; import the videos themselves"
+                    .into(),
+            });
+        }
         let line = last_error_line(&out.stderr);
         // ffprobe starts its message with the path; the caller names the file already.
         let prefix = format!("{}: ", path.display());
@@ -339,9 +345,8 @@ fn measure_variable_rate(path: &Path, limits: &ProbeLimits) -> Option<bool> {
         "packet=pts_time",
         "-of",
         "csv=p=0",
-        "-i",
     ])
-    .arg(path);
+    .args(crate::tools::input_args(path));
     let out = run_with_timeout(cmd, limits.timeout).ok()?;
     if !out.success {
         return None;

@@ -1,7 +1,8 @@
 //! Finding and running the ffmpeg tools.
 
+use std::ffi::OsString;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,38 @@ use std::time::{Duration, Instant};
 pub const FFMPEG_ENV: &str = "HEIMDEX_FFMPEG";
 /// Environment variable naming the ffprobe binary (default: `ffprobe` on `PATH`).
 pub const FFPROBE_ENV: &str = "HEIMDEX_FFPROBE";
+
+/// The demuxers ffmpeg and ffprobe may use on a user's file: video containers, and the audio,
+/// picture and subtitle formats a mislabelled file may hold (so it is told "not a video" rather
+/// than "damaged"). Left out on purpose: lists and playlists that name other files or URLs
+/// (concat/ffconcat, HLS, DASH, SDP, image sequences), devices and generators: a file must never
+/// make ffmpeg read anything but itself.
+pub const DEMUXERS: &str = "mov,matroska,avi,flv,mpegts,mpeg,mpegvideo,asf,mxf,ogg,dv,rm,gif,nut,\
+h264,hevc,m4v,ivf,yuv4mpegpipe,mjpeg,wtv,mp3,wav,aac,flac,w64,aiff,amr,ac3,eac3,png_pipe,\
+jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,gif_pipe,srt,ass,webvtt";
+
+/// What goes before a user's file on an ffmpeg or ffprobe command line: only the `file` protocol
+/// (no network, no pipes, no `concat:`) and only [`DEMUXERS`], then `-i PATH` with the path's own
+/// bytes (a name need not be UTF-8).
+pub fn input_args(path: &Path) -> Vec<OsString> {
+    let mut args: Vec<OsString> = [
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        DEMUXERS,
+        "-i",
+    ]
+    .into_iter()
+    .map(OsString::from)
+    .collect();
+    args.push(path.as_os_str().to_owned());
+    args
+}
+
+/// Whether ffmpeg refused the file because its format is not one of [`DEMUXERS`].
+pub fn refused_format(stderr: &str) -> bool {
+    stderr.contains("not on whitelist")
+}
 
 pub fn ffmpeg_path() -> PathBuf {
     tool_path(FFMPEG_ENV, "ffmpeg")

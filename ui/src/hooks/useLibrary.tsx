@@ -98,7 +98,8 @@ export function LibraryProvider({ children }: { children: ReactNode }) {
       try {
         const summary = await api.importPaths(paths);
         for (const f of summary.failed) notify("error", `${f.path}: ${f.error}`);
-        if (summary.added.length === 0 && summary.known.length > 0 && summary.failed.length === 0) {
+        for (const d of summary.duplicates) notify("info", `${d.path} is a copy of ${d.of}: not indexed twice.`);
+        if (summary.added.length === 0 && summary.known.length > 0 && summary.failed.length === 0 && summary.duplicates.length === 0) {
           notify("info", summary.known.length === 1 ? "That video is already in the library." : "Those videos are already in the library.");
         } else if (summary.added.length === 0 && summary.known.length === 0 && summary.failed.length === 0) {
           notify("info", "No videos were found there.");

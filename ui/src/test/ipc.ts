@@ -69,7 +69,7 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
           return backend.settings;
         }
         case "import_paths":
-          return { added: ["dddddddddddddddd"], known: [], failed: [] };
+          return { added: ["dddddddddddddddd"], known: [], duplicates: [], failed: [] };
         case "cancel_video":
         case "retry_video":
         case "remove_video":

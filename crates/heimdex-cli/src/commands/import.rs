@@ -37,10 +37,17 @@ pub fn exit_code(report: &ImportReport) -> ExitCode {
 pub fn print_report(report: &ImportReport) {
     let count = |o: ImportOutcome| report.videos.iter().filter(|v| v.outcome == o).count();
     for v in &report.videos {
-        let what = match v.outcome {
-            ImportOutcome::Added => "added",
-            ImportOutcome::Moved => "moved",
-            ImportOutcome::AlreadyPresent => "already in library",
+        let what = match (v.outcome, &v.duplicate_of, &v.replaced) {
+            (ImportOutcome::Duplicate, Some(of), _) => {
+                format!("duplicate of {}, not indexed twice", crate::term::path(of))
+            }
+            (ImportOutcome::Duplicate, None, _) => "duplicate, not indexed twice".into(),
+            (ImportOutcome::Added, _, Some(old)) => {
+                format!("added; replaces {old}, a different file that was at this path")
+            }
+            (ImportOutcome::Added, _, None) => "added".into(),
+            (ImportOutcome::Moved, ..) => "moved".into(),
+            (ImportOutcome::AlreadyPresent, ..) => "already in library".into(),
         };
         println!("{}  {}  ({what})", v.id, crate::term::path(&v.path));
     }
@@ -48,10 +55,11 @@ pub fn print_report(report: &ImportReport) {
         eprintln!("error: {}", crate::term::shown(f));
     }
     let mut summary = format!(
-        "{} added, {} moved, {} already in library, {} failed",
+        "{} added, {} moved, {} already in library, {} duplicates, {} failed",
         count(ImportOutcome::Added),
         count(ImportOutcome::Moved),
         count(ImportOutcome::AlreadyPresent),
+        count(ImportOutcome::Duplicate),
         report.failures.len()
     );
     if report.skipped_non_video > 0 {

@@ -11,7 +11,7 @@ pub use stage::{StageContext, StageError, StageRunner};
 use crate::error::Result;
 use crate::import::{import_paths, ImportReport};
 use crate::Library;
-use heimdex_core::{Event, Stage, VideoId};
+use heimdex_core::{Stage, VideoId};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -69,18 +69,6 @@ impl Pipeline {
     /// Removes a video from the library with everything derived from it (rows and cached files).
     /// The video file itself is never touched.
     pub async fn remove(&self, video: &VideoId) -> Result<bool> {
-        crate::jobs::cancel_video(self.library.pool(), video).await?;
-        let existed = crate::videos::delete(self.library.pool(), video).await?;
-        self.library.search_state().remove_video(video).await;
-        let cache = self.library.paths().video_cache(video);
-        if cache.exists() {
-            let _ = tokio::fs::remove_dir_all(&cache).await;
-        }
-        if existed {
-            self.library.emit(Event::VideoRemoved {
-                video: video.clone(),
-            });
-        }
-        Ok(existed)
+        crate::videos::remove_with_derived(&self.library, video).await
     }
 }

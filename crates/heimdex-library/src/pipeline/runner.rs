@@ -205,17 +205,13 @@ impl Runner {
         let key = (job.video.clone(), job.stage);
         tasks.spawn(async move {
             let started = Instant::now();
-            let result = if video.path.exists() {
+            let result = match still_the_imported_file(&video).await {
                 // A panicking stage must not take the runner down: run it as its own task.
-                match tokio::spawn(async move { runner.run(ctx).await }).await {
+                Ok(()) => match tokio::spawn(async move { runner.run(ctx).await }).await {
                     Ok(r) => r,
                     Err(e) => Err(StageError::Transient(format!("the stage crashed: {e}"))),
-                }
-            } else {
-                Err(StageError::Permanent(format!(
-                    "file not found at {}; if it was moved, import it from its new place",
-                    video.path.display()
-                )))
+                },
+                Err(e) => Err(e),
             };
             let outcome = finish(&pool, &job, result, backoff_base).await;
             match outcome {
@@ -237,6 +233,34 @@ impl Runner {
             key
         });
         Ok(Some(Active { cancel, progress }))
+    }
+}
+
+/// Before a stage reads a video's file: it must still be there and still be the file that was
+/// imported (same size and content hash), or the stage would index another file's pictures and
+/// words under this video.
+async fn still_the_imported_file(
+    video: &crate::VideoRecord,
+) -> std::result::Result<(), StageError> {
+    let path = video.path.clone();
+    let (size, hash) = (video.size_bytes, video.content_hash.clone());
+    let checked = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
+        let meta = std::fs::metadata(&path)?;
+        Ok(meta.len() == size && crate::hash::still_holds(&path, &hash)?)
+    })
+    .await;
+    let shown = video.path.display();
+    match checked {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err(StageError::Permanent(format!(
+            "{shown} changed since it was imported (another file, or still being written); \
+             what was indexed before is kept. Import it again to index the file as it is now"
+        ))),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(StageError::Permanent(
+            format!("file not found at {shown}; if it was moved, import it from its new place"),
+        )),
+        Ok(Err(e)) => Err(StageError::Transient(format!("cannot read {shown}: {e}"))),
+        Err(e) => Err(StageError::Transient(format!("internal error: {e}"))),
     }
 }
 

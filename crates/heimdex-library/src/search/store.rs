@@ -319,7 +319,7 @@ pub async fn hit_rows(
             key.clone(),
             HitRow {
                 file_name: r.try_get("file_name")?,
-                path: PathBuf::from(path),
+                path: crate::db::path_from_db(&path),
                 start_secs: r.try_get("start_secs")?,
                 end_secs: r.try_get("end_secs")?,
                 thumbnail_path: abs(r.try_get("thumbnail_path")?),

@@ -55,9 +55,8 @@ fn write_poster(input: &Path, at_secs: f64, out: &Path) -> Result<(), StageError
             "-y",
             "-ss",
             &format!("{seek:.3}"),
-            "-i",
         ])
-        .arg(input)
+        .args(heimdex_media::tools::input_args(input))
         .args([
             "-frames:v",
             "1",
