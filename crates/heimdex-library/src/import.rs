@@ -97,7 +97,17 @@ pub async fn import_paths(
         let pool = library.pool().clone();
         tasks.spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let outcome = examine(&pool, &cand.path, &limits).await;
+            // In a folder, a file whose name is not a video's is probed only when its first
+            // bytes are a video container's: thousands of photos and documents beside the
+            // videos cost a read each, not an ffprobe each.
+            let outcome = if !cand.named
+                && !has_video_extension(&cand.path)
+                && !starts_like_a_video(&cand.path)
+            {
+                Examined::NotVideo("not a video".into())
+            } else {
+                examine(&pool, &cand.path, &limits).await
+            };
             (order, cand, outcome)
         });
     }
@@ -242,6 +252,20 @@ const VIDEO_EXTENSIONS: &[&str] = &[
     "mpeg", "mpg", "mts", "mxf", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv",
 ];
 
+/// Whether the file starts like a video container (by its magic bytes), or an animated picture
+/// format that ffprobe reads as video (GIF).
+fn starts_like_a_video(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 8192];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        // Unreadable: let examine say why.
+        return true;
+    };
+    let n = f.read(&mut head).unwrap_or(0);
+    let head = &head[..n];
+    infer::is_video(head) || infer::get(head).is_some_and(|t| t.mime_type() == "image/gif")
+}
+
 fn has_video_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -266,6 +290,13 @@ fn collect(path: &Path, out: &mut Vec<Candidate>, failures: &mut Vec<ImportFailu
                             found.push(e.into_path());
                         }
                     }
+                    // A pipe, socket or device named like a video: said, never opened (reading
+                    // a pipe would wait for ever, a device would never end).
+                    Ok(e) if !e.file_type().is_dir() && has_video_extension(e.path()) => failures
+                        .push(ImportFailure {
+                            path: e.into_path(),
+                            error: NOT_REGULAR.into(),
+                        }),
                     Ok(_) => {}
                     Err(e) => failures.push(ImportFailure {
                         path: e
@@ -289,10 +320,12 @@ fn collect(path: &Path, out: &mut Vec<Candidate>, failures: &mut Vec<ImportFailu
         }),
         Ok(_) => failures.push(ImportFailure {
             path: abs,
-            error: "not a regular file".into(),
+            error: NOT_REGULAR.into(),
         }),
     }
 }
+
+const NOT_REGULAR: &str = "not a regular file (a pipe, socket or device): not read";
 
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
