@@ -135,6 +135,13 @@ export type AppError =
 	reason: string,
 } };
 
+/**  A file that is a copy of a video already in the library. */
+export type DuplicateFile = {
+	path: string,
+	/**  Where the video it copies is. */
+	of: string,
+};
+
 /**  A scene in a list to export (a search's hits, as the window shows them). */
 export type ExportClip = ExportClip_Serialize | ExportClip_Deserialize;
 
@@ -210,6 +217,8 @@ export type ImportSummary = {
 	added: string[],
 	/**  Ids of videos that were already there (found again, perhaps at a new path). */
 	known: string[],
+	/**  Files with the same bytes as a video already in the library elsewhere (not indexed twice). */
+	duplicates: DuplicateFile[],
 	failed: ImportFailure[],
 };
 
