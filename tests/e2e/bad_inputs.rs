@@ -69,11 +69,13 @@ async fn every_kind_of_bad_input_gets_its_outcome_and_nothing_is_lost() {
     assert!(good_scenes >= 2, "good.mp4 has a cut: {good_scenes} scenes");
 
     let import_started = Instant::now();
-    let report: ImportReport =
-        tokio::time::timeout(Duration::from_secs(150), p.import(&[files.clone()]))
-            .await
-            .expect("the import of the whole corpus ends")
-            .unwrap();
+    let report: ImportReport = tokio::time::timeout(
+        Duration::from_secs(150),
+        p.import(std::slice::from_ref(&files)),
+    )
+    .await
+    .expect("the import of the whole corpus ends")
+    .unwrap();
     let import_secs = import_started.elapsed().as_secs_f64();
 
     // Changed between import and indexing.

@@ -64,6 +64,9 @@ enum Command {
     Eval(commands::eval::Args),
     /// Check ffmpeg, the models, the library, free disk space and the provider; say what to do.
     Doctor(commands::doctor::Args),
+    /// Check the library after a crash: database integrity and that the search rows and jobs
+    /// agree with the scenes (`--repair` makes them again).
+    Check(commands::check::Args),
 }
 
 /// The picture model's per-layer buffers are tens of MB each; the system allocator hands them back
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
             Command::Similar(a) => commands::similar::run(&ctx, a).await,
             Command::History(a) => commands::history::run(&ctx, a).await,
             Command::Eval(a) => commands::eval::run(&ctx, a).await,
+            Command::Check(a) => commands::check::run(&ctx, a).await,
             Command::Doctor(_) => unreachable!("handled before the library is opened"),
         }
     });

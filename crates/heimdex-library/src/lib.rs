@@ -2,6 +2,7 @@
 //! runner. The CLI and the window call the same functions.
 
 pub mod captions;
+pub mod check;
 pub mod db;
 pub mod doctor;
 pub mod error;

@@ -7,10 +7,10 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 use std::thread::JoinHandle;
 
-use crate::tools::{ffmpeg_path, last_error_line, ToolError};
+use crate::tools::{last_error_line, ToolError};
 
 /// Samples per second of the stream.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -105,7 +105,7 @@ pub struct AudioStream {
 
 impl AudioStream {
     fn spawn(path: &Path, options: &AudioOptions) -> Result<Self, AudioError> {
-        let mut cmd = Command::new(ffmpeg_path());
+        let mut cmd = crate::tools::ffmpeg();
         cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error"])
             .args(crate::tools::input_args(path))
             .args([
@@ -214,8 +214,7 @@ impl AudioStream {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(source) => {
                     self.done = true;
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
+                    crate::tools::kill_group(&mut self.child);
                     return Some(Err(AudioError::Read {
                         path: self.path.clone(),
                         source,
@@ -256,8 +255,7 @@ impl Iterator for AudioStream {
 impl Drop for AudioStream {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            crate::tools::kill_group(&mut self.child);
         }
     }
 }
@@ -267,7 +265,7 @@ mod tests {
     use super::*;
 
     fn ffmpeg(args: &[&str]) {
-        let status = Command::new(ffmpeg_path())
+        let status = crate::tools::ffmpeg()
             .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
             .args(args)
             .status()

@@ -5,12 +5,12 @@
 //!
 //! Memory stays flat: frames are handed to callbacks one at a time and never accumulated here.
 
-use crate::tools::{ffmpeg_path, last_error_line};
+use crate::tools::last_error_line;
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -122,8 +122,7 @@ struct ChildGuard(Arc<Mutex<Child>>);
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         if let Ok(mut c) = self.0.lock() {
-            let _ = c.kill();
-            let _ = c.wait();
+            crate::tools::kill_group(&mut c);
         }
     }
 }
@@ -148,7 +147,7 @@ pub fn decode_video(
         spec,
         listener.as_ref().map(|l| l.local_addr()).transpose()?,
     );
-    let mut cmd = Command::new(ffmpeg_path());
+    let mut cmd = crate::tools::ffmpeg();
     cmd.args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -223,7 +222,7 @@ pub fn decode_video(
                             timed_out.store(true, Ordering::Relaxed);
                         }
                         if let Ok(mut c) = child.lock() {
-                            let _ = c.kill();
+                            crate::tools::kill_group(&mut c);
                         }
                         return;
                     }

@@ -1,11 +1,10 @@
 //! `ffprobe` into [`MediaInfo`], with limits checked before anything decodes the file.
 
-use crate::tools::{ffprobe_path, last_error_line, run_with_timeout, ToolError};
+use crate::tools::{last_error_line, run_with_timeout, ToolError};
 use heimdex_core::{MediaInfo, Rational};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 /// Bounds a file must stay within before we decode it. Defaults accept 8K video and long recordings
@@ -116,7 +115,7 @@ struct FfStream {
 
 /// Probes `path` with ffprobe and checks it against `limits`.
 pub fn probe(path: &Path, limits: &ProbeLimits) -> Result<MediaInfo, ProbeError> {
-    let mut cmd = Command::new(ffprobe_path());
+    let mut cmd = crate::tools::ffprobe();
     cmd.args([
         "-v",
         "error",
@@ -333,7 +332,7 @@ fn rotation_of(video: &FfStream) -> u32 {
 /// Looks at the timestamps of the first packets of the video stream: a variable-rate video has
 /// frame durations that differ by more than rounding.
 fn measure_variable_rate(path: &Path, limits: &ProbeLimits) -> Option<bool> {
-    let mut cmd = Command::new(ffprobe_path());
+    let mut cmd = crate::tools::ffprobe();
     cmd.args([
         "-v",
         "error",

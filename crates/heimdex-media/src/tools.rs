@@ -43,6 +43,64 @@ pub fn refused_format(stderr: &str) -> bool {
     stderr.contains("not on whitelist")
 }
 
+/// A command for `program` that runs as the leader of its own process group (so a timeout or a
+/// cancel kills it with everything it started: see [`kill_group`]) and, on Linux, is killed by
+/// the kernel when the process that started it dies, even by `kill -9`: no ffmpeg outlives the
+/// indexer that ran it.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        cmd.process_group(0);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt as _;
+        #[allow(unsafe_code)]
+        // SAFETY: the closure runs in the child between fork and exec and only calls prctl(2),
+        // which is async-signal-safe; it touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    cmd
+}
+
+/// `ffmpeg`, as a [`command`].
+pub fn ffmpeg() -> Command {
+    command(ffmpeg_path())
+}
+
+/// `ffprobe`, as a [`command`].
+pub fn ffprobe() -> Command {
+    command(ffprobe_path())
+}
+
+/// Kills a child started by [`command`] and its whole process group, then reaps it.
+pub fn kill_group(child: &mut std::process::Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        // Already ended and reaped: its id may belong to another process by now.
+        return;
+    }
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        #[allow(unsafe_code)]
+        // SAFETY: kill(2) with a negative pid signals the process group led by our own child,
+        // which has not been reaped yet (we wait below), so the group id cannot have been reused.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 pub fn ffmpeg_path() -> PathBuf {
     tool_path(FFMPEG_ENV, "ffmpeg")
 }
@@ -119,8 +177,7 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Output, T
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_group(&mut child);
                 return Err(ToolError::Timeout {
                     tool,
                     secs: timeout.as_secs(),

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod cancel;
+pub mod check;
 pub mod doctor;
 pub mod eval;
 pub mod history;

@@ -2,9 +2,8 @@
 
 use crate::pipeline::{StageContext, StageError, StageRunner};
 use heimdex_core::{Stage, Unit};
-use heimdex_media::tools::{ffmpeg_path, last_error_line, run_with_timeout};
+use heimdex_media::tools::{last_error_line, run_with_timeout};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 /// Width of the poster image in pixels.
@@ -47,7 +46,7 @@ fn write_poster(input: &Path, at_secs: f64, out: &Path) -> Result<(), StageError
     let tmp = out.with_extension("jpg.part");
     // Seek first; a video shorter than that (or with one frame) falls back to its first frame.
     for seek in [at_secs, 0.0] {
-        let mut cmd = Command::new(ffmpeg_path());
+        let mut cmd = heimdex_media::tools::ffmpeg();
         cmd.args([
             "-nostdin",
             "-v",
