@@ -9,6 +9,24 @@ fn clock(secs: f64, sep: char) -> String {
     format!("{h:02}:{m:02}:{s:02}{sep}{ms:03}")
 }
 
+/// A cue's text: no blank line (it would end the cue and start a bogus one) and no `-->` (a
+/// player would read that line as the next cue's times); lines trimmed.
+fn cue_text(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            // "--->" made "-->" again after one pass (found by tests/fuzz).
+            let mut l = l.to_owned();
+            while l.contains("-->") {
+                l = l.replace("-->", "->");
+            }
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// SubRip text: numbered cues separated by blank lines.
 pub fn to_srt(segments: &[Segment]) -> String {
     let mut out = String::new();
@@ -18,7 +36,7 @@ pub fn to_srt(segments: &[Segment]) -> String {
             i + 1,
             clock(s.start_secs, ','),
             clock(s.end_secs, ','),
-            s.text.trim()
+            cue_text(&s.text)
         ));
     }
     out
@@ -28,13 +46,11 @@ pub fn to_srt(segments: &[Segment]) -> String {
 pub fn to_vtt(segments: &[Segment]) -> String {
     let mut out = String::from("WEBVTT\n\n");
     for s in segments {
-        // "-->" inside a cue's text would end it early.
-        let text = s.text.trim().replace("-->", "->");
         out.push_str(&format!(
             "{} --> {}\n{}\n\n",
             clock(s.start_secs, '.'),
             clock(s.end_secs, '.'),
-            text
+            cue_text(&s.text)
         ));
     }
     out
@@ -71,5 +87,16 @@ mod tests {
             to_vtt(&s),
             "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\na -> b\n\n"
         );
+    }
+
+    #[test]
+    fn a_blank_line_in_the_words_does_not_split_the_cue() {
+        // Found by tests/fuzz (subtitles): the words "\"\n\n=cmd|" made a third cue.
+        let s = [seg(1.0, 2.0, "\"\n\n=cmd|"), seg(2.0, 3.0, "next")];
+        assert_eq!(
+            to_srt(&s),
+            "1\n00:00:01,000 --> 00:00:02,000\n\"\n=cmd|\n\n2\n00:00:02,000 --> 00:00:03,000\nnext\n\n"
+        );
+        assert_eq!(to_vtt(&s).matches("\n\n").count(), 3);
     }
 }
