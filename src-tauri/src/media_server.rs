@@ -1,56 +1,85 @@
-//! A loopback HTTP server that streams library videos (and cache files) to the window's `<video>`.
+//! A loopback HTTP server that streams library videos (and cache files) to the window.
 //!
 //! WebKitGTK cannot play video from Tauri's asset protocol (GStreamer does not read custom URI
 //! schemes), but it plays and seeks over plain HTTP with range requests. So the window gets URLs
-//! like `http://127.0.0.1:PORT/TOKEN/video/VIDEO_ID`, and this server:
-//! - listens on 127.0.0.1 only, on a port the OS picks;
-//! - answers only paths under a random per-run token (a page elsewhere cannot guess the URL);
-//! - answers only when the `Host` header names this loopback address (no DNS rebinding);
-//! - serves only videos the library knows (looked up by id, never a path from the URL) and files
-//!   under the cache directory (resolved, `..` and links that leave it refused);
-//! - supports `GET`/`HEAD`, single byte ranges (`206`, `416`), keep-alive.
+//! like `http://127.0.0.1:PORT/TOKEN/video/VIDEO_ID`, and this server guarantees:
+//! - it listens on 127.0.0.1 only, on a port the OS picks, and serves loopback peers only;
+//! - it answers only paths under a random per-run token, compared in constant time, so a page
+//!   elsewhere cannot guess the URL (`404` otherwise);
+//! - it answers only when the `Host` header (and an absolute-form target) names this address,
+//!   `127.0.0.1:PORT` or `localhost:PORT`, so a DNS-rebound page gets `403`;
+//! - it answers `GET` and `HEAD` only (`405` otherwise);
+//! - it serves only videos the library knows (looked up by id, never a path from the URL) and
+//!   regular files under the cache directory: the decoded path may hold no `.`, `..` or empty
+//!   segment, and its real path (links resolved) must stay inside the directory (`404` otherwise);
+//! - it stays bounded and responsive: at most [`MAX_CONNECTIONS`] connections are open, and when
+//!   all are taken a new one closes the oldest that is between requests (idle, or still sending
+//!   its head), so idle and slow clients cannot lock the player out; a request head must arrive
+//!   within [`HEAD_TIMEOUT`] (the keep-alive wait too) and fit in [`MAX_HEAD`] bytes (`431`).
+//!
+//! The HTTP itself is hyper's (parsing, keep-alive, limits), axum's (routing) and tower-http's
+//! [`ServeFile`]'s (`Range` with `206`/`416`, `HEAD`, `Content-Type`, conditional requests).
 
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{Path as Params, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use http_body::{Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader};
+use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tower_http::services::ServeFile;
 
 /// Finds the file of a library video by its id (`None` when the library has no such video).
 pub type VideoLookup =
     Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Option<PathBuf>> + Send>> + Send + Sync>;
 
-/// Longest request head accepted (request line + headers).
+/// Longest request head accepted (request line + headers); hyper accepts no less than 8 KiB.
 const MAX_HEAD: usize = 16 * 1024;
-/// How long a connection may wait for its next request.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections served at the same time.
-const MAX_CONNECTIONS: usize = 32;
+/// How long a request head may take to arrive, counted from the end of the previous answer.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections open at the same time.
+const MAX_CONNECTIONS: usize = 256;
+/// What a URL path segment escapes: everything but RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// The running server; stops when dropped.
 pub struct MediaServer {
     addr: SocketAddr,
     token: String,
     stop: CancellationToken,
+    #[cfg(test)]
+    pool: Arc<Pool>,
 }
 
 impl Drop for MediaServer {
     fn drop(&mut self) {
         self.stop.cancel();
     }
-}
-
-struct Shared {
-    token: String,
-    hosts: [String; 2],
-    cache_dir: Option<PathBuf>,
-    lookup: VideoLookup,
 }
 
 impl MediaServer {
@@ -65,13 +94,25 @@ impl MediaServer {
                 format!("127.0.0.1:{}", addr.port()),
                 format!("localhost:{}", addr.port()),
             ],
-            // Canonical, so the prefix check below compares like with like.
+            // Canonical, so the prefix check compares like with like.
             cache_dir: cache_dir.and_then(|d| d.canonicalize().ok()),
             lookup,
         });
         let stop = CancellationToken::new();
-        tokio::spawn(accept_loop(listener, shared, stop.clone()));
-        Ok(Self { addr, token, stop })
+        let pool = Arc::new(Pool::new(MAX_CONNECTIONS));
+        tokio::spawn(accept_loop(
+            listener,
+            router(shared),
+            pool.clone(),
+            stop.clone(),
+        ));
+        Ok(Self {
+            addr,
+            token,
+            stop,
+            #[cfg(test)]
+            pool,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -84,7 +125,7 @@ impl MediaServer {
             "http://{}/{}/video/{}",
             self.addr,
             self.token,
-            percent_encode(video_id)
+            encode_segment(video_id)
         )
     }
 
@@ -93,7 +134,7 @@ impl MediaServer {
         let parts: Vec<String> = relative
             .components()
             .filter_map(|c| match c {
-                Component::Normal(s) => Some(percent_encode(&s.to_string_lossy())),
+                Component::Normal(s) => Some(encode_segment(&s.to_string_lossy())),
                 _ => None,
             })
             .collect();
@@ -113,414 +154,465 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: CancellationToken) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+fn encode_segment(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+// --- Connections -----------------------------------------------------------------------------
+
+async fn accept_loop(listener: TcpListener, app: Router, pool: Arc<Pool>, stop: CancellationToken) {
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => return,
             a = listener.accept() => a,
         };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
+        let stream = match accepted {
+            Ok((stream, peer)) if peer.ip().is_loopback() => stream,
+            Ok(_) => continue,
             Err(e) => {
+                // Out of descriptors, most likely: let some connections end.
                 tracing::debug!("media server: accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        if !peer.ip().is_loopback() {
-            continue;
-        }
-        let Ok(permit) = slots.clone().acquire_owned().await else {
+        let Some(slot) = pool.slot(&stop).await else {
             return;
         };
-        let shared = shared.clone();
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = stop.cancelled() => {}
-                r = serve_connection(stream, &shared) => {
-                    if let Err(e) = r {
-                        tracing::trace!("media server: connection ended: {e}");
-                    }
-                }
+        tokio::spawn(serve_connection(stream, app.clone(), slot));
+    }
+}
+
+/// Serves one connection until the client leaves, a limit closes it, its slot is taken by a
+/// newer connection or the server stops.
+async fn serve_connection(stream: TcpStream, app: Router, slot: Slot) {
+    let conn = slot.0.clone();
+    let app = TowerToHyperService::new(app);
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let busy = conn.busy();
+        let answer = hyper::service::Service::call(&app, req);
+        async move {
+            let response = answer.await?;
+            Ok::<_, Infallible>(response.map(|body| Tracked { body, _busy: busy }))
+        }
+    });
+    let connection = http1_builder().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = slot.0.conn.close.cancelled() => {}
+        r = connection => {
+            if let Err(e) = r {
+                tracing::trace!("media server: connection ended: {e}");
             }
-            drop(permit);
+        }
+    }
+}
+
+fn http1_builder() -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(MAX_HEAD);
+    builder
+}
+
+/// The open connections, oldest first; a full pool makes room by closing an idle one.
+struct Pool {
+    limit: usize,
+    state: Mutex<PoolState>,
+    /// Signalled when a connection ends or finishes answering.
+    freed: Notify,
+}
+
+#[derive(Default)]
+struct PoolState {
+    next_id: u64,
+    open: BTreeMap<u64, Arc<Conn>>,
+}
+
+/// One open connection: how many of its requests are being answered, and how to close it.
+struct Conn {
+    id: u64,
+    in_flight: AtomicUsize,
+    close: CancellationToken,
+}
+
+impl Pool {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            state: Mutex::default(),
+            freed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a new connection, closing the oldest idle one when the pool is full; `None`
+    /// when every open connection is answering a request.
+    fn admit(self: &Arc<Self>, stop: &CancellationToken) -> Option<Slot> {
+        let mut state = self.lock();
+        if state.open.len() >= self.limit {
+            let idle = state
+                .open
+                .values()
+                .find(|c| c.in_flight.load(Ordering::Acquire) == 0)?
+                .id;
+            if let Some(evicted) = state.open.remove(&idle) {
+                evicted.close.cancel();
+            }
+        }
+        state.next_id += 1;
+        let conn = Arc::new(Conn {
+            id: state.next_id,
+            in_flight: AtomicUsize::new(0),
+            close: stop.child_token(),
         });
+        state.open.insert(conn.id, conn.clone());
+        Some(Slot(ConnHandle {
+            pool: self.clone(),
+            conn,
+        }))
+    }
+
+    /// Waits until a connection can be admitted (`None` once the server stops).
+    async fn slot(self: &Arc<Self>, stop: &CancellationToken) -> Option<Slot> {
+        loop {
+            if let Some(slot) = self.admit(stop) {
+                return Some(slot);
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return None,
+                _ = self.freed.notified() => {}
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().open.len()
     }
 }
 
-/// One parsed request head.
-#[derive(Debug)]
-struct Request {
-    method: String,
-    target: String,
-    host: Option<String>,
-    range: Option<String>,
-    close: bool,
+#[derive(Clone)]
+struct ConnHandle {
+    pool: Arc<Pool>,
+    conn: Arc<Conn>,
 }
 
-async fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>> {
-    let mut head = Vec::new();
-    loop {
-        let before = head.len();
-        let n = (&mut *reader)
-            .take((MAX_HEAD + 1 - head.len()) as u64)
-            .read_until(b'\n', &mut head)
-            .await?;
-        if n == 0 {
-            if head.is_empty() {
-                return Ok(None);
-            }
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "request cut short",
-            ));
-        }
-        if head.len() > MAX_HEAD {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "request head too long",
-            ));
-        }
-        let line = &head[before..];
-        if line == b"\r\n" || line == b"\n" {
-            if before == 0 {
-                // Blank lines before a request are allowed; skip them.
-                head.clear();
-                continue;
-            }
-            break;
+impl ConnHandle {
+    fn busy(&self) -> Busy {
+        self.conn.in_flight.fetch_add(1, Ordering::AcqRel);
+        Busy(self.clone())
+    }
+}
+
+/// A connection's place in the pool, given back when the connection ends.
+struct Slot(ConnHandle);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.pool.lock().open.remove(&self.0.conn.id);
+        self.0.pool.freed.notify_one();
+    }
+}
+
+/// Marks a connection as answering a request (not to be closed for room) while it lives.
+struct Busy(ConnHandle);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if self.0.conn.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.pool.freed.notify_one();
         }
     }
-    let text = String::from_utf8_lossy(&head);
-    let mut lines = text.lines();
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().to_owned();
-    let version = parts.next().unwrap_or_default().to_owned();
-    let mut req = Request {
-        method,
-        target,
-        host: None,
-        range: None,
-        close: version == "HTTP/1.0",
-    };
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
+}
+
+/// A response body that keeps its connection busy until it is sent (or dropped).
+struct Tracked {
+    body: Body,
+    _busy: Busy,
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+// --- Requests --------------------------------------------------------------------------------
+
+struct Shared {
+    token: String,
+    hosts: [String; 2],
+    cache_dir: Option<PathBuf>,
+    lookup: VideoLookup,
+}
+
+impl Shared {
+    fn token_matches(&self, token: &str) -> bool {
+        token.as_bytes().ct_eq(self.token.as_bytes()).into()
+    }
+
+    fn is_own_host(&self, host: &str) -> bool {
+        self.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(host))
+    }
+}
+
+/// Why a request gets no file.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("only GET and HEAD are answered")]
+    Method,
+    #[error("the Host header does not name this server")]
+    Host,
+    #[error("no such video or file")]
+    NotFound,
+    #[error("the file could not be read")]
+    Unreadable,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let status = match self {
+            Refusal::Method => StatusCode::METHOD_NOT_ALLOWED,
+            Refusal::Host => StatusCode::FORBIDDEN,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Unreadable => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "host" => req.host = Some(value.to_ascii_lowercase()),
-            "range" => req.range = Some(value.to_owned()),
-            "connection" => {
-                let v = value.to_ascii_lowercase();
-                if v.contains("close") {
-                    req.close = true;
-                } else if v.contains("keep-alive") {
-                    req.close = false;
-                }
-            }
-            _ => {}
+        let mut response = (status, format!("{self}\n")).into_response();
+        if let Refusal::Method = self {
+            let allow = HeaderValue::from_static("GET, HEAD");
+            response.headers_mut().insert(header::ALLOW, allow);
         }
-    }
-    Ok(Some(req))
-}
-
-async fn serve_connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    let mut reader = BufReader::new(stream);
-    loop {
-        let head = match tokio::time::timeout(IDLE_TIMEOUT, read_head(&mut reader)).await {
-            Err(_) => return Ok(()),
-            Ok(Ok(None)) => return Ok(()),
-            Ok(Ok(Some(r))) => r,
-            Ok(Err(e)) if e.kind() == io::ErrorKind::InvalidData => {
-                let mut stream = reader.into_inner();
-                write_status(&mut stream, 431, "Request Header Fields Too Large", true).await?;
-                // Read what the client still sends, so closing does not reset the connection
-                // before it has read the answer.
-                stream.shutdown().await.ok();
-                let mut sink = vec![0u8; 64 * 1024];
-                let _ = tokio::time::timeout(Duration::from_secs(1), async {
-                    while let Ok(n) = stream.read(&mut sink).await {
-                        if n == 0 {
-                            break;
-                        }
-                    }
-                })
-                .await;
-                return Ok(());
-            }
-            Ok(Err(e)) => return Err(e),
-        };
-        let close = head.close;
-        respond(reader.get_mut(), shared, &head).await?;
-        if close {
-            reader.get_mut().shutdown().await.ok();
-            return Ok(());
-        }
+        response
     }
 }
 
-async fn write_status(
-    stream: &mut TcpStream,
-    code: u16,
-    reason: &str,
-    close: bool,
-) -> io::Result<()> {
-    let body = format!("{code} {reason}\n");
-    let head = format!(
-        "HTTP/1.1 {code} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n{}\r\n",
-        body.len(),
-        if close { "Connection: close\r\n" } else { "" },
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.flush().await
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/{token}/video/{id}", get(video))
+        .route("/{token}/cache/{*path}", get(cache_file))
+        // Also wraps the fallback: unknown paths are judged the same way first.
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
 }
 
-async fn respond(stream: &mut TcpStream, shared: &Shared, req: &Request) -> io::Result<()> {
-    let close = req.close;
-    if req.method != "GET" && req.method != "HEAD" {
-        return write_status(stream, 405, "Method Not Allowed", close).await;
-    }
-    let host_ok = req
-        .host
-        .as_deref()
-        .is_some_and(|h| shared.hosts.iter().any(|ok| ok == h));
-    if !host_ok {
-        return write_status(stream, 403, "Forbidden", close).await;
-    }
-    let Some(path) = resolve(shared, &req.target).await else {
-        return write_status(stream, 404, "Not Found", close).await;
+/// Refuses other methods and foreign hosts before routing; marks every answer private.
+async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let mut response = match check_request(&shared, &req) {
+        Ok(()) => next.run(req).await,
+        Err(refusal) => refusal.into_response(),
     };
-    let mut file = match tokio::fs::File::open(&path).await {
-        Ok(f) => f,
-        Err(_) => return write_status(stream, 404, "Not Found", close).await,
-    };
-    let size = file.metadata().await?.len();
-    let range = match req.range.as_deref().map(|r| parse_range(r, size)) {
-        None | Some(RangeRequest::Ignore) => None,
-        Some(RangeRequest::Satisfiable(start, end)) => Some((start, end)),
-        Some(RangeRequest::Unsatisfiable) => {
-            let head = format!(
-                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{size}\r\nContent-Length: 0\r\nAccept-Ranges: bytes\r\n{}\r\n",
-                if close { "Connection: close\r\n" } else { "" },
-            );
-            stream.write_all(head.as_bytes()).await?;
-            return stream.flush().await;
-        }
-    };
-    let (status, start, len) = match range {
-        Some((start, end)) => ("206 Partial Content", start, end - start + 1),
-        None => ("200 OK", 0, size),
-    };
-    let mut head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {}\r\nContent-Length: {len}\r\nAccept-Ranges: bytes\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
-        content_type(&path),
-    );
-    if let Some((start, end)) = range {
-        head.push_str(&format!("Content-Range: bytes {start}-{end}/{size}\r\n"));
-    }
-    if close {
-        head.push_str("Connection: close\r\n");
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    if req.method == "GET" && len > 0 {
-        file.seek(io::SeekFrom::Start(start)).await?;
-        let copied = tokio::io::copy(&mut file.take(len), stream).await?;
-        if copied < len {
-            // The file shrank under us: the promised length cannot be kept.
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "file shrank"));
-        }
-    }
-    stream.flush().await
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let nosniff = HeaderValue::from_static("nosniff");
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, nosniff);
+    response
 }
 
-/// The file a request target names, when it is one this server may serve.
-async fn resolve(shared: &Shared, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next()?;
-    let rest = path.strip_prefix('/')?;
-    let (token, rest) = rest.split_once('/')?;
-    if !constant_time_eq(token.as_bytes(), shared.token.as_bytes()) {
-        return None;
+fn check_request(shared: &Shared, req: &Request) -> Result<(), Refusal> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Err(Refusal::Method);
     }
-    let (kind, rest) = rest.split_once('/')?;
-    match kind {
-        "video" => {
-            let id = percent_decode(rest)?;
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return None;
-            }
-            let file = (shared.lookup)(id).await?;
-            file.is_file().then_some(file)
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => host.to_str().ok(),
+        _ => None,
+    };
+    let host_ok = host.is_some_and(|h| shared.is_own_host(h));
+    let target_ok = req
+        .uri()
+        .authority()
+        .is_none_or(|a| shared.is_own_host(a.as_str()));
+    if host_ok && target_ok {
+        Ok(())
+    } else {
+        Err(Refusal::Host)
+    }
+}
+
+async fn video(
+    State(shared): State<Arc<Shared>>,
+    Params((token, id)): Params<(String, String)>,
+    req: Request,
+) -> Response {
+    answer(video_file(&shared, &token, id).await, req).await
+}
+
+async fn cache_file(
+    State(shared): State<Arc<Shared>>,
+    Params((token, relative)): Params<(String, String)>,
+    req: Request,
+) -> Response {
+    answer(cache_path(&shared, &token, &relative).await, req).await
+}
+
+async fn answer(file: Result<PathBuf, Refusal>, req: Request) -> Response {
+    match file {
+        Ok(file) => serve_file(&file, req).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The file of a library video, by its id (letters, digits and `-` only).
+async fn video_file(shared: &Shared, token: &str, id: String) -> Result<PathBuf, Refusal> {
+    let id_ok = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !shared.token_matches(token) || !id_ok {
+        return Err(Refusal::NotFound);
+    }
+    let file = (shared.lookup)(id).await.ok_or(Refusal::NotFound)?;
+    regular_file(file).await
+}
+
+/// A file under the cache directory, by its decoded path relative to it.
+async fn cache_path(shared: &Shared, token: &str, relative: &str) -> Result<PathBuf, Refusal> {
+    if !shared.token_matches(token) {
+        return Err(Refusal::NotFound);
+    }
+    let cache = shared.cache_dir.as_deref().ok_or(Refusal::NotFound)?;
+    let joined = join_under(cache, relative).ok_or(Refusal::NotFound)?;
+    // Links may point anywhere: judge where the path really leads.
+    let real = tokio::fs::canonicalize(&joined)
+        .await
+        .map_err(|_| Refusal::NotFound)?;
+    if !real.starts_with(cache) {
+        return Err(Refusal::NotFound);
+    }
+    regular_file(real).await
+}
+
+/// `relative` (`/`-separated) under `dir`, when every segment is a plain name.
+fn join_under(dir: &Path, relative: &str) -> Option<PathBuf> {
+    let mut path = dir.to_path_buf();
+    for part in relative.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains(['\\', '\0']) {
+            return None;
         }
-        "cache" => {
-            let cache = shared.cache_dir.as_ref()?;
-            let mut file = cache.clone();
-            for part in rest.split('/') {
-                let part = percent_decode(part)?;
-                if part.is_empty()
-                    || part == "."
-                    || part == ".."
-                    || part.contains(['/', '\\', '\0'])
-                {
-                    return None;
-                }
-                file.push(part);
+        path.push(part);
+    }
+    Some(path)
+}
+
+async fn regular_file(path: PathBuf) -> Result<PathBuf, Refusal> {
+    match tokio::fs::metadata(&path).await {
+        Ok(meta) if meta.is_file() => Ok(path),
+        _ => Err(Refusal::NotFound),
+    }
+}
+
+/// Sends `file` as `req` asks: whole, one byte range, or its head only.
+async fn serve_file(file: &Path, req: Request) -> Response {
+    match ServeFile::new(file).try_call(req).await {
+        Ok(response) => {
+            let mut response = response.map(Body::new);
+            if let Some(kind) = content_type_override(file) {
+                let kind = HeaderValue::from_static(kind);
+                response.headers_mut().insert(header::CONTENT_TYPE, kind);
             }
-            // Links may point anywhere: judge where the path really leads.
-            let real = tokio::fs::canonicalize(&file).await.ok()?;
-            (real.starts_with(cache) && real.is_file()).then_some(real)
+            response
         }
+        Err(e) => {
+            tracing::debug!("media server: cannot read {}: {e}", file.display());
+            Refusal::Unreadable.into_response()
+        }
+    }
+}
+
+/// Types GStreamer knows by another name than `mime_guess` gives, and the charset of subtitles.
+fn content_type_override(file: &Path) -> Option<&'static str> {
+    let ext = file.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "ts" | "mts" | "m2ts" => Some("video/mp2t"),
+        "m4v" => Some("video/mp4"),
+        "vtt" => Some("text/vtt; charset=utf-8"),
         _ => None,
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// What a `Range` header asks for, for a file of `size` bytes.
-#[derive(Debug, PartialEq, Eq)]
-enum RangeRequest {
-    /// First and last byte, inclusive.
-    Satisfiable(u64, u64),
-    Unsatisfiable,
-    /// Not a single byte range this server handles: send the whole file (RFC 9110 allows it).
-    Ignore,
-}
-
-fn parse_range(header: &str, size: u64) -> RangeRequest {
-    let Some(spec) = header.trim().strip_prefix("bytes=") else {
-        return RangeRequest::Ignore;
-    };
-    if spec.contains(',') {
-        return RangeRequest::Ignore;
-    }
-    let Some((a, b)) = spec.trim().split_once('-') else {
-        return RangeRequest::Ignore;
-    };
-    let (a, b) = (a.trim(), b.trim());
-    if a.is_empty() {
-        // Suffix: the last N bytes.
-        let Ok(n) = b.parse::<u64>() else {
-            return RangeRequest::Ignore;
-        };
-        if n == 0 || size == 0 {
-            return RangeRequest::Unsatisfiable;
-        }
-        return RangeRequest::Satisfiable(size.saturating_sub(n), size - 1);
-    }
-    let Ok(start) = a.parse::<u64>() else {
-        return RangeRequest::Ignore;
-    };
-    let end = if b.is_empty() {
-        size.saturating_sub(1)
-    } else {
-        match b.parse::<u64>() {
-            Ok(e) if e >= start => e.min(size.saturating_sub(1)),
-            _ => return RangeRequest::Ignore,
-        }
-    };
-    if start >= size {
-        return RangeRequest::Unsatisfiable;
-    }
-    RangeRequest::Satisfiable(start, end)
-}
-
-fn content_type(path: &Path) -> &'static str {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "mp4" | "m4v" => "video/mp4",
-        "mov" => "video/quicktime",
-        "mkv" => "video/x-matroska",
-        "webm" => "video/webm",
-        "avi" => "video/x-msvideo",
-        "ts" | "mts" | "m2ts" => "video/mp2t",
-        "mpg" | "mpeg" => "video/mpeg",
-        "ogv" => "video/ogg",
-        "3gp" => "video/3gpp",
-        "wmv" => "video/x-ms-wmv",
-        "flv" => "video/x-flv",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "webp" => "image/webp",
-        "vtt" => "text/vtt; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+    const VIDEO_ID: &str = "0123456789abcdef";
 
     #[test]
-    fn ranges_parse() {
-        use RangeRequest::*;
-        assert_eq!(parse_range("bytes=0-99", 1000), Satisfiable(0, 99));
-        assert_eq!(parse_range("bytes=100-", 1000), Satisfiable(100, 999));
-        assert_eq!(parse_range("bytes=-10", 1000), Satisfiable(990, 999));
-        assert_eq!(parse_range("bytes=-5000", 1000), Satisfiable(0, 999));
-        assert_eq!(parse_range("bytes=900-5000", 1000), Satisfiable(900, 999));
-        assert_eq!(parse_range("bytes=1000-", 1000), Unsatisfiable);
-        assert_eq!(parse_range("bytes=-0", 1000), Unsatisfiable);
-        assert_eq!(parse_range("bytes=0-", 0), Unsatisfiable);
-        assert_eq!(parse_range("bytes=5-3", 1000), Ignore);
-        assert_eq!(parse_range("bytes=0-1,5-6", 1000), Ignore);
-        assert_eq!(parse_range("items=0-1", 1000), Ignore);
-        assert_eq!(parse_range("bytes=x-1", 1000), Ignore);
+    fn urls_encode_names_and_paths_keep_plain_segments() {
+        let name = "a b/ü%.jpg";
+        let encoded = encode_segment(name);
+        assert_eq!(encoded, "a%20b%2F%C3%BC%25.jpg");
+        let decoded = percent_encoding::percent_decode_str(&encoded).decode_utf8();
+        assert_eq!(decoded.ok().as_deref(), Some(name));
+        let dir = Path::new("/cache");
+        assert_eq!(
+            join_under(dir, "videos/abc/t.jpg"),
+            Some(dir.join("videos/abc/t.jpg"))
+        );
+        for bad in [
+            "", "../x", "a/../b", "./a", "a//b", "a/", "a\\..\\b", "a\0b",
+        ] {
+            assert_eq!(join_under(dir, bad), None, "{bad:?}");
+        }
+        assert_eq!(content_type_override(Path::new("a.TS")), Some("video/mp2t"));
+        assert_eq!(content_type_override(Path::new("a.mp4")), None);
     }
 
     #[test]
-    fn percent_coding_round_trips() {
-        let s = "a b/ü%.jpg";
-        assert_eq!(percent_decode(&percent_encode(s)).as_deref(), Some(s));
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%4"), None);
+    fn a_full_pool_closes_its_oldest_idle_connection() {
+        let stop = CancellationToken::new();
+        let pool = Arc::new(Pool::new(2));
+        let a = pool.admit(&stop).expect("room");
+        let b = pool.admit(&stop).expect("room");
+        let a_busy = a.0.busy();
+        let c = pool.admit(&stop).expect("b is idle");
+        assert!(!a.0.conn.close.is_cancelled(), "a is answering");
+        assert!(b.0.conn.close.is_cancelled(), "b was the oldest idle one");
+        assert_eq!(pool.len(), 2);
+        let c_busy = c.0.busy();
+        assert!(pool.admit(&stop).is_none(), "every connection is answering");
+        drop(b);
+        assert_eq!(pool.len(), 2, "a closed connection frees no second slot");
+        drop(a_busy);
+        let d = pool.admit(&stop).expect("a is idle again");
+        assert!(a.0.conn.close.is_cancelled());
+        drop((a, c, c_busy, d));
+        assert_eq!(pool.len(), 0);
+        stop.cancel();
     }
 
     struct Fixture {
-        _dir: tempfile::TempDir,
+        dir: tempfile::TempDir,
         server: MediaServer,
         video: Vec<u8>,
         outside: PathBuf,
+    }
+
+    impl Fixture {
+        fn cache(&self) -> PathBuf {
+            self.dir.path().join("cache")
+        }
+
+        fn host(&self) -> String {
+            format!("127.0.0.1:{}", self.server.addr().port())
+        }
     }
 
     async fn fixture() -> Fixture {
@@ -533,7 +625,7 @@ mod tests {
         std::fs::write(cache.join("videos/abc/thumb 1.jpg"), b"jpeg").expect("write thumb");
         let outside = dir.path().join("secret.txt");
         std::fs::write(&outside, b"secret").expect("write secret");
-        let known: HashMap<String, PathBuf> = [("0123456789abcdef".to_owned(), video_path)].into();
+        let known: HashMap<String, PathBuf> = [(VIDEO_ID.to_owned(), video_path)].into();
         let known = Arc::new(known);
         let lookup: VideoLookup = Arc::new(move |id| {
             let known = known.clone();
@@ -543,7 +635,7 @@ mod tests {
             .await
             .expect("server starts");
         Fixture {
-            _dir: dir,
+            dir,
             server,
             video,
             outside,
@@ -559,13 +651,11 @@ mod tests {
     /// Sends raw requests on one connection and reads one response per request.
     async fn exchange(addr: SocketAddr, requests: &[String], head_only: bool) -> Vec<Response> {
         let mut stream = TcpStream::connect(addr).await.expect("connects");
+        for r in requests {
+            stream.write_all(r.as_bytes()).await.expect("writes");
+        }
+        let mut reader = BufReader::new(stream);
         let mut out = Vec::new();
-        let mut reader = {
-            for r in requests {
-                stream.write_all(r.as_bytes()).await.expect("writes");
-            }
-            BufReader::new(stream)
-        };
         for _ in requests {
             let mut status_line = String::new();
             reader.read_line(&mut status_line).await.expect("status");
@@ -600,6 +690,15 @@ mod tests {
         out
     }
 
+    /// Sends one raw request and reads until the server closes the connection.
+    async fn send_and_read_all(addr: SocketAddr, request: &str) -> String {
+        let mut stream = TcpStream::connect(addr).await.expect("connects");
+        stream.write_all(request.as_bytes()).await.ok();
+        let mut all = Vec::new();
+        stream.read_to_end(&mut all).await.ok();
+        String::from_utf8_lossy(&all).into_owned()
+    }
+
     fn get(path: &str, host: &str, extra: &str) -> String {
         format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n")
     }
@@ -614,12 +713,13 @@ mod tests {
         let f = fixture().await;
         let addr = f.server.addr();
         assert!(addr.ip().is_loopback());
-        let host = format!("127.0.0.1:{}", addr.port());
-        let path = url_path(&f.server.video_url("0123456789abcdef"));
+        let host = f.host();
+        let path = url_path(&f.server.video_url(VIDEO_ID));
         let r = exchange(
             addr,
             &[
                 get(&path, &host, ""),
+                get(&path, &host, "Range: bytes=0-99\r\n"),
                 get(&path, &host, "Range: bytes=100-199\r\n"),
                 get(&path, &host, "Range: bytes=-10\r\n"),
                 get(&path, &host, "Range: bytes=9990-\r\n"),
@@ -632,31 +732,34 @@ mod tests {
         assert_eq!(r[0].body, f.video);
         assert_eq!(r[0].headers["content-type"], "video/mp4");
         assert_eq!(r[0].headers["accept-ranges"], "bytes");
+        assert_eq!(r[0].headers["cache-control"], "no-store");
+        assert_eq!(r[0].headers["x-content-type-options"], "nosniff");
         assert_eq!(r[1].status, 206);
-        assert_eq!(r[1].headers["content-range"], "bytes 100-199/10000");
-        assert_eq!(r[1].body, &f.video[100..200]);
+        assert_eq!(r[1].headers["content-range"], "bytes 0-99/10000");
+        assert_eq!(r[1].body, &f.video[..100]);
         assert_eq!(r[2].status, 206);
-        assert_eq!(r[2].body, &f.video[9990..]);
+        assert_eq!(r[2].headers["content-range"], "bytes 100-199/10000");
+        assert_eq!(r[2].body, &f.video[100..200]);
+        assert_eq!(r[3].status, 206, "suffix range");
         assert_eq!(r[3].headers["content-range"], "bytes 9990-9999/10000");
-        assert_eq!(r[4].status, 416);
-        assert_eq!(r[4].headers["content-range"], "bytes */10000");
+        assert_eq!(r[3].body, &f.video[9990..]);
+        assert_eq!(r[4].status, 206);
+        assert_eq!(r[4].headers["content-range"], "bytes 9990-9999/10000");
+        assert_eq!(r[5].status, 416);
+        assert_eq!(r[5].headers["content-range"], "bytes */10000");
     }
 
     #[tokio::test]
     async fn head_sends_no_body() {
         let f = fixture().await;
         let host = format!("localhost:{}", f.server.addr().port());
-        let path = url_path(&f.server.video_url("0123456789abcdef"));
+        let path = url_path(&f.server.video_url(VIDEO_ID));
         let req = format!("HEAD {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-        let mut stream = TcpStream::connect(f.server.addr()).await.expect("connects");
-        stream.write_all(req.as_bytes()).await.expect("writes");
-        let mut all = String::new();
-        stream
-            .read_to_string(&mut all)
-            .await
-            .expect("reads to close");
+        let all = send_and_read_all(f.server.addr(), &req).await;
         assert!(all.starts_with("HTTP/1.1 200"), "{all}");
-        assert!(all.contains("Content-Length: 10000"), "{all}");
+        let lower = all.to_ascii_lowercase();
+        assert!(lower.contains("content-length: 10000\r\n"), "{all}");
+        assert!(lower.contains("content-type: video/mp4\r\n"), "{all}");
         assert!(all.ends_with("\r\n\r\n"), "no body after a HEAD: {all}");
     }
 
@@ -664,15 +767,23 @@ mod tests {
     async fn serves_cache_files_only() {
         let f = fixture().await;
         let addr = f.server.addr();
-        let host = format!("127.0.0.1:{}", addr.port());
+        let host = f.host();
         let thumb = url_path(&f.server.cache_url(Path::new("videos/abc/thumb 1.jpg")));
         let token = &f.server.token;
         let escapes = [
             format!("/{token}/cache/../secret.txt"),
+            format!("/{token}/cache/videos/../../secret.txt"),
             format!("/{token}/cache/videos/..%2F..%2Fsecret.txt"),
+            format!("/{token}/cache/videos/..%2f..%2fsecret.txt"),
             format!("/{token}/cache/%2E%2E/secret.txt"),
+            format!("/{token}/cache/%2e%2e/secret.txt"),
+            format!("/{token}/cache/%2e%2e%2fsecret.txt"),
+            format!("/{token}/cache/%2Fetc%2Fpasswd"),
+            format!("/{token}/cache/videos/abc/..%5C..%5C..%5Csecret.txt"),
+            format!("/{token}/cache/videos/./abc/thumb%201.jpg"),
             format!("/{token}/cache/videos"),
             format!("/{token}/cache/missing.jpg"),
+            format!("/{token}/video/..%2Fsecret.txt"),
         ];
         let mut requests = vec![get(&thumb, &host, "")];
         requests.extend(escapes.iter().map(|p| get(p, &host, "")));
@@ -682,6 +793,7 @@ mod tests {
         assert_eq!(r[0].headers["content-type"], "image/jpeg");
         for (resp, path) in r[1..].iter().zip(&escapes) {
             assert_eq!(resp.status, 404, "{path} must not be served");
+            assert_ne!(resp.body, b"secret");
         }
         assert!(f.outside.is_file());
     }
@@ -690,71 +802,160 @@ mod tests {
     #[tokio::test]
     async fn refuses_links_out_of_the_cache() {
         let f = fixture().await;
-        let cache = f.server_cache();
+        let cache = f.cache();
         std::os::unix::fs::symlink(&f.outside, cache.join("link.txt")).expect("symlink");
-        let host = format!("127.0.0.1:{}", f.server.addr().port());
-        let path = url_path(&f.server.cache_url(Path::new("link.txt")));
-        let r = exchange(f.server.addr(), &[get(&path, &host, "")], false).await;
-        assert_eq!(r[0].status, 404);
-    }
-
-    impl Fixture {
-        fn server_cache(&self) -> PathBuf {
-            self._dir.path().join("cache")
-        }
+        std::os::unix::fs::symlink(f.dir.path(), cache.join("up")).expect("symlink");
+        let inside = cache.join("videos/abc/thumb 1.jpg");
+        std::os::unix::fs::symlink(inside, cache.join("thumb.jpg")).expect("symlink");
+        let host = f.host();
+        let paths = [
+            url_path(&f.server.cache_url(Path::new("link.txt"))),
+            url_path(&f.server.cache_url(Path::new("up/secret.txt"))),
+            url_path(&f.server.cache_url(Path::new("thumb.jpg"))),
+        ];
+        let requests: Vec<String> = paths.iter().map(|p| get(p, &host, "")).collect();
+        let r = exchange(f.server.addr(), &requests, false).await;
+        assert_eq!(r[0].status, 404, "a link to a file outside");
+        assert_eq!(r[1].status, 404, "a link to a folder outside");
+        assert_eq!(r[2].status, 200, "a link that stays inside");
+        assert_eq!(r[2].body, b"jpeg");
     }
 
     #[tokio::test]
     async fn refuses_wrong_token_host_method_and_unknown_videos() {
         let f = fixture().await;
         let addr = f.server.addr();
-        let host = format!("127.0.0.1:{}", addr.port());
-        let good = url_path(&f.server.video_url("0123456789abcdef"));
+        let host = f.host();
+        let good = url_path(&f.server.video_url(VIDEO_ID));
         let wrong_token = good.replacen(&f.server.token, &"0".repeat(48), 1);
+        let short_token = good.replacen(&f.server.token, &f.server.token[..47], 1);
+        let no_token = good.replacen(&format!("/{}", f.server.token), "", 1);
         let unknown = url_path(&f.server.video_url("ffffffffffffffff"));
+        let absolute = format!("http://evil.example{good}");
         let r = exchange(
             addr,
             &[
                 get(&wrong_token, &host, ""),
+                get(&short_token, &host, ""),
+                get(&no_token, &host, ""),
+                get("/", &host, ""),
                 get(&good, "evil.example:80", ""),
                 get(&good, &format!("127.0.0.1:{}", addr.port() ^ 1), ""),
+                get("/", "evil.example", ""),
+                get(&absolute, &host, ""),
+                format!("GET {good} HTTP/1.1\r\nHost: {host}\r\nHost: evil.example\r\n\r\n"),
                 format!("POST {good} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n"),
+                format!("DELETE /x HTTP/1.1\r\nHost: {host}\r\n\r\n"),
                 get(&unknown, &host, ""),
-                get("/", &host, ""),
-                get(&good, &host, ""),
+                get(&good, &format!("LocalHost:{}", addr.port()), ""),
             ],
             false,
         )
         .await;
         assert_eq!(r[0].status, 404, "wrong token");
-        assert_eq!(r[1].status, 403, "foreign host");
-        assert_eq!(r[2].status, 403, "other port");
-        assert_eq!(r[3].status, 405, "POST");
-        assert_eq!(r[4].status, 404, "unknown video");
-        assert_eq!(r[5].status, 404, "no token");
-        assert_eq!(r[6].status, 200, "the connection still works");
+        assert_eq!(r[1].status, 404, "a prefix of the token");
+        assert_eq!(r[2].status, 404, "no token");
+        assert_eq!(r[3].status, 404, "the root");
+        assert_eq!(r[4].status, 403, "foreign host");
+        assert_eq!(r[5].status, 403, "other port");
+        assert_eq!(r[6].status, 403, "foreign host on an unknown path");
+        assert_eq!(r[7].status, 403, "foreign absolute target");
+        assert_eq!(r[8].status, 403, "two Host headers");
+        assert_eq!(r[9].status, 405, "POST");
+        assert_eq!(r[9].headers["allow"], "GET, HEAD");
+        assert_eq!(r[10].status, 405, "DELETE");
+        assert_eq!(r[11].status, 404, "unknown video");
+        assert_eq!(r[12].status, 200, "the connection still works");
+        assert_eq!(r[12].body, f.video);
         // No Host header at all.
-        let req = format!("GET {good} HTTP/1.0\r\n\r\n");
-        let mut stream = TcpStream::connect(addr).await.expect("connects");
-        stream.write_all(req.as_bytes()).await.expect("writes");
-        let mut all = String::new();
-        stream.read_to_string(&mut all).await.expect("reads");
-        assert!(all.starts_with("HTTP/1.1 403"), "{all}");
+        let all = send_and_read_all(addr, &format!("GET {good} HTTP/1.0\r\n\r\n")).await;
+        assert!(
+            all.starts_with("HTTP/1.0 403") || all.starts_with("HTTP/1.1 403"),
+            "{all}"
+        );
     }
 
     #[tokio::test]
     async fn rejects_oversized_heads() {
         let f = fixture().await;
-        let host = format!("127.0.0.1:{}", f.server.addr().port());
-        let req = format!(
-            "GET / HTTP/1.1\r\nHost: {host}\r\nX-Big: {}\r\n\r\n",
-            "a".repeat(MAX_HEAD)
+        let path = url_path(&f.server.video_url(VIDEO_ID));
+        let req = get(
+            &path,
+            &f.host(),
+            &format!("X-Big: {}\r\n", "a".repeat(MAX_HEAD)),
         );
-        let mut stream = TcpStream::connect(f.server.addr()).await.expect("connects");
-        stream.write_all(req.as_bytes()).await.ok();
-        let mut all = String::new();
-        stream.read_to_string(&mut all).await.ok();
+        let all = send_and_read_all(f.server.addr(), &req).await;
         assert!(all.starts_with("HTTP/1.1 431"), "{all}");
+    }
+
+    /// Sockets the flood test opens: 2000, or fewer where the soft limit on open files is low
+    /// (the test process holds the client end of each and the server end of up to
+    /// `MAX_CONNECTIONS` of them).
+    fn flood_size() -> usize {
+        let soft_limit = std::fs::read_to_string("/proc/self/limits")
+            .ok()
+            .and_then(|limits| {
+                let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+                line.split_whitespace().nth(3)?.parse::<usize>().ok()
+            });
+        soft_limit.map_or(2000, |n| n.saturating_sub(MAX_CONNECTIONS + 200).min(2000))
+    }
+
+    /// Reads until the server closes (or resets) the connection.
+    async fn until_closed(mut stream: TcpStream) {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stays_responsive_under_a_connection_flood() {
+        let f = fixture().await;
+        let addr = f.server.addr();
+        let host = f.host();
+        let path = url_path(&f.server.video_url(VIDEO_ID));
+        let n = flood_size();
+        assert!(n > 2 * MAX_CONNECTIONS, "the open-files limit is too low");
+        let mut flood = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut stream = TcpStream::connect(addr).await.expect("connects");
+            if i % 2 == 1 {
+                // A head that never ends (slowloris); the others send nothing.
+                let partial = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nX-Slow: ");
+                stream.write_all(partial.as_bytes()).await.expect("writes");
+            }
+            flood.push(stream);
+        }
+        let r = tokio::time::timeout(
+            Duration::from_secs(5),
+            exchange(addr, &[get(&path, &host, "")], false),
+        )
+        .await
+        .expect("a GET is answered within 5 s");
+        assert_eq!(r[0].status, 200);
+        assert_eq!(r[0].body, f.video);
+        assert!(f.server.pool.len() <= MAX_CONNECTIONS);
+        // Every flood connection ends: closed for room, or at the head timeout.
+        let mut ends = tokio::task::JoinSet::new();
+        for stream in flood {
+            ends.spawn(until_closed(stream));
+        }
+        let all_closed = tokio::time::timeout(HEAD_TIMEOUT + Duration::from_secs(10), async {
+            while let Some(end) = ends.join_next().await {
+                end.expect("reader");
+            }
+        })
+        .await;
+        assert!(all_closed.is_ok(), "{} connections left open", ends.len());
+        // And the server keeps none of them.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while f.server.pool.len() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(f.server.pool.len(), 0);
     }
 
     #[tokio::test]
