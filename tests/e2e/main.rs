@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_inputs;
+mod disk;
 mod import;
 mod probe_shared;
 mod queue;

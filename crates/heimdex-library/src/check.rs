@@ -46,10 +46,10 @@ const MISSING_WORDS: &str = "SELECT COUNT(*) FROM scenes s JOIN jobs j ON j.vide
 const MISSING_WORDS_VIDEOS: &str = "SELECT DISTINCT s.video_id FROM scenes s JOIN jobs j
      ON j.video_id = s.video_id AND j.stage = 'embed' AND j.state = 'done'
      WHERE NOT EXISTS (SELECT 1 FROM scene_text t WHERE t.video_id = s.video_id AND t.scene_idx = s.idx)";
-const STRAY_WORDS: &str = "FROM scene_text t WHERE NOT EXISTS
-     (SELECT 1 FROM scenes s WHERE s.video_id = t.video_id AND s.idx = t.scene_idx)";
-const STRAY_VECTORS: &str = "FROM scene_vectors v WHERE NOT EXISTS
-     (SELECT 1 FROM scenes s WHERE s.video_id = v.video_id AND s.idx = v.scene_idx)";
+const STRAY_WORDS: &str = "FROM scene_text WHERE NOT EXISTS (SELECT 1 FROM scenes s
+     WHERE s.video_id = scene_text.video_id AND s.idx = scene_text.scene_idx)";
+const STRAY_VECTORS: &str = "FROM scene_vectors WHERE NOT EXISTS (SELECT 1 FROM scenes s
+     WHERE s.video_id = scene_vectors.video_id AND s.idx = scene_vectors.scene_idx)";
 const DOUBLE_WORDS: &str = "SELECT COUNT(*) FROM (SELECT video_id, scene_idx FROM scene_text
      GROUP BY video_id, scene_idx HAVING COUNT(*) > 1)";
 

@@ -10,6 +10,15 @@ pub enum LibraryError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the library folder {path} cannot be written ({source}): choose a writable folder \
+         (--data-dir or $HEIMDEX_DATA_DIR, or Settings in the window), or make it writable"
+    )]
+    ReadOnly {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the library database failed: {0}")]
     Database(#[from] sqlx::Error),
     #[error("the library database could not be migrated: {0}")]

@@ -145,6 +145,31 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Puts a job stopped by a full disk back in the queue after `retry_in_ms`, the attempt not
+/// counted: a full disk must not use up a video's attempts and fail it for good.
+pub async fn wait_for_space(
+    pool: &SqlitePool,
+    video: &VideoId,
+    stage: Stage,
+    error: &str,
+    retry_in_ms: i64,
+) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), error = ?, run_after = ?,
+                         progress = NULL, updated_at = ?
+         WHERE video_id = ? AND stage = ? AND state = 'running'",
+    )
+    .bind(error)
+    .bind(now + retry_in_ms)
+    .bind(now)
+    .bind(video.as_str())
+    .bind(stage.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Queued jobs behind a stage of their video that failed for good can never run: they are marked
 /// failed too, naming that stage, so the queue settles and the video shows why it is not indexed
 /// (retrying the video queues them all again).

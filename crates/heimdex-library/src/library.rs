@@ -28,6 +28,7 @@ impl Library {
                 source,
             })?;
         }
+        writable(&paths.data_dir)?;
         let pool = open_pool(&paths.database()).await?;
         let (events, _) = broadcast::channel(4096);
         Ok(Self {
@@ -78,4 +79,16 @@ impl Library {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Fails with [`LibraryError::ReadOnly`] when nothing can be written in `dir`, so a read-only
+/// library says so at the start, not as a database error in the middle of indexing.
+fn writable(dir: &std::path::Path) -> Result<()> {
+    let probe = dir.join(format!(".heimdex-write-check-{}", std::process::id()));
+    let written = std::fs::write(&probe, b"");
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|source| LibraryError::ReadOnly {
+        path: dir.display().to_string(),
+        source,
+    })
 }

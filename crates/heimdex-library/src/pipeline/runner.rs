@@ -85,9 +85,18 @@ impl Runner {
             if shutdown.is_cancelled() {
                 break;
             }
+            let mut disk_full = false;
             while active.len() < concurrency {
-                let Some(job) = jobs::claim_next(&pool).await? else {
-                    break;
+                let job = match jobs::claim_next(&pool).await {
+                    Ok(Some(job)) => job,
+                    Ok(None) => break,
+                    // The database's own disk is full: wait for room instead of stopping.
+                    Err(e) if is_disk_full(&e.to_string()) => {
+                        tracing::warn!("the library's disk is full; indexing waits: {e}");
+                        disk_full = true;
+                        break;
+                    }
+                    Err(e) => return Err(e),
                 };
                 let key = (job.video.clone(), job.stage);
                 match self.start(job, opts.backoff_base, &mut tasks).await {
@@ -110,6 +119,7 @@ impl Runner {
                 was_busy = true;
             }
             let wait = match jobs::next_wakeup_ms(&pool).await? {
+                _ if disk_full => opts.backoff_base.saturating_mul(DISK_FULL_WAIT_FACTOR),
                 Some(ms) if active.is_empty() => {
                     Duration::from_millis(ms as u64).clamp(Duration::from_millis(20), POLL)
                 }
@@ -264,6 +274,20 @@ async fn still_the_imported_file(
     }
 }
 
+/// A job stopped by a full disk tries again after this many back-off bases (30 s by default).
+const DISK_FULL_WAIT_FACTOR: u32 = 15;
+
+/// Whether a stage's error says the disk (or the database on it) is full.
+fn is_disk_full(error: &str) -> bool {
+    [
+        "No space left on device",
+        "os error 28",
+        "database or disk is full",
+    ]
+    .iter()
+    .any(|s| error.contains(s))
+}
+
 enum Finished {
     Done,
     Cancelled,
@@ -283,6 +307,22 @@ async fn finish(
         Ok(()) => {
             jobs::mark_done(pool, &job.video, job.stage).await?;
             Ok(Finished::Done)
+        }
+        // A full disk is not the video's fault: the job waits (its attempts untouched) and the
+        // queue goes on by itself once there is room again.
+        Err(StageError::Transient(error) | StageError::Permanent(error))
+            if is_disk_full(&error) =>
+        {
+            let wait = backoff_base.saturating_mul(DISK_FULL_WAIT_FACTOR);
+            let error = format!(
+                "{error} — the disk is full: free some space; indexing waits and goes on by itself"
+            );
+            jobs::wait_for_space(pool, &job.video, job.stage, &error, wait.as_millis() as i64)
+                .await?;
+            Ok(Finished::Failed {
+                error,
+                retry_in_secs: Some(wait.as_secs_f64()),
+            })
         }
         Err(StageError::Cancelled) => {
             // The row is already 'cancelled' when a user cancelled; on shutdown it stays 'running'
