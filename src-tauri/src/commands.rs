@@ -212,21 +212,23 @@ pub async fn choose_folder(
         });
     };
     let dir = match &path {
-        Some(p) => Some(crate::chosen_dirs::check(Path::new(p)).map_err(|reason| {
-            AppError::InvalidSetting {
-                name: "folder".into(),
-                value: p.clone(),
-                reason,
-            }
-        })?),
+        Some(p) => Some(
+            heimdex_library::folders::check(Path::new(p)).map_err(|reason| {
+                AppError::InvalidSetting {
+                    name: "folder".into(),
+                    value: p.clone(),
+                    reason,
+                }
+            })?,
+        ),
         None => None,
     };
-    let mut chosen = crate::chosen_dirs::load(&file);
+    let mut chosen = heimdex_library::folders::load(&file);
     match which {
         FolderKind::Library => chosen.data_dir = dir,
         FolderKind::Models => chosen.model_dir = dir,
     }
-    crate::chosen_dirs::save(&file, &chosen).map_err(|e| AppError::Export {
+    heimdex_library::folders::save(&file, &chosen).map_err(|e| AppError::Export {
         path: file.display().to_string(),
         reason: e.to_string(),
     })?;

@@ -5,7 +5,7 @@
 //! `bindings_are_current` test).
 
 pub mod browser;
-pub mod chosen_dirs;
+
 pub mod commands;
 pub mod error;
 pub mod events;

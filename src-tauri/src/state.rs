@@ -1,7 +1,6 @@
 //! What the commands share: the library (opened in the background at start-up), the pipeline
 //! and the background runner. Commands wait for the library rather than failing while it opens.
 
-use crate::chosen_dirs;
 use crate::error::{AppError, AppResult};
 use crate::events::{Coalescer, LibraryEvent, FLUSH_EVERY};
 use crate::media_server::{MediaServer, VideoLookup};
@@ -10,6 +9,7 @@ use crate::runner::RunnerControl;
 use crate::settings;
 use crate::types::{ImportSummary, SceneView, SegmentView, Settings, VideoDetail, VideoView};
 use heimdex_core::{DataPaths, JobState, Stage, VideoId};
+use heimdex_library::folders as chosen_dirs;
 use heimdex_library::stages::poster::poster_path;
 use heimdex_library::{scenes, transcripts, videos, Library, Pipeline};
 use std::path::PathBuf;
@@ -312,11 +312,7 @@ impl AppState {
     pub fn start(app: AppHandle) -> Self {
         let (tx, rx) = watch::channel(None);
         tauri::async_runtime::spawn(async move {
-            let dirs_file = app
-                .path()
-                .app_config_dir()
-                .ok()
-                .map(|d| d.join(chosen_dirs::FILE_NAME));
+            let dirs_file = chosen_dirs::config_file();
             let chosen = dirs_file
                 .as_deref()
                 .map(chosen_dirs::load)

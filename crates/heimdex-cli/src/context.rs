@@ -1,7 +1,6 @@
 //! What every command needs: the open library and the pipeline with its stages.
 
 use anyhow::Context as _;
-use heimdex_core::DataPaths;
 use heimdex_library::provider::SecretStore;
 use heimdex_library::{stages, Library, Pipeline};
 use std::path::Path;
@@ -15,7 +14,8 @@ pub struct Context {
 
 impl Context {
     pub async fn open(data_dir: Option<&Path>) -> anyhow::Result<Self> {
-        let paths = DataPaths::resolve(data_dir)?;
+        // The folders chosen in the window's Settings count here too.
+        let paths = heimdex_library::folders::open_paths(data_dir)?;
         let library = Library::open(paths.clone())
             .await
             .with_context(|| format!("cannot open the library in {}", paths.data_dir.display()))?;

@@ -399,3 +399,44 @@ fn a_cat_is_found_by_words_and_by_its_picture() {
         .iter()
         .any(|s| s == "picture"));
 }
+
+#[test]
+fn the_library_folder_chosen_in_the_window_is_the_one_the_cli_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let chosen = dir.path().join("chosen library");
+    let file = config.join("app.heimdex.desktop").join("folders.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        serde_json::json!({ "data_dir": chosen, "model_dir": null }).to_string(),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("XDG_CONFIG_HOME", &config)
+            .env_remove("HEIMDEX_DATA_DIR")
+            .output()
+            .unwrap()
+    };
+    let status = json(&run(&["status", "--json"]));
+    assert_eq!(
+        status["data_dir"],
+        chosen.to_string_lossy().as_ref(),
+        "{status}"
+    );
+    // --data-dir still wins.
+    let other = dir.path().join("other");
+    let status = json(&run(&[
+        "--data-dir",
+        other.to_str().unwrap(),
+        "status",
+        "--json",
+    ]));
+    assert_eq!(
+        status["data_dir"],
+        other.to_string_lossy().as_ref(),
+        "{status}"
+    );
+}

@@ -188,12 +188,18 @@ fn qdrant_set_up_with_the_server_key_then_used_with_a_team_key() {
     // No key ever reaches the logs, even at the most verbose level (ours and every library's).
     let mut logs = String::new();
     for (args, key) in [
-        (&[&setup[..], &["--apply-schema"]].concat(), q.api_key.as_str()),
+        (
+            &[&setup[..], &["--apply-schema"]].concat(),
+            q.api_key.as_str(),
+        ),
         (&setup.to_vec(), member_key.as_str()),
         (&vec!["sync", "push", "--all"], member_key.as_str()),
         (&vec!["sync", "status", "--json"], member_key.as_str()),
         (&vec!["sync", "pull", "--json"], member_key.as_str()),
-        (&vec!["sync", "search", "a test pattern"], member_key.as_str()),
+        (
+            &vec!["sync", "search", "a test pattern"],
+            member_key.as_str(),
+        ),
         (&vec!["sync", "push", "--all"], other.as_str()),
     ] {
         let out = heimdex_with(
@@ -204,7 +210,10 @@ fn qdrant_set_up_with_the_server_key_then_used_with_a_team_key() {
         logs.push_str(&String::from_utf8_lossy(&out.stderr));
         logs.push_str(&String::from_utf8_lossy(&out.stdout));
     }
-    assert!(logs.lines().count() > 50, "trace logs were written: {logs:.2000}");
+    assert!(
+        logs.lines().count() > 50,
+        "trace logs were written: {logs:.2000}"
+    );
     for key in [q.api_key.as_str(), member_key.as_str(), other.as_str()] {
         // A JWT's signature alone is secret enough to look for.
         let tail = key.rsplit('.').next().unwrap_or(key);

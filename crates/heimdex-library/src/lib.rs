@@ -6,6 +6,7 @@ pub mod check;
 pub mod db;
 pub mod doctor;
 pub mod error;
+pub mod folders;
 pub mod hash;
 pub mod import;
 pub mod jobs;

@@ -1,6 +1,5 @@
 //! `heimdex doctor`: checks what Heimdex needs on this computer and says what to do.
 
-use heimdex_core::DataPaths;
 use heimdex_library::doctor::{self, Verdict};
 use heimdex_library::Library;
 use std::path::Path;
@@ -14,7 +13,7 @@ pub struct Args {
 
 /// Runs without the usual context: a library that cannot be opened is one of the findings.
 pub async fn run(data_dir: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
-    let paths = DataPaths::resolve(data_dir)?;
+    let paths = heimdex_library::folders::open_paths(data_dir)?;
     let library = Library::open(paths.clone())
         .await
         .map_err(|e| e.to_string());

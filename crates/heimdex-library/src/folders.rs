@@ -1,7 +1,9 @@
-//! The library and model folders chosen in Settings. They are kept in a small JSON file in the
-//! app's config folder (`~/.config/heimdex/folders.json` on Linux; no secrets in it) and take effect
-//! at the next start, because the open library, its runner and its stages hold the old ones.
-//! `HEIMDEX_DATA_DIR` / `HEIMDEX_MODEL_DIR` still win over the file.
+//! The library and model folders chosen in the window's Settings, read by the window and the
+//! command line alike, so `heimdex` opens the library the window shows. They are kept in a small
+//! JSON file in the app's config folder (`~/.config/app.heimdex.desktop/folders.json` on Linux,
+//! the folder Tauri gives the app on every system; no secrets in it) and take effect at the next
+//! start, because an open library, its runner and its stages hold the old ones.
+//! `--data-dir` and `HEIMDEX_DATA_DIR` / `HEIMDEX_MODEL_DIR` still win over the file.
 
 use heimdex_core::paths::{DATA_DIR_ENV, MODEL_DIR_ENV};
 use heimdex_core::{DataPaths, PathsError};
@@ -17,6 +19,32 @@ pub struct ChosenDirs {
 
 /// The file name in the config folder.
 pub const FILE_NAME: &str = "folders.json";
+
+/// The app's identifier (src-tauri/tauri.conf.json): the name of its config folder.
+pub const APP_IDENTIFIER: &str = "app.heimdex.desktop";
+
+/// Where the choices are kept: the same file Tauri's `app_config_dir()` gives the window
+/// (`$XDG_CONFIG_HOME` or `~/.config` on Linux, Application Support on macOS, Roaming AppData on
+/// Windows, then the app's identifier). `None` without a home folder.
+pub fn config_file() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|b| b.config_dir().join(APP_IDENTIFIER).join(FILE_NAME))
+}
+
+/// The folders a process opens: `explicit` (`--data-dir`) first, then the environment, then the
+/// choices made in Settings, then the platform's defaults.
+pub fn open_paths(explicit: Option<&Path>) -> Result<DataPaths, PathsError> {
+    let chosen = config_file().map(|f| load(&f)).unwrap_or_default();
+    let mut paths = match explicit {
+        Some(dir) => DataPaths::under(dir),
+        None => return resolve(&chosen),
+    };
+    if let Some(dir) = &chosen.model_dir {
+        if !model_dir_from_env() {
+            paths.model_dir = dir.clone();
+        }
+    }
+    Ok(paths)
+}
 
 /// Reads the choices; a missing or unreadable file means the defaults (logged, never fatal).
 pub fn load(file: &Path) -> ChosenDirs {
