@@ -1,12 +1,11 @@
-//! The `heimdex` binary end to end: bad input in one import, and kill -9 in the middle of `index`.
+//! The `heimdex` binary end to end: bad input in one import, hostile names, sign-in, history,
+//! search by words and pictures, folders chosen in the window (kill -9: tests/kill9.rs).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use heimdex_tests::media;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_heimdex");
 
@@ -139,76 +138,6 @@ fn every_bad_input_in_one_import_with_good_files() {
         as_nobody,
     );
     assert!(!none.status.success());
-}
-
-#[test]
-fn kill_9_in_the_middle_of_index_then_resume() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let videos_dir = d.join("videos");
-    std::fs::create_dir_all(&videos_dir).unwrap();
-    let count = 12;
-    for i in 0..count {
-        media::video(&videos_dir, &format!("clip{i:02}.mp4"), 6.0, 640, 360, true);
-    }
-    let data = d.join("library");
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["index", "-j", "1"])
-        .arg(&videos_dir)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.starts_with('✓') {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(120))
-        .expect("a first job finishes");
-    // SIGKILL: no clean shutdown, the job in flight stays 'running' in the database.
-    Command::new("kill")
-        .args(["-9", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let _ = child.wait();
-
-    let mid = json(&heimdex(&data, &["status", "--json"], false));
-    let done_before = mid["jobs"]["done"].as_i64().unwrap_or(0);
-    eprintln!("killed with {done_before} of {count} jobs done: {mid}");
-
-    let started = Instant::now();
-    let out = heimdex(&data, &["index"], false);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprintln!("resumed in {:.1} s", started.elapsed().as_secs_f64());
-    let status = json(&heimdex(&data, &["status", "--json"], false));
-    assert_eq!(status["videos"], count, "{status}");
-    assert_eq!(status["ready"], count, "{status}");
-    let stages = status["stages"].as_array().unwrap().len() as i64;
-    assert_eq!(
-        status["jobs"]["done"].as_i64(),
-        Some(count * stages),
-        "{status}"
-    );
-    assert!(
-        status["jobs"].get("running").is_none() && status["jobs"].get("queued").is_none(),
-        "{status}"
-    );
-
-    // Importing the folder again adds nothing.
-    let again = heimdex(&data, &["import", &videos_dir.to_string_lossy()], false);
-    assert!(String::from_utf8_lossy(&again.stderr)
-        .contains(&format!("0 added, 0 moved, {count} already in library")));
 }
 
 #[test]

@@ -149,6 +149,12 @@ fn kill_9_at_random_points_loses_and_duplicates_nothing() {
         // The same scenes as the clean run: none lost, none doubled.
         assert_eq!(got["scenes"], want["scenes"], "{got}\n{want}");
         assert_eq!(got["videos"], want["videos"], "{got}\n{want}");
+        if point == 0 {
+            // Importing the folder again adds nothing.
+            let again = heimdex(&data, &["import", &videos_arg]);
+            assert!(String::from_utf8_lossy(&again.stderr)
+                .contains(&format!("0 added, 0 moved, {count} already in library")));
+        }
     }
     for line in &kills {
         println!("{line}");
