@@ -117,7 +117,7 @@ async fn every_kind_of_bad_input_gets_its_outcome_and_nothing_is_lost() {
     let imported = |path: &Path| report.videos.iter().find(|v| v.path == path);
     let mut outcomes: Vec<String> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
-    let as_root = unsafe_is_root();
+    let as_root = running_as_root();
     for e in &manifest {
         let kind = e["kind"].as_str().unwrap();
         let expect = e["expect"].as_str().unwrap();
@@ -204,7 +204,7 @@ async fn every_kind_of_bad_input_gets_its_outcome_and_nothing_is_lost() {
 }
 
 /// Whether this process runs as root (then chmod 000 does not stop it reading).
-fn unsafe_is_root() -> bool {
+fn running_as_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()
