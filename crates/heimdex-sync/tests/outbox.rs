@@ -292,3 +292,124 @@ async fn rows_the_backend_refuses_are_set_aside_without_blocking_the_rest() {
         5
     );
 }
+
+/// What the proxy of [`cutting_proxy`] counts and obeys.
+#[derive(Default)]
+struct Wire {
+    /// Cut connections once `sent` reaches `budget`.
+    cut: std::sync::atomic::AtomicBool,
+    sent: std::sync::atomic::AtomicUsize,
+    budget: std::sync::atomic::AtomicUsize,
+}
+
+/// A loopback TCP proxy to `upstream` that counts the bytes the server sends and, while `cut` is
+/// set, closes every connection once they reach `budget` (and refuses new ones): a network that
+/// drops in the middle of a pull.
+async fn cutting_proxy(upstream: u16) -> (u16, Arc<Wire>) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let wire = Arc::new(Wire::default());
+    let shared = wire.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let w = shared.clone();
+            tokio::spawn(async move {
+                let over = |total: usize| {
+                    w.cut.load(Ordering::SeqCst) && total >= w.budget.load(Ordering::SeqCst)
+                };
+                if over(w.sent.load(Ordering::SeqCst)) {
+                    return;
+                }
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                else {
+                    return;
+                };
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let up = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                });
+                let mut buf = vec![0u8; 8192];
+                loop {
+                    let n = match sr.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    if over(w.sent.fetch_add(n, Ordering::SeqCst) + n) {
+                        break;
+                    }
+                    if cw.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                up.abort();
+            });
+        }
+    });
+    (port, wire)
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_pull_keeps_the_last_copy_and_the_next_pull_completes() {
+    let Some(w) = world().await else { return };
+    let target: Arc<dyn SyncTarget> = Arc::new(w.target.clone());
+    let (_d, lib) = temp_library().await;
+    enable_sync(&lib, &w.server.url()).await;
+    let push = || async {
+        outbox::enqueue_indexed(lib.pool()).await.unwrap();
+        Drainer::new(lib.clone(), target.clone(), w.alice.clone())
+            .drain(|_, _| {})
+            .await
+            .unwrap();
+    };
+    fake_video(&lib, "dddddddddddddddd0000", 5, true).await;
+    push().await;
+    let (_d2, other) = temp_library().await;
+    let first = pull::pull(other.pool(), target.as_ref(), &w.carol, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(first.scenes, 5);
+    // The team grows past one page of a pull.
+    fake_video(&lib, "eeeeeeeeeeeeeeee0000", 4500, true).await;
+    push().await;
+
+    // How many bytes a whole pull takes on the wire (pulled into a third library).
+    use std::sync::atomic::Ordering;
+    let (port, wire) = cutting_proxy(w.server.port).await;
+    let url = w
+        .server
+        .url()
+        .replace(&format!(":{}/", w.server.port), &format!(":{port}/"));
+    let (_d3, third) = temp_library().await;
+    let measured: Arc<dyn SyncTarget> =
+        Arc::new(heimdex_sync::PgTarget::connect(&url).await.unwrap());
+    pull::pull(third.pool(), measured.as_ref(), &w.carol, |_| {})
+        .await
+        .unwrap();
+    drop(measured);
+    let whole = wire.sent.swap(0, Ordering::SeqCst);
+    // Through a network that drops at 60 % of that: the pull fails, and the copy from before
+    // stays whole (not part of the new one).
+    wire.budget.store(whole * 6 / 10, Ordering::SeqCst);
+    wire.cut.store(true, Ordering::SeqCst);
+    let flaky: Arc<dyn SyncTarget> = Arc::new(heimdex_sync::PgTarget::connect(&url).await.unwrap());
+    let mut pages = 0;
+    let cut_short = pull::pull(other.pool(), flaky.as_ref(), &w.carol, |_| pages += 1).await;
+    assert!(cut_short.is_err(), "{cut_short:?}");
+    assert!(pages >= 1, "cut in the middle, after {pages} page(s)");
+    println!(
+        "a pull is {whole} bytes; cut after {pages} page(s): {:?}",
+        cut_short.err()
+    );
+    assert_eq!(pull::summary(other.pool()).await.unwrap().scenes, 5);
+    // The network is back: the next pull brings everything.
+    wire.cut.store(false, Ordering::SeqCst);
+    let flaky: Arc<dyn SyncTarget> = Arc::new(heimdex_sync::PgTarget::connect(&url).await.unwrap());
+    let again = pull::pull(other.pool(), flaky.as_ref(), &w.carol, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.scenes, 4505);
+    assert_eq!(pull::summary(other.pool()).await.unwrap().scenes, 4505);
+}
