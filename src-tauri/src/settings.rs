@@ -1,45 +1,30 @@
-//! The window's stored settings, in the library's `settings` table (`key`, `value` as text).
+//! The window's settings: concurrency (kept by `heimdex_library::settings`, shared with the CLI)
+//! and the models' state as the Settings panel shows it.
 
 use crate::error::{AppError, AppResult};
 use crate::types::ModelStatus;
 use heimdex_core::DataPaths;
 use sqlx::SqlitePool;
 
-const CONCURRENCY_KEY: &str = "app.concurrency";
+pub use heimdex_library::settings::max_concurrency;
 
-/// Most videos indexed at the same time: the number of CPU cores.
-pub fn max_concurrency() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
-}
-
-fn db_error(e: sqlx::Error) -> AppError {
+fn db_error(e: heimdex_library::LibraryError) -> AppError {
     AppError::Database {
         reason: e.to_string(),
     }
 }
 
-/// The stored concurrency, else the runner's default (half the cores), within 1..=max.
+/// The stored concurrency (shared with `heimdex index`), else half the cores.
 pub async fn concurrency(pool: &SqlitePool) -> AppResult<u32> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-        .bind(CONCURRENCY_KEY)
-        .fetch_optional(pool)
+    heimdex_library::settings::concurrency(pool)
         .await
-        .map_err(db_error)?;
-    let default = heimdex_library::pipeline::runner::default_concurrency() as u32;
-    let n = stored
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(default);
-    Ok(n.clamp(1, max_concurrency()))
+        .map_err(db_error)
 }
 
 pub async fn set_concurrency(pool: &SqlitePool, n: u32) -> AppResult<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(CONCURRENCY_KEY)
-        .bind(n.to_string())
-        .execute(pool)
+    heimdex_library::settings::set_concurrency(pool, n)
         .await
-        .map_err(db_error)?;
-    Ok(())
+        .map_err(db_error)
 }
 
 /// The models the stages use, and whether each is installed (complete) where the app looks.
@@ -58,21 +43,6 @@ pub fn models(paths: &DataPaths) -> Vec<ModelStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn concurrency_round_trips_and_is_clamped() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let lib = heimdex_library::Library::open(DataPaths::under(dir.path()))
-            .await
-            .expect("opens");
-        let pool = lib.pool();
-        let default = concurrency(pool).await.expect("reads");
-        assert!((1..=max_concurrency()).contains(&default));
-        set_concurrency(pool, 1).await.expect("writes");
-        assert_eq!(concurrency(pool).await.expect("reads"), 1);
-        set_concurrency(pool, 10_000).await.expect("writes");
-        assert_eq!(concurrency(pool).await.expect("reads"), max_concurrency());
-    }
 
     #[test]
     fn lists_models_with_their_state() {

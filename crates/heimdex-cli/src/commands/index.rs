@@ -12,7 +12,8 @@ use std::process::ExitCode;
 pub struct Args {
     /// Video files or folders; with none, only the queued work of the library runs.
     pub paths: Vec<PathBuf>,
-    /// Jobs run at once (default: half the cores).
+    /// Videos indexed at once (default: the number set in the window's Settings, else half the
+    /// cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
 }

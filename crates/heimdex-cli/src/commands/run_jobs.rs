@@ -24,9 +24,9 @@ pub async fn run_until_settled(
     };
     let mut events = ctx.library().subscribe();
     let shutdown = CancellationToken::new();
+    let chosen = heimdex_library::settings::concurrency(ctx.library().pool()).await? as usize;
     let opts = RunOptions {
-        concurrency: concurrency
-            .unwrap_or_else(heimdex_library::pipeline::runner::default_concurrency),
+        concurrency: concurrency.unwrap_or(chosen),
         exit_when_idle: true,
         ..RunOptions::default()
     };
