@@ -48,6 +48,18 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// One conversion of a library error into the window's error, for every command (`?`).
+impl From<heimdex_library::LibraryError> for AppError {
+    fn from(e: heimdex_library::LibraryError) -> Self {
+        match e {
+            heimdex_library::LibraryError::VideoNotFound(id) => AppError::VideoNotFound { id },
+            other => AppError::Database {
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

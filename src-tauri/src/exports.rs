@@ -33,10 +33,7 @@ pub async fn transcript_text(
     format: TranscriptFormat,
 ) -> AppResult<String> {
     let id = VideoId(video_id.to_owned());
-    let db = |e: heimdex_library::LibraryError| AppError::Database {
-        reason: e.to_string(),
-    };
-    let stored = transcripts::get(lib.pool(), &id).await.map_err(db)?;
+    let stored = transcripts::get(lib.pool(), &id).await?;
     let segments: Vec<heimdex_models::Segment> = stored
         .map(|t| t.segments.iter().map(|s| s.to_segment()).collect())
         .unwrap_or_default();

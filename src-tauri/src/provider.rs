@@ -44,12 +44,6 @@ impl SecretStore for KeychainSecret {
     }
 }
 
-fn db(e: heimdex_library::LibraryError) -> AppError {
-    AppError::Database {
-        reason: e.to_string(),
-    }
-}
-
 fn settings_error(e: ProviderSettingsError) -> AppError {
     match e {
         ProviderSettingsError::Invalid {
@@ -62,7 +56,7 @@ fn settings_error(e: ProviderSettingsError) -> AppError {
             reason,
         },
         ProviderSettingsError::Keychain(reason) => AppError::Keychain { reason },
-        ProviderSettingsError::Library(e) => db(e),
+        ProviderSettingsError::Library(e) => e.into(),
     }
 }
 
@@ -84,7 +78,10 @@ fn view(s: lib::ProviderStatus) -> ProviderView {
 
 /// The stored provider settings and whether a key is in the keychain.
 pub async fn get(pool: &SqlitePool, secrets: Arc<dyn SecretStore>) -> AppResult<ProviderView> {
-    lib::status(pool, secrets).await.map(view).map_err(db)
+    lib::status(pool, secrets)
+        .await
+        .map(view)
+        .map_err(AppError::from)
 }
 
 /// Saves the provider and queues the caption jobs again. `api_key`: `None` keeps the stored key,

@@ -8,23 +8,17 @@ use sqlx::SqlitePool;
 
 pub use heimdex_library::settings::max_concurrency;
 
-fn db_error(e: heimdex_library::LibraryError) -> AppError {
-    AppError::Database {
-        reason: e.to_string(),
-    }
-}
-
 /// The stored concurrency (shared with `heimdex index`), else half the cores.
 pub async fn concurrency(pool: &SqlitePool) -> AppResult<u32> {
     heimdex_library::settings::concurrency(pool)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
 }
 
 pub async fn set_concurrency(pool: &SqlitePool, n: u32) -> AppResult<()> {
     heimdex_library::settings::set_concurrency(pool, n)
         .await
-        .map_err(db_error)
+        .map_err(AppError::from)
 }
 
 /// The models the stages use, and whether each is installed (complete) where the app looks.

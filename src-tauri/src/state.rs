@@ -88,12 +88,10 @@ impl Backend {
             .find(|v| v.id == vid.0)
             .ok_or_else(|| AppError::VideoNotFound { id: vid.0.clone() })?;
         let record = videos::get(lib.pool(), &vid)
-            .await
-            .map_err(db)?
+            .await?
             .ok_or_else(|| AppError::VideoNotFound { id: vid.0.clone() })?;
         let scenes = scenes::list_for_video(lib.pool(), lib.paths(), &vid)
-            .await
-            .map_err(db)?
+            .await?
             .into_iter()
             .map(|s| SceneView {
                 idx: s.idx,
@@ -109,7 +107,7 @@ impl Backend {
                     .map(|p| p.to_string_lossy().into_owned()),
             })
             .collect();
-        let transcript = transcripts::get(lib.pool(), &vid).await.map_err(db)?;
+        let transcript = transcripts::get(lib.pool(), &vid).await?;
         let (transcript, transcript_language) = match transcript {
             Some(t) => (
                 t.segments
@@ -148,7 +146,7 @@ impl Backend {
 
     pub async fn list_videos(&self) -> AppResult<Vec<VideoView>> {
         let lib = self.library();
-        let summaries = videos::list_summaries(lib.pool()).await.map_err(db)?;
+        let summaries = videos::list_summaries(lib.pool()).await?;
         Ok(summaries
             .into_iter()
             .map(|s| {
@@ -182,7 +180,7 @@ impl Backend {
 
     pub(crate) async fn known(&self, id: &str) -> AppResult<VideoId> {
         let id = VideoId(id.to_owned());
-        match videos::get(self.library().pool(), &id).await.map_err(db)? {
+        match videos::get(self.library().pool(), &id).await? {
             Some(_) => Ok(id),
             None => Err(AppError::VideoNotFound { id: id.0 }),
         }
@@ -190,19 +188,19 @@ impl Backend {
 
     pub async fn cancel_video(&self, id: &str) -> AppResult<()> {
         let id = self.known(id).await?;
-        self.pipeline.cancel(&id).await.map_err(db)?;
+        self.pipeline.cancel(&id).await?;
         Ok(())
     }
 
     pub async fn retry_video(&self, id: &str) -> AppResult<()> {
         let id = self.known(id).await?;
-        self.pipeline.retry(&id).await.map_err(db)?;
+        self.pipeline.retry(&id).await?;
         Ok(())
     }
 
     pub async fn remove_video(&self, id: &str) -> AppResult<()> {
         let id = self.known(id).await?;
-        self.pipeline.remove(&id).await.map_err(db)?;
+        self.pipeline.remove(&id).await?;
         Ok(())
     }
 
@@ -265,15 +263,6 @@ async fn start_media_server(library: &Library) -> Result<Arc<MediaServer>, Strin
             tracing::error!("the media server could not start: {e}");
             Err(e.to_string())
         }
-    }
-}
-
-pub(crate) fn db(e: heimdex_library::LibraryError) -> AppError {
-    match e {
-        heimdex_library::LibraryError::VideoNotFound(id) => AppError::VideoNotFound { id },
-        other => AppError::Database {
-            reason: other.to_string(),
-        },
     }
 }
 

@@ -5,7 +5,6 @@
 //! the sign-in lasts until the app quits (and the window says so) instead of failing.
 
 use crate::error::{AppError, AppResult};
-use crate::state::db;
 use crate::types::{TeamUserView, TeamView};
 use heimdex_auth::{AuthClient, AuthError, FallbackStore, Session, TokenStore};
 use heimdex_library::settings::{self, keys};
@@ -87,10 +86,9 @@ impl Team {
     /// What the Team panel shows.
     pub async fn view(&self, library: &Library) -> AppResult<TeamView> {
         let pool = library.pool();
-        let server_url = settings::get(pool, keys::AUTH_URL).await.map_err(db)?;
+        let server_url = settings::get(pool, keys::AUTH_URL).await?;
         let has_anon_key = settings::get(pool, keys::AUTH_ANON_KEY)
-            .await
-            .map_err(db)?
+            .await?
             .is_some_and(|k| !k.is_empty());
         let user = self.session.lock().await.as_ref().map(|s| TeamUserView {
             id: s.user().id.clone(),
