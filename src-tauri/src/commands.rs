@@ -296,7 +296,7 @@ pub async fn sign_in_with_browser(
     backend
         .team
         .sign_in_with_browser(backend.library(), &provider, |url| {
-            opened = crate::browser::open(url);
+            opened = heimdex_sync::browser::open(url);
         })
         .await
         .map_err(|e| match opened {

@@ -13,6 +13,7 @@
 //! - `postgres.rs`, `qdrant.rs` (feature `qdrant`): the backends.
 
 pub mod account;
+pub mod browser;
 pub mod config;
 pub mod connect;
 pub mod dims;

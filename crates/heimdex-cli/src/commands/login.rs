@@ -1,12 +1,11 @@
-//! `heimdex login`, `heimdex logout`, `heimdex whoami`: Supabase-compatible sign-in.
+//! `heimdex login`, `heimdex logout`, `heimdex whoami`: Supabase-compatible sign-in, through
+//! `heimdex_sync::account` (the same sign-in the window uses).
 
 use crate::context::Context;
-use anyhow::Context as _;
-use heimdex_auth::{AuthClient, KeyringStore, Session, TokenStore};
 use heimdex_library::settings::{self, keys};
+use heimdex_sync::account;
 use std::io::BufRead;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct LoginArgs {
@@ -24,62 +23,27 @@ pub struct LoginArgs {
     pub email: Option<String>,
 }
 
-async fn client(
-    ctx: &Context,
-    url: Option<String>,
-    anon: Option<String>,
-) -> anyhow::Result<AuthClient> {
+pub async fn login(ctx: &Context, args: LoginArgs) -> anyhow::Result<ExitCode> {
     let pool = ctx.library().pool();
-    if let Some(u) = &url {
+    // The server given here is remembered for next time (and for the window).
+    if let Some(u) = &args.url {
         settings::set(pool, keys::AUTH_URL, u).await?;
     }
-    if let Some(k) = &anon {
+    if let Some(k) = &args.anon_key {
         settings::set(pool, keys::AUTH_ANON_KEY, k).await?;
     }
-    let url = match url {
-        Some(u) => u,
-        None => settings::get(pool, keys::AUTH_URL)
-            .await?
-            .context("no sign-in server configured: pass --url (your Supabase project URL)")?,
-    };
-    let anon = match anon {
-        Some(k) => k,
-        None => settings::get(pool, keys::AUTH_ANON_KEY)
-            .await?
-            .unwrap_or_default(),
-    };
-    Ok(AuthClient::new(&url, &anon)?)
-}
-
-fn store() -> Arc<dyn TokenStore> {
-    Arc::new(KeyringStore::default())
-}
-
-pub async fn login(ctx: &Context, args: LoginArgs) -> anyhow::Result<ExitCode> {
-    let client = client(ctx, args.url, args.anon_key).await?;
     let session = if let Some(email) = args.email {
         eprint!("Password for {email}: ");
         let mut password = String::new();
         std::io::stdin().lock().read_line(&mut password)?;
-        Session::sign_in_with_password(
-            client,
-            store(),
-            &email,
-            password.trim_end_matches(['\r', '\n']),
-        )
-        .await?
+        account::sign_in_with_password(pool, &email, password.trim_end_matches(['\r', '\n']))
+            .await?
     } else {
-        Session::sign_in_with_browser(client, store(), &args.provider, |url| {
+        account::sign_in_with_browser(pool, &args.provider, |url| {
             eprintln!("Opening your browser to sign in. If it does not open, visit:\n  {url}");
-            let _ = std::process::Command::new(if cfg!(target_os = "macos") {
-                "open"
-            } else {
-                "xdg-open"
-            })
-            .arg(url)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn();
+            if let Err(e) = heimdex_sync::browser::open(url) {
+                eprintln!("{e}");
+            }
         })
         .await?
     };
@@ -93,21 +57,18 @@ pub async fn login(ctx: &Context, args: LoginArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn logout(ctx: &Context) -> anyhow::Result<ExitCode> {
-    let client = client(ctx, None, None).await?;
-    match Session::restore(client, store()).await {
-        Ok(Some(session)) => {
-            session.sign_out().await?;
+    match account::restore(ctx.library().pool()).await? {
+        Some(session) => {
+            account::sign_out(session).await?;
             eprintln!("Signed out.");
         }
-        Ok(None) | Err(heimdex_auth::AuthError::SessionExpired) => eprintln!("Not signed in."),
-        Err(e) => return Err(e.into()),
+        None => eprintln!("Not signed in."),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn whoami(ctx: &Context) -> anyhow::Result<ExitCode> {
-    let client = client(ctx, None, None).await?;
-    match Session::restore(client, store()).await? {
+    match account::restore(ctx.library().pool()).await? {
         Some(session) => {
             let u = session.user();
             println!("{} {}", u.id, u.email.as_deref().unwrap_or(""));
