@@ -4,7 +4,6 @@
 //! invoke handler and for the TypeScript bindings in `ui/src/bindings.ts` (written by the
 //! `bindings_are_current` test).
 
-
 pub mod commands;
 pub mod error;
 pub mod events;

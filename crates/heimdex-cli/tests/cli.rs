@@ -193,7 +193,7 @@ fn sign_in_without_a_server_says_what_to_do() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("no sign-in server configured: pass --url"),
+        err.contains("no sign-in server configured: pass --url") && err.contains("heimdex login"),
         "{err}"
     );
 }

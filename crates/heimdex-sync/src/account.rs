@@ -19,7 +19,11 @@ fn auth(e: AuthError) -> SyncError {
 pub async fn auth_client(pool: &SqlitePool) -> Result<AuthClient, SyncError> {
     let get = |k| settings::get(pool, k);
     let url = get(keys::AUTH_URL).await?.ok_or_else(|| {
-        SyncError::Config("no sign-in server configured (`heimdex login --url`)".into())
+        SyncError::Config(
+            "no sign-in server configured: pass --url (your Supabase project URL) to \
+             `heimdex login`, or set it in the window's Team panel"
+                .into(),
+        )
     })?;
     let anon = get(keys::AUTH_ANON_KEY).await?.unwrap_or_default();
     AuthClient::new(&url, &anon).map_err(auth)
