@@ -5,7 +5,7 @@ pub enum SyncError {
     #[error("cannot reach the team database: {0}")]
     Connect(String),
     #[error("the team database refused the request: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("the team database schema could not be applied: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("team sync is not set up: {0}")]
@@ -52,6 +52,21 @@ impl SyncError {
                 })
             }
             _ => false,
+        }
+    }
+}
+
+/// A lost or unavailable connection is said as such (and retried), not as a refusal.
+impl From<sqlx::Error> for SyncError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Io(io) => {
+                SyncError::Connect(format!("the connection was lost ({io}); try again"))
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                SyncError::Connect(format!("no connection to the team database ({e})"))
+            }
+            other => SyncError::Database(other),
         }
     }
 }
