@@ -9,7 +9,7 @@ use crate::runner::RunnerControl;
 use crate::settings;
 use crate::types::{ImportSummary, SceneView, SegmentView, Settings, VideoDetail, VideoView};
 use heimdex_core::{DataPaths, JobState, Stage, VideoId};
-use heimdex_library::folders as chosen_dirs;
+use heimdex_library::folders;
 use heimdex_library::stages::poster::poster_path;
 use heimdex_library::{scenes, transcripts, videos, Library, Pipeline};
 use std::path::PathBuf;
@@ -209,7 +209,7 @@ impl Backend {
         let chosen = self
             .dirs_file
             .as_deref()
-            .map(chosen_dirs::load)
+            .map(folders::load)
             .unwrap_or_default();
         let next = |chosen: Option<&PathBuf>, now: &PathBuf| {
             chosen
@@ -222,8 +222,8 @@ impl Backend {
             model_dir: paths.model_dir.display().to_string(),
             next_data_dir: next(chosen.data_dir.as_ref(), &paths.data_dir),
             next_model_dir: next(chosen.model_dir.as_ref(), &paths.model_dir),
-            data_dir_from_env: chosen_dirs::data_dir_from_env(),
-            model_dir_from_env: chosen_dirs::model_dir_from_env(),
+            data_dir_from_env: folders::data_dir_from_env(),
+            model_dir_from_env: folders::model_dir_from_env(),
             can_choose_dirs: self.dirs_file.is_some(),
             models: settings::models(paths),
             concurrency: settings::concurrency(self.library().pool()).await?,
@@ -301,12 +301,9 @@ impl AppState {
     pub fn start(app: AppHandle) -> Self {
         let (tx, rx) = watch::channel(None);
         tauri::async_runtime::spawn(async move {
-            let dirs_file = chosen_dirs::config_file();
-            let chosen = dirs_file
-                .as_deref()
-                .map(chosen_dirs::load)
-                .unwrap_or_default();
-            let result = match chosen_dirs::resolve(&chosen) {
+            let dirs_file = folders::config_file();
+            let chosen = dirs_file.as_deref().map(folders::load).unwrap_or_default();
+            let result = match folders::resolve(&chosen) {
                 Ok(paths) => {
                     // Posters and thumbnails load through the asset protocol: allow the cache only.
                     if let Err(e) = app

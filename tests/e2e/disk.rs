@@ -126,12 +126,10 @@ async fn a_full_disk_pauses_indexing_and_it_resumes_when_space_is_freed() {
             break;
         }
     }
-    let (stage, error) = said.unwrap_or_else(|| {
-        panic!(
-            "a stage says the disk is full: {:#?}",
-            futures_lite_block(videos::list_summaries(lib.pool()))
-        )
-    });
+    let Some((stage, error)) = said else {
+        let summaries = videos::list_summaries(lib.pool()).await;
+        panic!("a stage says the disk is full: {summaries:#?}");
+    };
     println!("{stage:?}: {error}");
     // Several retries later it has still not failed for good.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -158,10 +156,6 @@ async fn a_full_disk_pauses_indexing_and_it_resumes_when_space_is_freed() {
             .unwrap()
             == Some(JobState::Done)
     );
-}
-
-fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }
 
 #[tokio::test]

@@ -34,16 +34,10 @@ pub fn config_file() -> Option<PathBuf> {
 /// choices made in Settings, then the platform's defaults.
 pub fn open_paths(explicit: Option<&Path>) -> Result<DataPaths, PathsError> {
     let chosen = config_file().map(|f| load(&f)).unwrap_or_default();
-    let mut paths = match explicit {
-        Some(dir) => DataPaths::under(dir),
-        None => return resolve(&chosen),
-    };
-    if let Some(dir) = &chosen.model_dir {
-        if !model_dir_from_env() {
-            paths.model_dir = dir.clone();
-        }
+    match explicit {
+        Some(dir) => Ok(with_chosen_models(DataPaths::under(dir), &chosen)),
+        None => resolve(&chosen),
     }
-    Ok(paths)
 }
 
 /// Reads the choices; a missing or unreadable file means the defaults (logged, never fatal).
@@ -84,16 +78,21 @@ pub fn model_dir_from_env() -> bool {
 
 /// The folders to open: the environment first, then the choices, then the platform's defaults.
 pub fn resolve(chosen: &ChosenDirs) -> Result<DataPaths, PathsError> {
-    let mut paths = match &chosen.data_dir {
+    let paths = match &chosen.data_dir {
         Some(dir) if !data_dir_from_env() => DataPaths::under(dir),
         _ => DataPaths::resolve(None)?,
     };
+    Ok(with_chosen_models(paths, chosen))
+}
+
+/// `paths` with the chosen model folder, unless the environment names one.
+fn with_chosen_models(mut paths: DataPaths, chosen: &ChosenDirs) -> DataPaths {
     if let Some(dir) = &chosen.model_dir {
         if !model_dir_from_env() {
             paths.model_dir = dir.clone();
         }
     }
-    Ok(paths)
+    paths
 }
 
 /// Checks a folder the user picked: absolute, and a folder (or creatable as one).

@@ -205,9 +205,8 @@ pub async fn import_paths(
                     replaced,
                 });
             }
-            // In a folder, a file with no video in it is skipped quietly unless its name says it
-            // is a video (then the user expects it indexed and must hear why it is not).
-            // In a folder, a bad file is only an error when its name says it is a video.
+            // In a folder, a file with no video in it, or a bad one, is skipped quietly unless its
+            // name says it is a video (then the user expects it indexed and must hear why not).
             Examined::NotVideo(_) | Examined::Unreadable(_) | Examined::Bad(_)
                 if !cand.named && !has_video_extension(&cand.path) =>
             {

@@ -337,18 +337,8 @@ fn ffmpeg_args(
         "{pre}scale={}:{}:flags=neighbor,format=yuv444p,showinfo=checksum=0",
         a.width, a.height
     );
-    let mut args: Vec<String> = [
-        "-nostdin",
-        "-hide_banner",
-        "-nostats",
-        "-loglevel",
-        "info",
-        "-copyts",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let input = crate::tools::input_args(path);
+    // What follows the input: the filters and the outputs.
+    let mut args: Vec<String> = Vec::new();
     match (spec.candidates, tcp) {
         (Some(c), Some(addr)) => {
             let graph = format!(
@@ -388,11 +378,20 @@ fn ffmpeg_args(
             );
         }
     }
-    let mut out: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
-    // The input goes after the global options, before everything about the outputs.
-    let at = 6;
-    out.splice(at..at, input);
-    out
+    let global = [
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-copyts",
+    ];
+    global
+        .into_iter()
+        .map(std::ffi::OsString::from)
+        .chain(crate::tools::input_args(path))
+        .chain(args.into_iter().map(Into::into))
+        .collect()
 }
 
 /// Converts planar 8-bit YUV 4:4:4 (BT.601, limited range) to packed BGR exactly as FFmpeg's
