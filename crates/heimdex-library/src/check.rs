@@ -39,18 +39,19 @@ impl CheckReport {
     }
 }
 
-// Each finding is the rows after a FROM clause, counted by the check and, for repair, deleted
-// (strays) or named by video (to queue their embed stage again).
 /// Scenes of videos whose embed stage is done but which have no words-index row.
-const MISSING_WORDS: &str = "FROM scenes s JOIN jobs j ON j.video_id = s.video_id
+const MISSING_WORDS: &str = "SELECT COUNT(*) FROM scenes s JOIN jobs j ON j.video_id = s.video_id
      AND j.stage = 'embed' AND j.state = 'done'
+     WHERE NOT EXISTS (SELECT 1 FROM scene_text t WHERE t.video_id = s.video_id AND t.scene_idx = s.idx)";
+const MISSING_WORDS_VIDEOS: &str = "SELECT DISTINCT s.video_id FROM scenes s JOIN jobs j
+     ON j.video_id = s.video_id AND j.stage = 'embed' AND j.state = 'done'
      WHERE NOT EXISTS (SELECT 1 FROM scene_text t WHERE t.video_id = s.video_id AND t.scene_idx = s.idx)";
 const STRAY_WORDS: &str = "FROM scene_text WHERE NOT EXISTS (SELECT 1 FROM scenes s
      WHERE s.video_id = scene_text.video_id AND s.idx = scene_text.scene_idx)";
 const STRAY_VECTORS: &str = "FROM scene_vectors WHERE NOT EXISTS (SELECT 1 FROM scenes s
      WHERE s.video_id = scene_vectors.video_id AND s.idx = scene_vectors.scene_idx)";
-/// Scenes with more than one words-index row.
-const DOUBLE_WORDS: &str = "FROM scene_text GROUP BY video_id, scene_idx HAVING COUNT(*) > 1";
+const DOUBLE_WORDS: &str = "SELECT COUNT(*) FROM (SELECT video_id, scene_idx FROM scene_text
+     GROUP BY video_id, scene_idx HAVING COUNT(*) > 1)";
 
 /// Checks the library; with `repair`, makes the derived rows again (see the module docs).
 /// `runner_idle`: no process runs jobs now (the caller holds the runner lock), so a job marked
@@ -79,7 +80,7 @@ pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<Che
         Finding {
             name: "missing_words",
             what: "scenes of indexed videos missing from the words index",
-            count: count(format!("SELECT COUNT(*) {MISSING_WORDS}")).await?,
+            count: count(MISSING_WORDS.into()).await?,
         },
         Finding {
             name: "stray_words",
@@ -89,7 +90,7 @@ pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<Che
         Finding {
             name: "double_words",
             what: "scenes in the words index more than once",
-            count: count(format!("SELECT COUNT(*) FROM (SELECT 1 {DOUBLE_WORDS})")).await?,
+            count: count(DOUBLE_WORDS.into()).await?,
         },
         Finding {
             name: "stray_vectors",
@@ -119,14 +120,15 @@ pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<Che
         }
         // Doubled or missing words: that video's search rows are written again by its embed
         // stage (which replaces them whole).
-        let mut again: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT DISTINCT s.video_id {MISSING_WORDS}"))
-                .fetch_all(pool)
-                .await?;
+        let mut again: Vec<String> = sqlx::query_scalar(MISSING_WORDS_VIDEOS)
+            .fetch_all(pool)
+            .await?;
         again.extend(
-            sqlx::query_scalar::<_, String>(&format!("SELECT DISTINCT video_id {DOUBLE_WORDS}"))
-                .fetch_all(pool)
-                .await?,
+            sqlx::query_scalar::<_, String>(
+                "SELECT DISTINCT video_id FROM scene_text GROUP BY video_id, scene_idx HAVING COUNT(*) > 1",
+            )
+            .fetch_all(pool)
+            .await?,
         );
         again.sort();
         again.dedup();
