@@ -464,25 +464,44 @@ async fn cache_file(
     answer(cache_path(&shared, &token, &relative).await, req).await
 }
 
-async fn answer(file: Result<PathBuf, Refusal>, req: Request) -> Response {
+async fn answer(file: Result<Opened, Refusal>, req: Request) -> Response {
     match file {
         Ok(file) => serve_file(&file, req).await,
         Err(refusal) => refusal.into_response(),
     }
 }
 
+/// A file to send: the path ServeFile opens, the name its type is judged by, and (on Linux) the
+/// file we opened and checked, held open until ServeFile has opened it again through
+/// `/proc/self/fd`, so a link swapped in after the check cannot redirect the read.
+struct Opened {
+    open: PathBuf,
+    name: PathBuf,
+    _held: Option<std::fs::File>,
+}
+
+impl Opened {
+    fn by_path(path: PathBuf) -> Self {
+        Self {
+            open: path.clone(),
+            name: path,
+            _held: None,
+        }
+    }
+}
+
 /// The file of a library video, by its id (letters, digits and `-` only).
-async fn video_file(shared: &Shared, token: &str, id: String) -> Result<PathBuf, Refusal> {
+async fn video_file(shared: &Shared, token: &str, id: String) -> Result<Opened, Refusal> {
     let id_ok = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !shared.token_matches(token) || !id_ok {
         return Err(Refusal::NotFound);
     }
     let file = (shared.lookup)(id).await.ok_or(Refusal::NotFound)?;
-    regular_file(file).await
+    regular_file(file).await.map(Opened::by_path)
 }
 
 /// A file under the cache directory, by its decoded path relative to it.
-async fn cache_path(shared: &Shared, token: &str, relative: &str) -> Result<PathBuf, Refusal> {
+async fn cache_path(shared: &Shared, token: &str, relative: &str) -> Result<Opened, Refusal> {
     if !shared.token_matches(token) {
         return Err(Refusal::NotFound);
     }
@@ -495,7 +514,41 @@ async fn cache_path(shared: &Shared, token: &str, relative: &str) -> Result<Path
     if !real.starts_with(cache) {
         return Err(Refusal::NotFound);
     }
-    regular_file(real).await
+    pin_under(cache.to_path_buf(), real).await
+}
+
+/// Opens `real` and checks where the open file really is (the check and the open are one step:
+/// a folder swapped for a link after `canonicalize` is caught here), then serves that open file.
+#[cfg(target_os = "linux")]
+async fn pin_under(cache: PathBuf, real: PathBuf) -> Result<Opened, Refusal> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&real)
+            .map_err(|_| Refusal::NotFound)?;
+        let open = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        let at = std::fs::read_link(&open).map_err(|_| Refusal::NotFound)?;
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        if !regular || !at.starts_with(&cache) {
+            return Err(Refusal::NotFound);
+        }
+        Ok(Opened {
+            open,
+            name: real,
+            _held: Some(file),
+        })
+    })
+    .await
+    .map_err(|_| Refusal::NotFound)?
+}
+
+/// Elsewhere the check above and ServeFile's open stay two steps (SECURITY.md).
+#[cfg(not(target_os = "linux"))]
+async fn pin_under(_cache: PathBuf, real: PathBuf) -> Result<Opened, Refusal> {
+    regular_file(real).await.map(Opened::by_path)
 }
 
 /// `relative` (`/`-separated) under `dir`, when every segment is a plain name.
@@ -518,18 +571,22 @@ async fn regular_file(path: PathBuf) -> Result<PathBuf, Refusal> {
 }
 
 /// Sends `file` as `req` asks: whole, one byte range, or its head only.
-async fn serve_file(file: &Path, req: Request) -> Response {
-    match ServeFile::new(file).try_call(req).await {
+async fn serve_file(file: &Opened, req: Request) -> Response {
+    let kind = mime_guess::from_path(&file.name).first_or_octet_stream();
+    match ServeFile::new_with_mime(&file.open, &kind)
+        .try_call(req)
+        .await
+    {
         Ok(response) => {
             let mut response = response.map(Body::new);
-            if let Some(kind) = content_type_override(file) {
+            if let Some(kind) = content_type_override(&file.name) {
                 let kind = HeaderValue::from_static(kind);
                 response.headers_mut().insert(header::CONTENT_TYPE, kind);
             }
             response
         }
         Err(e) => {
-            tracing::debug!("media server: cannot read {}: {e}", file.display());
+            tracing::debug!("media server: cannot read {}: {e}", file.name.display());
             Refusal::Unreadable.into_response()
         }
     }
@@ -819,6 +876,30 @@ mod tests {
         assert_eq!(r[1].status, 404, "a link to a folder outside");
         assert_eq!(r[2].status, 200, "a link that stays inside");
         assert_eq!(r[2].body, b"jpeg");
+    }
+
+    /// The swap the two-step check could miss: `real` passed the canonical check, then a folder
+    /// on its way became a link out of the cache (or the file itself a link) before the open.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_link_swapped_in_after_the_check_is_not_followed() {
+        let f = fixture().await;
+        let cache = f.cache();
+        let outside = f.outside.parent().expect("outside folder").to_path_buf();
+        std::os::unix::fs::symlink(&outside, cache.join("swapped")).expect("symlink");
+        let name = f.outside.file_name().expect("name");
+        let through_folder = cache.join("swapped").join(name);
+        assert!(pin_under(cache.clone(), through_folder).await.is_err());
+        std::os::unix::fs::symlink(&f.outside, cache.join("swapped.txt")).expect("symlink");
+        assert!(pin_under(cache.clone(), cache.join("swapped.txt"))
+            .await
+            .is_err());
+        let inside = cache.join("videos/abc/thumb 1.jpg");
+        let opened = pin_under(cache.clone(), inside.clone())
+            .await
+            .expect("inside");
+        assert_eq!(opened.name, inside);
+        assert_eq!(std::fs::read(&opened.open).expect("read"), b"jpeg");
     }
 
     #[tokio::test]

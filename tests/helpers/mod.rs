@@ -6,3 +6,4 @@ pub mod library;
 pub mod media;
 pub mod pg;
 pub mod qdrant;
+pub mod seed;

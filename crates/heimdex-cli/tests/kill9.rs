@@ -72,24 +72,8 @@ fn kill_9_at_random_points_loses_and_duplicates_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let mut seed: u64 = std::env::var("HEIMDEX_KILL_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(7)
-        })
-        .max(1);
-    println!("HEIMDEX_KILL_SEED={seed}");
-    let mut next = move || {
-        // xorshift64*
-        seed ^= seed >> 12;
-        seed ^= seed << 25;
-        seed ^= seed >> 27;
-        seed.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
+    let mut seed = heimdex_tests::seed::Seeded::from_env("HEIMDEX_KILL_SEED");
+    let mut next = move || seed.next_u64();
     let dir = tempfile::tempdir().unwrap();
     let videos = dir.path().join("videos");
     std::fs::create_dir_all(&videos).unwrap();

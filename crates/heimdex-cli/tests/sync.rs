@@ -228,3 +228,100 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// kill -9 of `heimdex sync push` at random moments of a 12000-scene push, again and again: the
+/// outbox in the library survives each kill, the next push goes on from where the last whole batch
+/// ended, and the team database ends with every scene once (issue #18: "a sync push" among the
+/// kill points). The seed is printed; `HEIMDEX_KILL_SEED` repeats a run.
+#[test]
+fn kill_9_during_a_push_loses_and_duplicates_nothing() {
+    let Some(server) = PgServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("library");
+    ok(heimdex(
+        &data,
+        &[
+            "sync",
+            "setup",
+            "--postgres",
+            &server.url(),
+            "--apply-schema",
+        ],
+    ));
+    // Scenes written straight into the library (no media needed); sync is on, so finishing their
+    // jobs queues them in the outbox.
+    let (videos, per_video) = (6u32, 2000u32);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let lib = heimdex_library::Library::open(heimdex_core::DataPaths::under(data.clone()))
+            .await
+            .unwrap();
+        for v in 0..videos {
+            heimdex_tests::library::fake_video(
+                &lib,
+                &format!("{v:02}ab{v:02}cdef0123456789"),
+                per_video,
+                true,
+            )
+            .await;
+        }
+        lib.pool().close().await;
+    });
+    let total = u64::from(videos * per_video);
+    let status = json(heimdex(&data, &["sync", "status", "--json", "--offline"]));
+    assert_eq!(status["pending"].as_u64(), Some(total), "{status}");
+
+    let mut seed = heimdex_tests::seed::Seeded::from_env("HEIMDEX_KILL_SEED");
+    let mut next = move || seed.next_u64();
+    let mut kills = 0;
+    let mut pending = total;
+    // Kill within the first `span` ms; a push that ended first halves it (machines differ).
+    let mut span = 800;
+    for point in 0..10 {
+        if pending == 0 {
+            break;
+        }
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["sync", "push", "--batch", "50"])
+            .env("HEIMDEX_SYNC_USER_ID", USER)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(30 + next() % span));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        } else {
+            span = (span / 2).max(20);
+        }
+        let _ = child.wait();
+        let status = json(heimdex(&data, &["sync", "status", "--json", "--offline"]));
+        let now = status["pending"].as_u64().unwrap();
+        assert!(now <= pending, "point {point}: the outbox grew: {status}");
+        assert_eq!(status["failed"].as_u64().unwrap_or(0), 0, "{status}");
+        println!("point {point}: {now} of {total} rows still queued");
+        pending = now;
+    }
+    assert!(kills >= 3, "only {kills} pushes were killed while they ran");
+    ok(heimdex(&data, &["sync", "push", "--batch", "50"]));
+    let status = json(heimdex(&data, &["sync", "status", "--json"]));
+    assert_eq!(status["pending"], 0, "{status}");
+    let pulled = json(heimdex(&data, &["sync", "pull", "--json"]));
+    assert_eq!(
+        pulled["summary"]["scenes"].as_u64(),
+        Some(total),
+        "every scene once: {pulled:.400}"
+    );
+    assert_eq!(
+        pulled["summary"]["videos_here"].as_u64(),
+        Some(u64::from(videos))
+    );
+    let check = json(heimdex(&data, &["check", "--json"]));
+    assert_eq!(check["integrity"], "ok", "{check}");
+    println!("{kills} pushes killed mid-way; {total} scenes in the team database, none twice");
+}

@@ -120,72 +120,7 @@ pub async fn enable_sync(lib: &Library, url: &str) {
     .unwrap();
 }
 
-/// A video with `n` scenes written straight into the tables (fast; no media needed).
-pub async fn fake_video(lib: &Library, hash: &str, n: u32, done: bool) -> VideoId {
-    let id = VideoId::from_content_hash(hash);
-    let info = serde_json::json!({
-        "container": "mp4", "duration_secs": f64::from(n) * 2.0, "start_secs": 0.0, "width": 640,
-        "height": 360, "sample_aspect": {"num": 1, "den": 1}, "display_aspect": {"num": 16, "den": 9},
-        "display_width": 640, "display_height": 360, "rotation": 0, "fps": 25.0,
-        "base_frame_rate": {"num": 25, "den": 1}, "variable_frame_rate": false, "frame_count": null,
-        "video_codec": "h264", "pixel_format": null, "has_audio": false, "audio_codec": null,
-        "audio_sample_rate": null, "audio_channels": null, "creation_time": null, "bit_rate": null
-    });
-    sqlx::query(
-        "INSERT INTO videos (id, content_hash, path, file_name, size_bytes, duration_secs, width, height, fps, \
-         rotation, video_codec, has_audio, info_json, imported_at, updated_at) \
-         VALUES (?, ?, ?, ?, 1, ?, 640, 360, 25, 0, 'h264', 0, ?, 0, 0)",
-    )
-    .bind(id.as_str())
-    .bind(hash)
-    .bind(format!("/videos/{hash}.mp4"))
-    .bind(format!("{hash}.mp4"))
-    .bind(f64::from(n) * 2.0)
-    .bind(info.to_string())
-    .execute(lib.pool())
-    .await
-    .unwrap();
-    for i in 0..n {
-        sqlx::query(
-            "INSERT INTO scenes (video_id, idx, start_frame, end_frame, start_secs, end_secs) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id.as_str())
-        .bind(i64::from(i))
-        .bind(i64::from(i) * 50)
-        .bind(i64::from(i + 1) * 50)
-        .bind(f64::from(i) * 2.0)
-        .bind(f64::from(i + 1) * 2.0)
-        .execute(lib.pool())
-        .await
-        .unwrap();
-    }
-    for (order, stage) in ["poster", "scenes"].iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO jobs (video_id, stage, stage_order, state, created_at, updated_at) VALUES (?, ?, ?, 'queued', 0, 0)",
-        )
-        .bind(id.as_str())
-        .bind(stage)
-        .bind(order as i64)
-        .execute(lib.pool())
-        .await
-        .unwrap();
-    }
-    if done {
-        finish_jobs(lib, &id).await;
-    }
-    id
-}
-
-pub async fn finish_jobs(lib: &Library, id: &VideoId) {
-    for stage in ["poster", "scenes"] {
-        sqlx::query("UPDATE jobs SET state = 'done' WHERE video_id = ? AND stage = ?")
-            .bind(id.as_str())
-            .bind(stage)
-            .execute(lib.pool())
-            .await
-            .unwrap();
-    }
-}
+pub use heimdex_tests::library::{fake_video, finish_jobs};
 
 pub async fn pending(lib: &Library) -> u64 {
     heimdex_sync::outbox::counts(lib.pool())
