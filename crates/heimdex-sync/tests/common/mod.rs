@@ -3,7 +3,6 @@
 //! and Carol on one team, Bob alone), and a library with sync turned on.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use heimdex_core::VideoId;
 use heimdex_library::Library;
 use heimdex_sync::config::{Backend, SyncConfig};
 use heimdex_sync::ids::{scene_uuid, video_uuid};
