@@ -40,15 +40,15 @@ fi
 
 if [[ "$PHASE" == app || "$PHASE" == all ]]; then
   echo "== app: fmt, clippy, tests (regenerate the bindings)"
-  cargo fmt -p heimdex-app -- --check
+  cargo fmt -p heimdex-desktop -- --check
   # shellcheck disable=SC2086
   cargo clippy --workspace --all-targets --locked $HEIMDEX_APP_FEATURES -- -D warnings
   # shellcheck disable=SC2086
-  cargo nextest run --workspace --locked $HEIMDEX_APP_FEATURES -E 'package(heimdex-app)'
+  cargo nextest run --workspace --locked $HEIMDEX_APP_FEATURES -E 'package(heimdex-desktop)'
 
   echo "== bindings are current"
   if ! git diff --exit-code -- ui/src/bindings.ts; then
-    echo "ui/src/bindings.ts is stale: run 'cargo test -p heimdex-app' and commit it" >&2
+    echo "ui/src/bindings.ts is stale: run 'cargo test -p heimdex-desktop' and commit it" >&2
     exit 1
   fi
 

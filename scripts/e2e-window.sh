@@ -61,12 +61,12 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
 
   # The whole workspace with all targets, as the clippy and test steps select it: the dependencies
   # are already built and only the app binary is linked.
-  log "app (cargo build --workspace --all-targets --features heimdex-app/custom-protocol)"
+  log "app (cargo build --workspace --all-targets --features heimdex-desktop/custom-protocol)"
   start=$(date +%s)
-  cargo build --workspace --all-targets --locked --features heimdex-app/custom-protocol -j "$JOBS"
+  cargo build --workspace --all-targets --locked --features heimdex-desktop/custom-protocol -j "$JOBS"
   echo "app built in $(( $(date +%s) - start )) s"
 fi
-APP="$CARGO_TARGET_DIR/debug/heimdex-app"
+APP="$CARGO_TARGET_DIR/debug/heimdex-desktop"
 [[ -x "$APP" ]] || { echo "e2e-window: $APP was not built" >&2; exit 1; }
 
 log "run"

@@ -14,4 +14,4 @@ if [[ -z "${MKLROOT:-}" && -d /opt/intel/heimdex-mkl-2024.2.2 ]]; then
 fi
 # Every cargo command of the scripts selects the whole workspace with these features, so that
 # dependency features resolve the same way each time and nothing heavy is built twice.
-export HEIMDEX_APP_FEATURES="--features heimdex-app/custom-protocol"
+export HEIMDEX_APP_FEATURES="--features heimdex-desktop/custom-protocol"

@@ -45,7 +45,7 @@ fi
 # With a display, open the window on the same library.
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-  cargo build --release --locked -p heimdex-app --features custom-protocol
-  "$CARGO_TARGET_DIR/release/heimdex-app" &
+  cargo build --release --locked -p heimdex-desktop --features custom-protocol
+  "$CARGO_TARGET_DIR/release/heimdex-desktop" &
   echo "Heimdex window started."
 fi

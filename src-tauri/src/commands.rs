@@ -1,12 +1,12 @@
 //! The commands the window calls. Thin: each one reaches the library through [`AppState`] and
 //! turns the result into view types.
 
-use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::types::{
+use heimdex_app::views::{
     ExportClip, FolderKind, ImportSummary, ListFormat, ProviderKind, ProviderView, SearchHitView,
     SearchResultsView, Settings, TeamView, TranscriptFormat, VideoDetail, VideoView,
 };
+use heimdex_app::{AppError, AppResult};
 use std::path::Path;
 use tauri::State;
 
@@ -14,7 +14,7 @@ use tauri::State;
 #[tauri::command]
 #[specta::specta]
 pub async fn list_videos(state: State<'_, AppState>) -> AppResult<Vec<VideoView>> {
-    state.backend().await?.list_videos().await
+    state.app().await?.list_videos().await
 }
 
 /// Imports files and folders (folders are searched for videos) and queues them for indexing.
@@ -24,42 +24,42 @@ pub async fn import_paths(
     state: State<'_, AppState>,
     paths: Vec<String>,
 ) -> AppResult<ImportSummary> {
-    state.backend().await?.import_paths(paths).await
+    state.app().await?.import_paths(paths).await
 }
 
 /// Stops indexing a video; its finished stages are kept.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_video(state: State<'_, AppState>, id: String) -> AppResult<()> {
-    state.backend().await?.cancel_video(&id).await
+    state.app().await?.cancel_video(&id).await
 }
 
 /// Queues a failed or cancelled video's unfinished stages again.
 #[tauri::command]
 #[specta::specta]
 pub async fn retry_video(state: State<'_, AppState>, id: String) -> AppResult<()> {
-    state.backend().await?.retry_video(&id).await
+    state.app().await?.retry_video(&id).await
 }
 
 /// Removes a video and everything made from it from the library (never the file itself).
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_video(state: State<'_, AppState>, id: String) -> AppResult<()> {
-    state.backend().await?.remove_video(&id).await
+    state.app().await?.remove_video(&id).await
 }
 
 /// Directories, models and the indexing settings.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
-    state.backend().await?.settings().await
+    state.app().await?.settings().await
 }
 
 /// How many videos are indexed at the same time (1 to the number of CPU cores).
 #[tauri::command]
 #[specta::specta]
 pub async fn set_concurrency(state: State<'_, AppState>, concurrency: u32) -> AppResult<Settings> {
-    let max = crate::settings::max_concurrency();
+    let max = heimdex_app::settings::max_concurrency();
     if concurrency == 0 || concurrency > max {
         return Err(AppError::InvalidSetting {
             name: "concurrency".into(),
@@ -67,16 +67,16 @@ pub async fn set_concurrency(state: State<'_, AppState>, concurrency: u32) -> Ap
             reason: format!("choose 1 to {max}"),
         });
     }
-    let backend = state.backend().await?;
-    backend.set_concurrency(concurrency).await?;
-    backend.settings().await
+    let app = state.app().await?;
+    app.set_concurrency(concurrency).await?;
+    app.settings().await
 }
 
 /// One video with its scenes, transcript and the URL the player streams it from.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_video(state: State<'_, AppState>, id: String) -> AppResult<VideoDetail> {
-    state.backend().await?.video_detail(&id).await
+    state.app().await?.video_detail(&id).await
 }
 
 /// Scenes matching `query` (words, meaning, dates typed in it), best first.
@@ -87,9 +87,9 @@ pub async fn search(
     query: String,
     limit: Option<u32>,
 ) -> AppResult<SearchResultsView> {
-    let backend = state.backend().await?;
-    let limit = limit.unwrap_or(30).clamp(1, crate::search::MAX_LIMIT);
-    crate::search::search(backend.library(), &query, limit).await
+    let app = state.app().await?;
+    let limit = limit.unwrap_or(30).clamp(1, heimdex_app::search::MAX_LIMIT);
+    heimdex_app::search::search(app.library(), &query, limit).await
 }
 
 /// Scenes that look like a picture file (a photo dropped on the window), best first.
@@ -100,9 +100,9 @@ pub async fn search_image(
     path: String,
     limit: Option<u32>,
 ) -> AppResult<SearchResultsView> {
-    let backend = state.backend().await?;
-    let limit = limit.unwrap_or(30).clamp(1, crate::search::MAX_LIMIT);
-    crate::search::search_image(backend.library(), &path, limit).await
+    let app = state.app().await?;
+    let limit = limit.unwrap_or(30).clamp(1, heimdex_app::search::MAX_LIMIT);
+    heimdex_app::search::search_image(app.library(), &path, limit).await
 }
 
 /// Scenes that look or sound like one scene ("more like this").
@@ -114,9 +114,9 @@ pub async fn similar(
     scene_idx: u32,
     limit: Option<u32>,
 ) -> AppResult<Vec<SearchHitView>> {
-    let backend = state.backend().await?;
-    let limit = limit.unwrap_or(30).clamp(1, crate::search::MAX_LIMIT);
-    crate::search::similar(backend.library(), &video_id, scene_idx, limit).await
+    let app = state.app().await?;
+    let limit = limit.unwrap_or(30).clamp(1, heimdex_app::search::MAX_LIMIT);
+    heimdex_app::search::similar(app.library(), &video_id, scene_idx, limit).await
 }
 
 /// Notes in the query log that a hit was opened (improves nothing yet; kept for history).
@@ -128,8 +128,8 @@ pub async fn log_opened(
     video_id: String,
     scene_idx: u32,
 ) -> AppResult<()> {
-    let backend = state.backend().await?;
-    crate::search::log_opened(backend.library(), query_id as i64, &video_id, scene_idx).await
+    let app = state.app().await?;
+    heimdex_app::search::log_opened(app.library(), query_id as i64, &video_id, scene_idx).await
 }
 
 /// Saves a video's transcript as SubRip or WebVTT at `path` (chosen in the save dialog).
@@ -141,9 +141,9 @@ pub async fn export_transcript(
     format: TranscriptFormat,
     path: String,
 ) -> AppResult<()> {
-    let backend = state.backend().await?;
-    backend.known(&video_id).await?;
-    crate::exports::save_transcript(backend.library(), &video_id, format, Path::new(&path)).await
+    let app = state.app().await?;
+    app.known(&video_id).await?;
+    heimdex_app::exports::save_transcript(app.library(), &video_id, format, Path::new(&path)).await
 }
 
 /// Saves a result list as CSV or as a CMX 3600 EDL at `path`.
@@ -156,16 +156,16 @@ pub async fn export_list(
     format: ListFormat,
     path: String,
 ) -> AppResult<()> {
-    let backend = state.backend().await?;
-    crate::exports::save_list(backend.library(), &title, &clips, format, Path::new(&path)).await
+    let app = state.app().await?;
+    heimdex_app::exports::save_list(app.library(), &title, &clips, format, Path::new(&path)).await
 }
 
 /// The model provider (local or OpenAI-compatible) and whether its key is in the keychain.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_provider(state: State<'_, AppState>) -> AppResult<ProviderView> {
-    let backend = state.backend().await?;
-    crate::provider::get(backend.library().pool(), backend.secrets.clone()).await
+    let app = state.app().await?;
+    heimdex_app::provider::get(app.library().pool(), app.secrets.clone()).await
 }
 
 /// Saves the provider and queues the captions. `apiKey`: `null` keeps the stored key, `""`
@@ -181,10 +181,10 @@ pub async fn set_provider(
     caption_model: Option<String>,
     max_requests: Option<u32>,
 ) -> AppResult<ProviderView> {
-    let backend = state.backend().await?;
-    crate::provider::set(
-        backend.library(),
-        backend.secrets.clone(),
+    let app = state.app().await?;
+    heimdex_app::provider::set(
+        app.library(),
+        app.secrets.clone(),
         kind,
         base_url,
         api_key,
@@ -203,8 +203,8 @@ pub async fn choose_folder(
     which: FolderKind,
     path: Option<String>,
 ) -> AppResult<Settings> {
-    let backend = state.backend().await?;
-    let Some(file) = backend.dirs_file.clone() else {
+    let app = state.app().await?;
+    let Some(file) = app.dirs_file.clone() else {
         return Err(AppError::InvalidSetting {
             name: "folder".into(),
             value: path.unwrap_or_default(),
@@ -232,7 +232,7 @@ pub async fn choose_folder(
         path: file.display().to_string(),
         reason: e.to_string(),
     })?;
-    backend.settings().await
+    app.settings().await
 }
 
 /// Restarts the app (to open the folders chosen in Settings). Running jobs are queued again.
@@ -247,8 +247,8 @@ pub async fn restart_app(app: tauri::AppHandle, state: State<'_, AppState>) -> A
 #[tauri::command]
 #[specta::specta]
 pub async fn get_team(state: State<'_, AppState>) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
-    backend.team.view(backend.library()).await
+    let app = state.app().await?;
+    app.team.view(app.library()).await
 }
 
 /// Sets the Supabase-compatible sign-in server (project URL and public anon key).
@@ -259,12 +259,9 @@ pub async fn set_sign_in_server(
     url: String,
     anon_key: String,
 ) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
-    backend
-        .team
-        .configure(backend.library(), &url, &anon_key)
-        .await?;
-    backend.team.view(backend.library()).await
+    let app = state.app().await?;
+    app.team.configure(app.library(), &url, &anon_key).await?;
+    app.team.view(app.library()).await
 }
 
 /// Signs in with an email address and password.
@@ -275,12 +272,11 @@ pub async fn sign_in_with_password(
     email: String,
     password: String,
 ) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
-    backend
-        .team
-        .sign_in_with_password(backend.library(), &email, &password)
+    let app = state.app().await?;
+    app.team
+        .sign_in_with_password(app.library(), &email, &password)
         .await?;
-    backend.team.view(backend.library()).await
+    app.team.view(app.library()).await
 }
 
 /// Signs in through a provider (github, google…) in the system browser; returns once the browser
@@ -291,11 +287,10 @@ pub async fn sign_in_with_browser(
     state: State<'_, AppState>,
     provider: String,
 ) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
+    let app = state.app().await?;
     let mut opened = Ok(());
-    backend
-        .team
-        .sign_in_with_browser(backend.library(), &provider, |url| {
+    app.team
+        .sign_in_with_browser(app.library(), &provider, |url| {
             opened = heimdex_sync::browser::open(url);
         })
         .await
@@ -305,14 +300,14 @@ pub async fn sign_in_with_browser(
             },
             Ok(()) => e,
         })?;
-    backend.team.view(backend.library()).await
+    app.team.view(app.library()).await
 }
 
 /// Stops waiting for a browser sign-in.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_sign_in(state: State<'_, AppState>) -> AppResult<()> {
-    state.backend().await?.team.cancel_sign_in();
+    state.app().await?.team.cancel_sign_in();
     Ok(())
 }
 
@@ -320,9 +315,9 @@ pub async fn cancel_sign_in(state: State<'_, AppState>) -> AppResult<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn sign_out(state: State<'_, AppState>) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
-    let signed_out = backend.team.sign_out().await;
-    let view = backend.team.view(backend.library()).await?;
+    let app = state.app().await?;
+    let signed_out = app.team.sign_out().await;
+    let view = app.team.view(app.library()).await?;
     signed_out.map(|()| view)
 }
 
@@ -330,9 +325,9 @@ pub async fn sign_out(state: State<'_, AppState>) -> AppResult<TeamView> {
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_now(state: State<'_, AppState>) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
-    backend.team.push_now(backend.library()).await?;
-    backend.team.view(backend.library()).await
+    let app = state.app().await?;
+    app.team.push_now(app.library()).await?;
+    app.team.view(app.library()).await
 }
 
 /// Sets team sync up: `kind` "postgres" or "qdrant", the backend's URL, the team to share with
@@ -349,7 +344,7 @@ pub async fn set_team_backend(
     secret: Option<String>,
     prepare: bool,
 ) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
+    let app = state.app().await?;
     let invalid = |reason: String| AppError::Sync { reason };
     let kind = kind
         .parse::<heimdex_sync::Backend>()
@@ -361,10 +356,9 @@ pub async fn set_team_backend(
         ),
         None => None,
     };
-    backend
-        .team
+    app.team
         .set_backend(
-            backend.library(),
+            app.library(),
             heimdex_sync::setup::SetupRequest {
                 backend: kind,
                 url: url.trim().to_owned(),
@@ -375,14 +369,14 @@ pub async fn set_team_backend(
             },
         )
         .await?;
-    backend.team.view(backend.library()).await
+    app.team.view(app.library()).await
 }
 
 /// Turns team sync off on this computer.
 #[tauri::command]
 #[specta::specta]
 pub async fn turn_off_team_sync(state: State<'_, AppState>) -> AppResult<TeamView> {
-    let backend = state.backend().await?;
-    backend.team.turn_off(backend.library()).await?;
-    backend.team.view(backend.library()).await
+    let app = state.app().await?;
+    app.team.turn_off(app.library()).await?;
+    app.team.view(app.library()).await
 }

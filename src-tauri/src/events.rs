@@ -1,8 +1,8 @@
 //! The library's events, forwarded to the window as one typed event, with progress coalesced so
 //! the window gets at most one update per job every [`FLUSH_EVERY`].
 
-use crate::types::{StageName, UnitName};
 use heimdex_core as core;
+use heimdex_core::{Stage, Unit};
 use serde::Serialize;
 use specta::Type;
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ pub enum JobUpdate {
         done: f64,
         /// `null` while the total is unknown.
         total: Option<f64>,
-        unit: UnitName,
+        unit: Unit,
         /// Estimated seconds left.
         #[serde(rename = "etaSecs")]
         eta_secs: Option<f64>,
@@ -47,7 +47,7 @@ impl From<core::JobUpdate> for JobUpdate {
             core::JobUpdate::Progress(p) => Self::Progress {
                 done: p.done,
                 total: p.total,
-                unit: p.unit.into(),
+                unit: p.unit,
                 eta_secs: p.eta_secs,
                 message: p.message,
             },
@@ -82,7 +82,7 @@ pub enum LibraryEvent {
     Job {
         video: String,
         name: String,
-        stage: StageName,
+        stage: Stage,
         update: JobUpdate,
     },
     /// No runnable job is left.
@@ -109,7 +109,7 @@ impl From<core::Event> for LibraryEvent {
             } => Self::Job {
                 video: video.0,
                 name,
-                stage: stage.into(),
+                stage: stage,
                 update: update.into(),
             },
             core::Event::Idle => Self::Idle,
@@ -122,9 +122,9 @@ impl From<core::Event> for LibraryEvent {
 /// it is done).
 #[derive(Default)]
 pub struct Coalescer {
-    pending: HashMap<(String, StageName), LibraryEvent>,
+    pending: HashMap<(String, Stage), LibraryEvent>,
     /// Order in which jobs first got pending progress, so flushes are stable.
-    order: Vec<(String, StageName)>,
+    order: Vec<(String, Stage)>,
 }
 
 impl Coalescer {
@@ -185,11 +185,11 @@ mod tests {
         LibraryEvent::Job {
             video: video.into(),
             name: format!("{video}.mp4"),
-            stage: StageName::Scenes,
+            stage: Stage::Scenes,
             update: JobUpdate::Progress {
                 done,
                 total: Some(100.0),
-                unit: UnitName::Frames,
+                unit: Unit::Frames,
                 eta_secs: None,
                 message: None,
             },
@@ -216,7 +216,7 @@ mod tests {
         let done = LibraryEvent::Job {
             video: "a".into(),
             name: "a.mp4".into(),
-            stage: StageName::Scenes,
+            stage: Stage::Scenes,
             update: JobUpdate::Done { secs: 1.0 },
         };
         assert_eq!(c.push(done.clone()), vec![progress("a", 10.0), done]);

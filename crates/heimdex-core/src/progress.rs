@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What a progress count measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Unit {
     Frames,
     Seconds,

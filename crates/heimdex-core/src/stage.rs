@@ -7,6 +7,7 @@ use std::str::FromStr;
 /// One step of the indexing pipeline. A video's stages run in this order; each is idempotent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Stage {
     /// A poster frame for the library grid.
     Poster,
@@ -74,6 +75,7 @@ impl FromStr for Stage {
 /// State of one (video, stage) job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum JobState {
     Queued,
     Running,
@@ -125,6 +127,7 @@ impl fmt::Display for JobState {
 /// A video's overall status, derived from its jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum VideoStatus {
     /// Waiting for a worker.
     Queued,

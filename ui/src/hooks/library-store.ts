@@ -1,4 +1,4 @@
-import type { JobUpdate, LibraryEvent, StageName, VideoView } from "../bindings";
+import type { JobUpdate, LibraryEvent, Stage, VideoView } from "../bindings";
 
 /** Live progress of one running stage, from events (fresher than the last list). */
 export interface LiveProgress {
@@ -8,7 +8,7 @@ export interface LiveProgress {
 }
 
 /** video id → stage → live progress. */
-export type LiveMap = Record<string, Partial<Record<StageName, LiveProgress>>>;
+export type LiveMap = Record<string, Partial<Record<Stage, LiveProgress>>>;
 
 /** What an event means for the list: reload it, or only update live progress. */
 export type EventEffect = { reload: boolean; live: LiveMap };
@@ -49,7 +49,7 @@ export function applyEvent(live: LiveMap, event: LibraryEvent): EventEffect {
 }
 
 /** The running stage of a video and how far it is, live progress preferred. */
-export function currentStage(video: VideoView, live: LiveMap): { stage: StageName; progress: LiveProgress } | null {
+export function currentStage(video: VideoView, live: LiveMap): { stage: Stage; progress: LiveProgress } | null {
   const running = video.stages.find((s) => s.state === "running");
   if (!running) return null;
   const l = live[video.id]?.[running.stage];

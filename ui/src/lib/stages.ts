@@ -1,9 +1,9 @@
-import type { StageName } from "../bindings";
+import type { Stage } from "../bindings";
 
 /** Pipeline order. */
-export const STAGES: StageName[] = ["poster", "scenes", "speech", "vision", "embed", "caption"];
+export const STAGES: Stage[] = ["poster", "scenes", "speech", "vision", "embed", "caption"];
 
-export const STAGE_LABEL: Record<StageName, string> = {
+export const STAGE_LABEL: Record<Stage, string> = {
   poster: "Poster",
   scenes: "Scenes",
   speech: "Speech",
@@ -13,7 +13,7 @@ export const STAGE_LABEL: Record<StageName, string> = {
 };
 
 /** What a running stage is doing, as a verb phrase. */
-export const STAGE_ACTIVITY: Record<StageName, string> = {
+export const STAGE_ACTIVITY: Record<Stage, string> = {
   poster: "Making poster",
   scenes: "Finding scenes",
   speech: "Transcribing",

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use heimdex_library::captions;
 use heimdex_library::provider::{
     self, ProviderKind, ProviderStatus, ProviderUpdate, SecretStore, API_KEY_ENV,
-    DEFAULT_CAPTION_MODEL, KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE,
+    DEFAULT_CAPTION_MODEL,
 };
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -53,32 +53,6 @@ pub struct SetArgs {
     /// (or set $HEIMDEX_PROVIDER_API_KEY instead).
     #[arg(long)]
     pub key_stdin: bool,
-}
-
-/// The provider's API key in the OS keychain (the window's entry: `heimdex` / `provider-api-key`).
-pub struct KeychainSecret(heimdex_auth::KeyringStore);
-
-impl Default for KeychainSecret {
-    fn default() -> Self {
-        Self(heimdex_auth::KeyringStore::new(KEYCHAIN_SERVICE))
-    }
-}
-
-impl SecretStore for KeychainSecret {
-    fn get(&self) -> Result<Option<String>, String> {
-        use heimdex_auth::TokenStore as _;
-        self.0.get(KEYCHAIN_ACCOUNT).map_err(|e| e.to_string())
-    }
-    fn set(&self, secret: &str) -> Result<(), String> {
-        use heimdex_auth::TokenStore as _;
-        self.0
-            .set(KEYCHAIN_ACCOUNT, secret)
-            .map_err(|e| e.to_string())
-    }
-    fn delete(&self) -> Result<(), String> {
-        use heimdex_auth::TokenStore as _;
-        self.0.delete(KEYCHAIN_ACCOUNT).map_err(|e| e.to_string())
-    }
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {

@@ -119,6 +119,7 @@ pub async fn enable_sync(lib: &Library, url: &str) {
     .unwrap();
 }
 
+#[allow(unused_imports)] // not every test binary uses both
 pub use heimdex_tests::library::{fake_video, finish_jobs};
 
 pub async fn pending(lib: &Library) -> u64 {

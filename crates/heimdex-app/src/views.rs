@@ -1,108 +1,17 @@
-//! The shapes the window sees. The core crates stay free of Tauri and specta, so their types are
-//! mirrored here with `specta::Type` and camelCase fields, converted with `From`.
+//! The shapes the window shows (and the command line prints as JSON where it can): views over the
+//! library's records with camelCase fields. The core enums (`Stage`, `JobState`, `VideoStatus`,
+//! `Unit`) are used as they are: they derive `specta::Type` with the `specta` feature.
 
-use heimdex_core as core;
+use heimdex_core::{JobState, Stage, VideoStatus};
 use serde::Serialize;
-use specta::Type;
-
-/// One step of the indexing pipeline, in pipeline order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum StageName {
-    Poster,
-    Scenes,
-    Speech,
-    Vision,
-    Embed,
-    Caption,
-}
-
-impl From<core::Stage> for StageName {
-    fn from(s: core::Stage) -> Self {
-        match s {
-            core::Stage::Poster => Self::Poster,
-            core::Stage::Scenes => Self::Scenes,
-            core::Stage::Speech => Self::Speech,
-            core::Stage::Vision => Self::Vision,
-            core::Stage::Embed => Self::Embed,
-            core::Stage::Caption => Self::Caption,
-        }
-    }
-}
-
-/// State of one (video, stage) job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum JobStateName {
-    Queued,
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-}
-
-impl From<core::JobState> for JobStateName {
-    fn from(s: core::JobState) -> Self {
-        match s {
-            core::JobState::Queued => Self::Queued,
-            core::JobState::Running => Self::Running,
-            core::JobState::Done => Self::Done,
-            core::JobState::Failed => Self::Failed,
-            core::JobState::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-/// A video's overall status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum VideoStatusName {
-    Queued,
-    Indexing,
-    Ready,
-    Failed,
-    Cancelled,
-}
-
-impl From<core::VideoStatus> for VideoStatusName {
-    fn from(s: core::VideoStatus) -> Self {
-        match s {
-            core::VideoStatus::Queued => Self::Queued,
-            core::VideoStatus::Indexing => Self::Indexing,
-            core::VideoStatus::Ready => Self::Ready,
-            core::VideoStatus::Failed => Self::Failed,
-            core::VideoStatus::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-/// What a progress count measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum UnitName {
-    Frames,
-    Seconds,
-    Bytes,
-    Items,
-}
-
-impl From<core::Unit> for UnitName {
-    fn from(u: core::Unit) -> Self {
-        match u {
-            core::Unit::Frames => Self::Frames,
-            core::Unit::Seconds => Self::Seconds,
-            core::Unit::Bytes => Self::Bytes,
-            core::Unit::Items => Self::Items,
-        }
-    }
-}
 
 /// One stage of one video, as the grid shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct StageView {
-    pub stage: StageName,
-    pub state: JobStateName,
+    pub stage: Stage,
+    pub state: JobState,
     pub attempts: u32,
     /// Why the stage failed, in words.
     pub error: Option<String>,
@@ -111,7 +20,8 @@ pub struct StageView {
 }
 
 /// A video in the library grid.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoView {
     pub id: String,
@@ -122,7 +32,7 @@ pub struct VideoView {
     pub width: u32,
     pub height: u32,
     pub has_audio: bool,
-    pub status: VideoStatusName,
+    pub status: VideoStatus,
     /// The first failed stage's error, in words.
     pub error: Option<String>,
     pub stages: Vec<StageView>,
@@ -132,7 +42,8 @@ pub struct VideoView {
 }
 
 /// A path that could not be imported, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportFailure {
     pub path: String,
@@ -140,7 +51,8 @@ pub struct ImportFailure {
 }
 
 /// What one import call did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSummary {
     /// Ids of videos new to the library.
@@ -153,7 +65,8 @@ pub struct ImportSummary {
 }
 
 /// A file that is a copy of a video already in the library.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct DuplicateFile {
     pub path: String,
@@ -162,7 +75,8 @@ pub struct DuplicateFile {
 }
 
 /// A model the pipeline uses and whether it is installed.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ModelStatus {
     /// Folder name under the model directory.
@@ -174,7 +88,8 @@ pub struct ModelStatus {
 }
 
 /// The settings screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub data_dir: String,
@@ -213,14 +128,14 @@ impl VideoView {
             width: v.info.display_width,
             height: v.info.display_height,
             has_audio: v.info.has_audio,
-            status: s.status.into(),
+            status: s.status,
             error: s.error,
             stages: s
                 .jobs
                 .into_iter()
                 .map(|j| StageView {
-                    stage: j.stage.into(),
-                    state: j.state.into(),
+                    stage: j.stage,
+                    state: j.state,
                     attempts: j.attempts,
                     error: j.error,
                     progress: j.progress,
@@ -266,7 +181,8 @@ impl From<heimdex_library::ImportReport> for ImportSummary {
 }
 
 /// A scene of a video, for the player's scene strip.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SceneView {
     pub idx: u32,
@@ -279,7 +195,8 @@ pub struct SceneView {
 }
 
 /// A timed piece of the transcript.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SegmentView {
     pub start_secs: f64,
@@ -288,7 +205,8 @@ pub struct SegmentView {
 }
 
 /// Everything the video page shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoDetail {
     pub video: VideoView,
@@ -304,7 +222,8 @@ pub struct VideoDetail {
 }
 
 /// A piece of a hit's snippet; `hit` pieces are the matched words.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SnippetPart {
     pub text: String,
@@ -312,7 +231,8 @@ pub struct SnippetPart {
 }
 
 /// How each signal scored a hit (absent when that signal did not find it).
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct HitScoresView {
     pub fused: f64,
@@ -327,7 +247,8 @@ pub struct HitScoresView {
 }
 
 /// A word for what a scene shows (the vision stage's tags).
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SeenTagView {
     pub label: String,
@@ -339,7 +260,8 @@ pub struct SeenTagView {
 }
 
 /// One scene found by a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHitView {
     pub video_id: String,
@@ -360,7 +282,8 @@ pub struct SearchHitView {
 }
 
 /// What a search found.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchResultsView {
     /// Pass to `logOpened` when a hit is opened (`null` when the query was not logged).
@@ -378,7 +301,8 @@ pub struct SearchResultsView {
 }
 
 /// A scene in a list to export (a search's hits, as the window shows them).
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, Type)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ExportClip {
     pub video_id: String,
@@ -392,7 +316,8 @@ pub struct ExportClip {
 }
 
 /// Subtitle formats for a transcript.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum TranscriptFormat {
     Srt,
@@ -400,7 +325,8 @@ pub enum TranscriptFormat {
 }
 
 /// Formats for a result list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum ListFormat {
     Csv,
@@ -408,7 +334,8 @@ pub enum ListFormat {
 }
 
 /// Where model work runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum ProviderKind {
     /// Models on this computer.
@@ -418,7 +345,8 @@ pub enum ProviderKind {
 }
 
 /// The provider settings as the window sees them; the API key itself never leaves the keychain.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderView {
     pub kind: ProviderKind,
@@ -438,7 +366,8 @@ pub struct ProviderView {
 }
 
 /// The signed-in user of team sync.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct TeamUserView {
     pub id: String,
@@ -446,7 +375,8 @@ pub struct TeamUserView {
 }
 
 /// Sign-in and team sync as the Team panel shows them. No token or secret is ever in here.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct TeamView {
     /// The Supabase-compatible sign-in server, when one is set.
@@ -473,7 +403,8 @@ pub struct TeamView {
 }
 
 /// A folder that can be chosen in Settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum FolderKind {
     /// The library: database, cache of thumbnails and keyframes.

@@ -2,7 +2,7 @@
 //! and the models' state as the Settings panel shows it.
 
 use crate::error::{AppError, AppResult};
-use crate::types::ModelStatus;
+use crate::views::ModelStatus;
 use heimdex_core::DataPaths;
 use sqlx::SqlitePool;
 

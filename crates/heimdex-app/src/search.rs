@@ -5,7 +5,7 @@
 //! the matched words, so the UI never handles byte offsets).
 
 use crate::error::{AppError, AppResult};
-use crate::types::{HitScoresView, SearchHitView, SearchResultsView, SeenTagView, SnippetPart};
+use crate::views::{HitScoresView, SearchHitView, SearchResultsView, SeenTagView, SnippetPart};
 use heimdex_core::VideoId;
 use heimdex_library::search::{self as lib_search, SearchError, SearchHit, SearchRequest, Signal};
 use heimdex_library::Library;

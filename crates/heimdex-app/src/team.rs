@@ -5,7 +5,7 @@
 //! the sign-in lasts until the app quits (and the window says so) instead of failing.
 
 use crate::error::{AppError, AppResult};
-use crate::types::{TeamUserView, TeamView};
+use crate::views::{TeamUserView, TeamView};
 use heimdex_auth::{AuthClient, AuthError, FallbackStore, Session, TokenStore};
 use heimdex_library::settings::{self, keys};
 use heimdex_library::Library;

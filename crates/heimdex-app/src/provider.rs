@@ -5,7 +5,7 @@
 //! file.
 
 use crate::error::{AppError, AppResult};
-use crate::types::{ProviderKind, ProviderView};
+use crate::views::{ProviderKind, ProviderView};
 use heimdex_library::provider::{self as lib, ProviderSettingsError, ProviderUpdate};
 pub use heimdex_library::provider::{
     check_base_url, SecretStore, KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE,
@@ -14,33 +14,30 @@ use heimdex_library::Library;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
-/// The OS keychain entry `heimdex` / `provider-api-key`.
-pub struct KeychainSecret;
+/// The provider's API key in the OS keychain (`heimdex` / `provider-api-key`), through the one
+/// token store (`heimdex_auth::KeyringStore`).
+pub struct KeychainSecret(heimdex_auth::KeyringStore);
 
-impl KeychainSecret {
-    fn entry() -> Result<keyring::Entry, String> {
-        keyring::Entry::new(KEYCHAIN_SERVICE, KEYCHAIN_ACCOUNT).map_err(|e| e.to_string())
+impl Default for KeychainSecret {
+    fn default() -> Self {
+        Self(heimdex_auth::KeyringStore::new(KEYCHAIN_SERVICE))
     }
 }
 
 impl SecretStore for KeychainSecret {
     fn get(&self) -> Result<Option<String>, String> {
-        match Self::entry()?.get_password() {
-            Ok(s) => Ok(Some(s)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.to_string()),
-        }
+        use heimdex_auth::TokenStore as _;
+        self.0.get(KEYCHAIN_ACCOUNT).map_err(|e| e.to_string())
     }
     fn set(&self, secret: &str) -> Result<(), String> {
-        Self::entry()?
-            .set_password(secret)
+        use heimdex_auth::TokenStore as _;
+        self.0
+            .set(KEYCHAIN_ACCOUNT, secret)
             .map_err(|e| e.to_string())
     }
     fn delete(&self) -> Result<(), String> {
-        match Self::entry()?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e.to_string()),
-        }
+        use heimdex_auth::TokenStore as _;
+        self.0.delete(KEYCHAIN_ACCOUNT).map_err(|e| e.to_string())
     }
 }
 

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 /// Why a command failed. Serialised as `{ "type": "VideoNotFound", "data": { "id": "…" } }`.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "type", content = "data")]
 pub enum AppError {
     /// The library is still being opened at start-up.

@@ -3,7 +3,7 @@
 //! half a file.
 
 use crate::error::{AppError, AppResult};
-use crate::types::{ExportClip, ListFormat, TranscriptFormat};
+use crate::views::{ExportClip, ListFormat, TranscriptFormat};
 use heimdex_core::export::{csv, edl, Clip};
 use heimdex_core::VideoId;
 use heimdex_library::{transcripts, videos, Library};
