@@ -158,6 +158,7 @@ fn time_detectors(
         analysis: analysis_size(source),
         candidates: None,
         timeout: Duration::from_secs(600),
+        input: Default::default(),
     };
     let mut frames: Vec<Vec<u8>> = Vec::new();
     decode_video(

@@ -20,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         analysis: analysis_size(source),
         candidates: None,
         timeout: Duration::from_secs(600),
+        input: Default::default(),
     };
     let mut scorer = ContentScorer::new(Weights::default(), None);
     decode_video(

@@ -39,6 +39,9 @@ impl Size {
 pub struct CandidateSpec {
     /// Every `every`-th decoded frame (0, every, 2 * every, ...) becomes a candidate.
     pub every: u32,
+    /// Instead of `every`: the first frame and then each frame at least this many seconds after
+    /// the last chosen one (for a pass that decodes only some frames; see [`select_by_time`]).
+    pub min_gap_secs: Option<f64>,
     /// Size of the candidate pictures (RGB).
     pub size: Size,
 }
@@ -53,6 +56,24 @@ pub struct DecodeSpec {
     pub candidates: Option<CandidateSpec>,
     /// Wall-clock limit for the whole pass; the child is killed after it.
     pub timeout: Duration,
+    /// What to decode (default: every frame, from the start).
+    pub input: InputOptions,
+}
+
+/// Which part of the video a pass decodes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct InputOptions {
+    /// Decode only the frames other frames refer to: non-reference frames (most B-frames) are
+    /// skipped by the decoder (`-skip_frame noref`), the cheap pass of the keyframe-first scene
+    /// detector. The frames it does decode are bit-identical to a full decode's (nothing they
+    /// depend on is skipped; `bidir` would also skip B-frames used as references, and the
+    /// P-frames after them would differ).
+    pub skip_nonref: bool,
+    /// Start at the keyframe at or before this time (seconds from the file's start time; input
+    /// `-ss` without accurate seeking: every frame from that keyframe on is delivered).
+    pub seek_secs: Option<f64>,
+    /// Stop after this many frames (`-frames:v`).
+    pub max_frames: Option<u64>,
 }
 
 /// One analysis frame, borrowed for the duration of the callback.
@@ -66,6 +87,8 @@ pub struct AnalysisFrame<'a> {
     pub size: Size,
     /// Packed BGR, `size.rgb_bytes()` long.
     pub bgr: &'a [u8],
+    /// The decoder marked the frame as a keyframe (showinfo's `iskey:1`).
+    pub key: bool,
 }
 
 /// One keyframe candidate (owned: the caller may keep a few).
@@ -114,6 +137,13 @@ pub fn analysis_size(source: Size) -> Size {
     let factor = f64::from(longest) / 256.0;
     let scale = |v: u32| ((f64::from(v) / factor).round_ties_even() as u32).max(1);
     Size::new(scale(source.width), scale(source.height))
+}
+
+/// Replays the choice `select` makes with [`CandidateSpec::min_gap_secs`]: whether a frame at `t`
+/// seconds is chosen when the last chosen one was at `prev`. Pick `gap` half a frame away from a
+/// multiple of the frame duration so that rounding cannot tip the comparison.
+pub fn select_by_time(prev: Option<f64>, t: f64, gap: f64) -> bool {
+    prev.is_none_or(|p| t - p >= gap)
 }
 
 /// Kills the child when dropped (errors, panics, cancellation).
@@ -171,7 +201,7 @@ pub fn decode_video(
     let _guard = ChildGuard(child.clone());
 
     // stderr: showinfo timestamps and error lines.
-    let (pts_tx, pts_rx) = mpsc::channel::<(u64, Option<f64>)>();
+    let (pts_tx, pts_rx) = mpsc::channel::<PtsLine>();
     let errors = Arc::new(Mutex::new(ErrorLog::default()));
     let stderr_thread = {
         let errors = errors.clone();
@@ -202,7 +232,7 @@ pub fn decode_video(
     let mut buf = vec![0u8; frame_bytes];
     let mut bgr = vec![0u8; frame_bytes];
     let mut summary = DecodeSummary::default();
-    let mut pending_pts: VecDeque<(u64, Option<f64>)> = VecDeque::new();
+    let mut pending_pts: VecDeque<PtsLine> = VecDeque::new();
     let mut pts_open = true;
 
     let result = std::thread::scope(|scope| -> Result<(), DecodeError> {
@@ -237,14 +267,16 @@ pub fn decode_video(
             }
             // The showinfo line for frame n is written before the frame reaches the muxer.
             let mut pts = None;
+            let mut key = false;
             while pts_open {
-                if let Some(&(n, t)) = pending_pts.front() {
+                if let Some(&(n, t, k)) = pending_pts.front() {
                     if n < index {
                         pending_pts.pop_front();
                         continue;
                     }
                     if n == index {
                         pts = t;
+                        key = k;
                         pending_pts.pop_front();
                     }
                     break;
@@ -264,6 +296,7 @@ pub fn decode_video(
                 pts_secs: pts,
                 size: spec.analysis,
                 bgr: &bgr,
+                key,
             });
             index += 1;
             if cancel.load(Ordering::Relaxed) {
@@ -343,8 +376,12 @@ fn ffmpeg_args(
         (Some(c), Some(addr)) => {
             let graph = format!(
                 "[0:v:0]split=2[a][b];[a]{analysis_chain}[va];\
-                 [b]select='not(mod(n\\,{every}))',scale={w}:{h}:flags=bilinear,format=rgb24[vb]",
-                every = c.every.max(1),
+                 [b]select='{select}',scale={w}:{h}:flags=bilinear,format=rgb24[vb]",
+                select = match c.min_gap_secs {
+                    Some(gap) =>
+                        format!("isnan(prev_selected_t)+gte(t-prev_selected_t\\,{gap:.6})"),
+                    None => format!("not(mod(n\\,{}))", c.every.max(1)),
+                },
                 w = c.size.width,
                 h = c.size.height
             );
@@ -378,6 +415,14 @@ fn ffmpeg_args(
             );
         }
     }
+    if let Some(n) = spec.input.max_frames {
+        // An output option: before the first output's name (the analysis stream on stdout).
+        let at = args
+            .iter()
+            .position(|a| a == "pipe:1")
+            .unwrap_or(args.len());
+        args.splice(at..at, ["-frames:v".to_owned(), n.to_string()]);
+    }
     let global = [
         "-nostdin",
         "-hide_banner",
@@ -386,9 +431,21 @@ fn ffmpeg_args(
         "info",
         "-copyts",
     ];
+    let mut input: Vec<String> = Vec::new();
+    if spec.input.skip_nonref {
+        input.extend(["-skip_frame".into(), "noref".into()]);
+    }
+    if let Some(t) = spec.input.seek_secs {
+        input.extend([
+            "-noaccurate_seek".into(),
+            "-ss".into(),
+            format!("{:.6}", t.max(0.0)),
+        ]);
+    }
     global
         .into_iter()
         .map(std::ffi::OsString::from)
+        .chain(input.into_iter().map(Into::into))
         .chain(crate::tools::input_args(path))
         .chain(args.into_iter().map(Into::into))
         .collect()
@@ -441,11 +498,10 @@ struct ErrorLog {
     last: Option<String>,
 }
 
-fn read_stderr(
-    stderr: impl Read,
-    pts_tx: &mpsc::Sender<(u64, Option<f64>)>,
-    errors: &Mutex<ErrorLog>,
-) {
+/// A showinfo line as the reader thread passes it on: frame counter, time, keyframe flag.
+type PtsLine = (u64, Option<f64>, bool);
+
+fn read_stderr(stderr: impl Read, pts_tx: &mpsc::Sender<PtsLine>, errors: &Mutex<ErrorLog>) {
     use std::io::BufRead;
     let mut reader = std::io::BufReader::new(stderr);
     let mut line = Vec::new();
@@ -466,7 +522,7 @@ fn read_stderr(
                 (Some(pts), Some((num, den))) => Some(pts as f64 * num as f64 / den as f64),
                 _ => f.pts_time,
             };
-            let _ = pts_tx.send((f.n, secs));
+            let _ = pts_tx.send((f.n, secs, f.key));
         } else if looks_like_error(&text) {
             if let Ok(mut e) = errors.lock() {
                 e.count += 1;
@@ -492,6 +548,7 @@ pub(crate) struct ShowInfo {
     pub n: u64,
     pub pts: Option<i64>,
     pub pts_time: Option<f64>,
+    pub key: bool,
 }
 
 /// Parses a showinfo frame line
@@ -509,7 +566,13 @@ pub(crate) fn parse_showinfo(line: &str) -> Option<ShowInfo> {
     let pts_time = value("pts_time:")
         .and_then(|s| s.parse::<f64>().ok())
         .filter(|v| v.is_finite());
-    Some(ShowInfo { n, pts, pts_time })
+    let key = value("iskey:") == Some("1");
+    Some(ShowInfo {
+        n,
+        pts,
+        pts_time,
+        key,
+    })
 }
 
 /// Parses showinfo's `config in time_base: 1/30000, ...` line.
@@ -611,6 +674,7 @@ mod tests {
             n: 12,
             pts: Some(12012),
             pts_time: Some(0.4004),
+            key: false,
         };
         assert_eq!(parse_showinfo(l), Some(want));
         let l = "[Parsed_showinfo_2 @ 0x55d] n:   0 pts:NOPTS pts_time:NOPTS duration:1";
@@ -619,9 +683,13 @@ mod tests {
             Some(ShowInfo {
                 n: 0,
                 pts: None,
-                pts_time: None
+                pts_time: None,
+                key: false,
             })
         );
+        let l = "[Parsed_showinfo_2 @ 0x55d] n:   0 pts:      0 pts_time:0       pos:       40 \
+                 fmt:yuv420p sar:1/1 s:1280x720 i:P iskey:1 type:I checksum:3C0E41EB";
+        assert!(parse_showinfo(l).is_some_and(|s| s.key && s.pts == Some(0)));
         let l = "[Parsed_showinfo_1 @ 0x55] config in time_base: 1/30000, frame_rate: 30000/1001";
         assert_eq!(parse_time_base(l), Some((1, 30000)));
         assert_eq!(parse_showinfo(l), None);

@@ -1,10 +1,12 @@
 //! Every detector over every video that has a PySceneDetect golden: the cut frames must match.
 //! The content detector runs in its PySceneDetect (parity) mode; the default mode, which adds the
 //! grey rule, must give the same cuts on the `ContentDetector.default` goldens too (every shared
-//! video is colour footage or has no cuts).
+//! video is colour footage or has no cuts). Content runs go through both decode plans: the full
+//! pass and keyframe-first.
 
 use heimdex_media::scenes::{
-    analyze, AdaptiveOptions, AnalyzeOptions, ContentOptions, DetectorKind, ThresholdOptions,
+    analyze, AdaptiveOptions, AnalyzeOptions, ContentOptions, DecodePlan, DetectorKind,
+    ThresholdOptions,
 };
 use std::sync::atomic::AtomicBool;
 
@@ -77,9 +79,19 @@ fn cuts_match_pyscenedetect_goldens() {
         };
         let video_path = dir.join("..").join(video);
         let want = golden(&g);
-        for kind in detectors_for(det, params) {
+        let runs = detectors_for(det, params).into_iter().flat_map(|kind| {
+            // The content detector also runs keyframe-first: it must give the same cuts (on these
+            // files it either runs or falls back to the full pass; both must match).
+            let plans: &[DecodePlan] = match kind {
+                DetectorKind::Content(_) => &[DecodePlan::Full, DecodePlan::KeyframeFirst],
+                _ => &[DecodePlan::Full],
+            };
+            plans.iter().map(move |&plan| (kind, plan))
+        });
+        for (kind, plan) in runs {
             let opts = AnalyzeOptions {
                 detector: kind,
+                decode: plan,
                 ..Default::default()
             };
             let result = analyze(
@@ -91,7 +103,7 @@ fn cuts_match_pyscenedetect_goldens() {
             )
             .unwrap_or_else(|e| panic!("{video}: {e}"));
             let ours: Vec<i64> = result.cuts.iter().map(|c| c.number).collect();
-            let mode = kind.name();
+            let mode = format!("{} {plan:?}", kind.name());
             checked += 1;
             eprintln!("{name} ({mode}): ours {ours:?} golden {want:?}");
             if ours != want {
@@ -99,6 +111,6 @@ fn cuts_match_pyscenedetect_goldens() {
             }
         }
     }
-    assert!(checked >= 19, "only {checked} goldens checked");
+    assert!(checked >= 27, "only {checked} goldens checked");
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
 }

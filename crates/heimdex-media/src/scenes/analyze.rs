@@ -1,6 +1,7 @@
 //! The scene stage's algorithm: one decode pass feeding a detector and keyframe candidates, scenes
 //! closed as soon as their cuts are final so only a few pictures are ever held in memory.
 
+use super::sparse::{self, DecodePlan, DecodeReport};
 use super::{BgrImage, DetectorKind, FrameRef};
 use crate::decode::{
     self, AnalysisFrame, CandidateImage, CandidateSpec, DecodeSpec, DecodeSummary, Size,
@@ -50,6 +51,9 @@ pub struct AnalyzeOptions {
     pub sample_every_secs: f64,
     /// Limit for the decode pass; `None` derives one from the duration.
     pub timeout: Option<Duration>,
+    /// Decode every frame (the default), or keyframe-first where it applies (see
+    /// [`DecodePlan`]).
+    pub decode: DecodePlan,
 }
 
 impl Default for AnalyzeOptions {
@@ -60,6 +64,7 @@ impl Default for AnalyzeOptions {
             long_scene_secs: 30.0,
             sample_every_secs: 10.0,
             timeout: None,
+            decode: DecodePlan::Full,
         }
     }
 }
@@ -109,6 +114,9 @@ pub struct SceneAnalysis {
     pub decode: DecodeSummary,
     /// The file has no video stream (audio only): no scenes, not an error.
     pub no_video: bool,
+    /// Which decode path ran (and why the full one, when keyframe-first was not used).
+    #[serde(skip)]
+    pub decode_report: DecodeReport,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +191,7 @@ pub fn analyze(
                     analysis_size: (0, 0),
                     decode: DecodeSummary::default(),
                     no_video: true,
+                    decode_report: DecodeReport::default(),
                 })
             }
             Err(source) => {
@@ -206,18 +215,39 @@ pub fn analyze(
     let timeout = opts.timeout.unwrap_or_else(|| {
         Duration::from_secs_f64((info.duration_secs.max(1.0) * 20.0 + 120.0).min(48.0 * 3600.0))
     });
+    let setup = Setup {
+        fps,
+        source,
+        analysis,
+        candidate: candidate_size,
+        every,
+        timeout,
+    };
+    let mut fallback = None;
+    if opts.decode != DecodePlan::Full {
+        fallback = sparse::not_applicable(info, opts);
+        if fallback.is_none() {
+            match sparse::run(path, info, opts, &setup, cancel, progress)? {
+                Ok(a) => return Ok(a),
+                Err(why) => fallback = Some(why),
+            }
+        }
+    }
     let spec = DecodeSpec {
         source,
         analysis,
-        candidates: candidate_size.map(|size| CandidateSpec { every, size }),
+        candidates: candidate_size.map(|size| CandidateSpec {
+            every,
+            size,
+            min_gap_secs: None,
+        }),
         timeout,
+        input: Default::default(),
     };
     let total = info.estimated_frames().max(1);
 
     let mut detector = opts.detector.build();
-    let mut assembler = Assembler::new(opts);
-    assembler.every = u64::from(every);
-    let state = RefCell::new(assembler);
+    let state = RefCell::new(Assembler::new(opts));
     let mut first_pts: Option<f64> = None;
     let mut last_ref: Option<FrameRef> = None;
     let mut error: Option<keyframes::ImageError> = None;
@@ -252,7 +282,10 @@ pub fn analyze(
             }
             progress(f.index + 1, total.max(f.index + 1));
         },
-        |c: CandidateImage| state.borrow_mut().candidate(c),
+        |c: CandidateImage| {
+            let next = c.index.saturating_add(u64::from(every));
+            state.borrow_mut().candidate_at(c, next)
+        },
     )?;
     if let Some(e) = error {
         return Err(e.into());
@@ -264,22 +297,30 @@ pub fn analyze(
         state.advance(i64::MAX)?;
         state.close(last.number + 1, last.secs + 1.0 / fps)?;
     }
-    let Assembler {
-        writer,
-        all_cuts,
-        scenes,
-        ..
-    } = state;
-    writer.finish()?;
+    let (cuts, scenes) = state.finish()?;
     Ok(SceneAnalysis {
         fps,
         frames: summary.frames,
-        cuts: all_cuts,
+        cuts,
         scenes,
         analysis_size: (analysis.width, analysis.height),
         decode: summary,
         no_video: false,
+        decode_report: DecodeReport::Full { fallback },
     })
+}
+
+/// What the decode passes need to know about a file, derived once.
+#[derive(Debug, Clone)]
+pub(super) struct Setup {
+    pub fps: f64,
+    pub source: Size,
+    pub analysis: Size,
+    /// Size of keyframe candidates (`None`: no keyframes).
+    pub candidate: Option<Size>,
+    /// Candidate spacing in frames of the full pass.
+    pub every: u32,
+    pub timeout: Duration,
 }
 
 /// A candidate waiting to be placed in its scene.
@@ -300,23 +341,22 @@ struct Building {
 }
 
 /// Turns the stream of frames, cuts and candidates into finished scenes.
-struct Assembler<'a> {
+pub(super) struct Assembler<'a> {
     writer: PictureWriter,
     opts: &'a AnalyzeOptions,
     recent: VecDeque<FrameRef>,
     pending: VecDeque<Pending>,
-    cuts: VecDeque<FrameRef>,
+    pub(super) cuts: VecDeque<FrameRef>,
     all_cuts: Vec<FrameRef>,
     building: Option<Building>,
     scenes: Vec<Scene>,
     /// Index of the next candidate the decoder will deliver (`u64::MAX` once all arrived or when
     /// keyframes are off): a scene is closed only after every candidate before its end arrived.
-    next_candidate: u64,
-    every: u64,
+    pub(super) next_candidate: u64,
 }
 
 impl<'a> Assembler<'a> {
-    fn new(opts: &'a AnalyzeOptions) -> Self {
+    pub(super) fn new(opts: &'a AnalyzeOptions) -> Self {
         Self {
             writer: PictureWriter::new(),
             opts,
@@ -331,11 +371,16 @@ impl<'a> Assembler<'a> {
             } else {
                 u64::MAX
             },
-            every: 1,
         }
     }
 
-    fn frame(&mut self, f: FrameRef) {
+    /// The cuts and scenes, once every picture is written.
+    pub(super) fn finish(self) -> Result<(Vec<FrameRef>, Vec<Scene>), keyframes::ImageError> {
+        self.writer.finish()?;
+        Ok((self.all_cuts, self.scenes))
+    }
+
+    pub(super) fn frame(&mut self, f: FrameRef) {
         if self.building.is_none() {
             self.building = Some(Building::new(0, f));
         }
@@ -350,9 +395,11 @@ impl<'a> Assembler<'a> {
         }
     }
 
-    fn candidate(&mut self, c: CandidateImage) {
+    /// A candidate picture of frame `c.index`; `next`: no later candidate is for a frame before
+    /// it.
+    pub(super) fn candidate_at(&mut self, c: CandidateImage, next: u64) {
         if self.opts.keyframes.is_some() {
-            self.next_candidate = c.index.saturating_add(self.every);
+            self.next_candidate = next;
             let picture = Picture::new(c.rgb, c.size);
             self.pending.push_back(Pending {
                 index: c.index,
@@ -370,7 +417,7 @@ impl<'a> Assembler<'a> {
     }
 
     /// Places candidates and closes scenes up to `settled` (no future cut lies before it).
-    fn advance(&mut self, settled: i64) -> Result<(), keyframes::ImageError> {
+    pub(super) fn advance(&mut self, settled: i64) -> Result<(), keyframes::ImageError> {
         let settled = settled.max(self.cuts.back().map_or(i64::MIN, |c| c.number + 1));
         loop {
             let cand = self.pending.front().and_then(|p| self.lookup(p.index));
@@ -427,7 +474,11 @@ impl<'a> Assembler<'a> {
     }
 
     /// Finishes the scene being built at `end_frame` and starts the next one.
-    fn close(&mut self, end_frame: i64, end_secs: f64) -> Result<(), keyframes::ImageError> {
+    pub(super) fn close(
+        &mut self,
+        end_frame: i64,
+        end_secs: f64,
+    ) -> Result<(), keyframes::ImageError> {
         let Some(mut b) = self.building.take() else {
             return Ok(());
         };

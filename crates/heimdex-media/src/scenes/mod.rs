@@ -19,12 +19,14 @@ pub mod edges;
 pub mod flash_filter;
 pub mod grey;
 pub mod hsv;
+pub mod sparse;
 pub mod threshold;
 
 pub use adaptive::{AdaptiveDetector, AdaptiveOptions};
 pub use analyze::{analyze, AnalyzeOptions, SceneAnalysis, SceneError};
 pub use content::{ContentDetector, ContentOptions, Weights};
 pub use grey::GreyScoring;
+pub use sparse::{DecodePlan, DecodeReport};
 pub use threshold::{ThresholdDetector, ThresholdOptions};
 
 use serde::{Deserialize, Serialize};
