@@ -6,7 +6,7 @@
 //! `cargo run --release -p heimdex-media --example bench_scenes -- [--scenedetect BIN] [--runs N] FILE...`
 
 use heimdex_media::scenes::analyze::KeyframeOptions;
-use heimdex_media::scenes::{analyze, AnalyzeOptions};
+use heimdex_media::scenes::{analyze, AnalyzeOptions, DecodePlan};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
@@ -33,8 +33,13 @@ fn main() -> Result<(), BoxError> {
             .get(2)
             .ok_or("--run-stage FILE INFO_JSON [KEYFRAME_DIR]")?;
         let info: heimdex_core::MediaInfo = serde_json::from_slice(&std::fs::read(info_json)?)?;
+        let decode = match std::env::var("BENCH_PLAN").as_deref() {
+            Ok("keyframe-first") => DecodePlan::KeyframeFirst,
+            _ => DecodePlan::Full,
+        };
         let opts = AnalyzeOptions {
             keyframes: args.get(3).map(KeyframeOptions::new),
+            decode,
             ..Default::default()
         };
         let a = analyze(
@@ -45,7 +50,8 @@ fn main() -> Result<(), BoxError> {
             &mut |_, _| {},
         )?;
         let cuts: Vec<String> = a.cuts.iter().map(|c| format!("{:.3}", c.secs)).collect();
-        println!("{} {}", a.frames, cuts.join(","));
+        println!("{} [{}]", a.frames, cuts.join(","));
+        println!("{:?}", a.decode_report);
         return Ok(());
     }
     let mut scenedetect = std::env::var("SCENEDETECT").unwrap_or_else(|_| "scenedetect".into());
@@ -74,12 +80,29 @@ fn main() -> Result<(), BoxError> {
     }
     let exe = std::env::current_exe()?;
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!("cores: {cores}; best of {runs} runs; RSS = peak of the summed process tree");
+    println!("CPU: {}", cpu_model());
     println!(
-        "{:<28} {:>6} | {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>7} | {:>9} {:>7} | {:>6} {:>6} {:>6} | cuts",
-        "file", "frames", "decode", "MB", "ours", "MB", "ours+kf", "MB", "pyscene", "MB", "o/py", "kf/py", "o/dec"
+        "cores: {cores}; load average at start: {}; best of {runs} runs, interleaved; RSS = peak of the summed process tree",
+        load_average()
     );
-    let (mut tot_frames, mut tot, mut tot_cpu) = (0u64, [0f64; 4], [0f64; 4]);
+    println!(
+        "columns: frames/s of ffmpeg's full decode alone (`ffmpeg -i F -f null -`), ours full decode (cuts only / with keyframes), \
+         ours keyframe-first (cuts only / with keyframes), PySceneDetect detect-content; ratios of wall times"
+    );
+    println!(
+        "{:<26} {:>6} | {:>7} | {:>7} {:>7} | {:>7} {:>7} {:>6} | {:>7} {:>6} | {:>6} {:>6} {:>6} {:>6} {:>6} | same cuts | keyframe-first pass",
+        "file", "frames", "decode", "full", "full+kf", "first", "1st+kf", "MB", "pyscene", "MB",
+        "full/py", "1st/py", "1kf/py", "1st/dec", "1kf/dec"
+    );
+    let kinds = [
+        "decode",
+        "full",
+        "full+kf",
+        "first",
+        "first+kf",
+        "pyscenedetect",
+    ];
+    let (mut tot_frames, mut tot, mut tot_cpu) = (0u64, [0f64; 6], [0f64; 6]);
     for file in &files {
         let name = file
             .file_name()
@@ -92,94 +115,160 @@ fn main() -> Result<(), BoxError> {
         let info_path = kf_dir.path().join("info.json");
         std::fs::write(&info_path, serde_json::to_vec(&info)?)?;
         let info_arg = info_path.to_string_lossy().into_owned();
-        let kf = kf_dir.path().to_string_lossy().into_owned();
-        let mut decode = Sample::worst();
-        let mut ours = Sample::worst();
-        let mut ours_kf = Sample::worst();
-        let mut py = Sample::worst();
-        let mut our_out = String::new();
-        let mut py_out = String::new();
+        let kf = kf_dir.path().join("kf").to_string_lossy().into_owned();
+        let mut best = [Sample::worst(); 6];
+        let mut outs: [String; 6] = Default::default();
         for _ in 0..runs {
-            decode = decode
-                .best(measure(Command::new("ffmpeg").args([
-                    "-nostdin", "-v", "error", "-i", &f, "-f", "null", "-",
-                ]))?);
-            let (s, out) = measure_out(Command::new(&exe).args(["--run-stage", &f, &info_arg]))?;
-            ours = ours.best(s);
-            our_out = out;
-            ours_kf = ours_kf.best(measure(Command::new(&exe).args([
-                "--run-stage",
-                &f,
-                &info_arg,
-                &kf,
-            ]))?);
-            let (s, out) = measure_out(Command::new(&scenedetect).args([
-                "-i",
-                &f,
-                "detect-content",
-                "list-scenes",
-                "-n",
-            ]))?;
-            py = py.best(s);
-            py_out = out;
+            for (k, slot) in best.iter_mut().enumerate() {
+                let mut cmd = match k {
+                    0 => {
+                        let mut c = Command::new("ffmpeg");
+                        c.args(["-nostdin", "-v", "error", "-i", &f, "-f", "null", "-"]);
+                        c
+                    }
+                    5 => {
+                        let mut c = Command::new(&scenedetect);
+                        c.args(["-i", &f, "detect-content", "list-scenes", "-n"]);
+                        c
+                    }
+                    _ => {
+                        let mut c = Command::new(&exe);
+                        c.args(["--run-stage", &f, &info_arg]);
+                        if k == 2 || k == 4 {
+                            c.arg(&kf);
+                        }
+                        if k >= 3 {
+                            c.env("BENCH_PLAN", "keyframe-first");
+                        }
+                        c
+                    }
+                };
+                let (sample, out) = measure_out(&mut cmd)?;
+                *slot = slot.best(sample);
+                outs[k] = out;
+                if k == 2 || k == 4 {
+                    let _ = std::fs::remove_dir_all(&kf);
+                }
+            }
         }
-        let mut parts = our_out.split_whitespace();
-        let frames: u64 = parts.next().unwrap_or("0").parse().unwrap_or(0);
-        let our_cuts = parts.next().unwrap_or("").to_owned();
-        let py_cuts = pyscenedetect_cuts(&py_out);
+        let parse = |out: &str| -> (u64, String, String) {
+            let mut lines = out.lines();
+            let first = lines.next().unwrap_or("");
+            let (frames, cuts) = first.split_once(' ').unwrap_or((first, ""));
+            let cuts = cuts
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned();
+            (
+                frames.parse().unwrap_or(0),
+                cuts,
+                lines.next().unwrap_or("").to_owned(),
+            )
+        };
+        let (frames, full_cuts, _) = parse(&outs[1]);
+        let (_, first_cuts, report) = parse(&outs[3]);
+        let (_, _, report_kf) = parse(&outs[4]);
+        let py_cuts = pyscenedetect_cuts(&outs[5]);
         let fps = |s: &Sample| frames as f64 / s.wall.as_secs_f64();
+        let ratio = |a: &Sample, b: &Sample| b.wall.as_secs_f64() / a.wall.as_secs_f64();
+        let [dec, full, full_kf, first, first_kf, py] = &best;
         println!(
-            "{:<28} {:>6} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>9.0} {:>7.0} | {:>5.2}x {:>5.2}x {:>5.0}% | cut times: ours [{}] pyscenedetect [{}] {}",
+            "{:<26} {:>6} | {:>7.0} | {:>7.0} {:>7.0} | {:>7.0} {:>7.0} {:>6.0} | {:>7.0} {:>6.0} | {:>5.2}x {:>5.2}x {:>5.2}x {:>5.2}x {:>5.2}x | full=first {} full=py {} | {} | with keyframes: {}",
             name,
             frames,
-            fps(&decode),
-            decode.rss_mb(),
-            fps(&ours),
-            ours.rss_mb(),
-            fps(&ours_kf),
-            ours_kf.rss_mb(),
-            fps(&py),
+            fps(dec),
+            fps(full),
+            fps(full_kf),
+            fps(first),
+            fps(first_kf),
+            first_kf.rss_mb(),
+            fps(py),
             py.rss_mb(),
-            fps(&ours) / fps(&py),
-            fps(&ours_kf) / fps(&py),
-            100.0 * fps(&ours) / fps(&decode),
-            our_cuts,
-            py_cuts.as_deref().unwrap_or("?"),
-            if py_cuts.as_deref() == Some(our_cuts.as_str()) { "SAME" } else { "DIFFERENT" },
+            ratio(full, py),
+            ratio(first, py),
+            ratio(first_kf, py),
+            // Our time as a share of ffmpeg's decode time (below 1.0: faster than decoding all).
+            first.wall.as_secs_f64() / dec.wall.as_secs_f64(),
+            first_kf.wall.as_secs_f64() / dec.wall.as_secs_f64(),
+            if full_cuts == first_cuts { "SAME" } else { "DIFFERENT" },
+            if py_cuts.as_deref() == Some(full_cuts.as_str()) { "SAME" } else { "DIFFERENT" },
+            report,
+            report_kf,
         );
-        tot_frames += frames;
-        for (t, s) in tot.iter_mut().zip([&decode, &ours, &ours_kf, &py]) {
-            *t += s.wall.as_secs_f64();
+        if full_cuts != first_cuts || py_cuts.as_deref() != Some(full_cuts.as_str()) {
+            println!(
+                "    cut times: full [{full_cuts}] keyframe-first [{first_cuts}] pyscenedetect [{}]",
+                py_cuts.as_deref().unwrap_or("?")
+            );
         }
-        for (t, s) in tot_cpu.iter_mut().zip([&decode, &ours, &ours_kf, &py]) {
-            *t += s.cpu.as_secs_f64();
+        tot_frames += frames;
+        for (k, s) in best.iter().enumerate() {
+            tot[k] += s.wall.as_secs_f64();
+            tot_cpu[k] += s.cpu.as_secs_f64();
         }
     }
     let n = tot_frames as f64;
+    let per = |t: &[f64; 6]| {
+        kinds
+            .iter()
+            .zip(t)
+            .map(|(k, v)| format!("{k} {:.0}", n / v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("total: {tot_frames} frames; frames/s: {}", per(&tot));
     println!(
-        "total: {} frames; frames/s: decode {:.0}, ours {:.0}, ours+keyframes {:.0}, pyscenedetect {:.0}; \
-         ours/pyscenedetect {:.2}x, ours+keyframes/pyscenedetect {:.2}x, ours/decode {:.0}%, ours+keyframes/decode {:.0}%",
-        tot_frames,
-        n / tot[0],
-        n / tot[1],
-        n / tot[2],
-        n / tot[3],
-        tot[3] / tot[1],
-        tot[3] / tot[2],
-        100.0 * tot[0] / tot[1],
-        100.0 * tot[0] / tot[2],
+        "total ratios: pyscenedetect/full {:.2}x, pyscenedetect/first {:.2}x, pyscenedetect/first+kf {:.2}x; \
+         first/decode {:.2}, first+kf/decode {:.2}, full/decode {:.2}",
+        tot[5] / tot[1],
+        tot[5] / tot[3],
+        tot[5] / tot[4],
+        tot[3] / tot[0],
+        tot[4] / tot[0],
+        tot[1] / tot[0],
     );
     println!(
-        "CPU time (user+system, all processes): frames per CPU-second: decode {:.0}, ours {:.0}, ours+keyframes {:.0}, pyscenedetect {:.0}; \
-         ours/pyscenedetect {:.2}x, ours/decode {:.0}%",
-        n / tot_cpu[0],
-        n / tot_cpu[1],
-        n / tot_cpu[2],
-        n / tot_cpu[3],
-        tot_cpu[3] / tot_cpu[1],
-        100.0 * tot_cpu[0] / tot_cpu[1],
+        "CPU time (user+system, all processes), frames per CPU-second: {}",
+        per(&tot_cpu)
     );
+    println!("load average at the end: {}", load_average());
     Ok(())
+}
+
+/// The CPU model: `model name` (and family/model) from /proc/cpuinfo, plus lscpu's model line.
+fn cpu_model() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |key: &str| {
+        info.lines()
+            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == key))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let lscpu = Command::new("lscpu")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let lscpu_model = lscpu
+        .lines()
+        .find(|l| l.trim_start().starts_with("Model name"))
+        .map(|l| l.split_once(':').map_or(l, |(_, v)| v).trim().to_owned())
+        .unwrap_or_default();
+    format!(
+        "/proc/cpuinfo: {} (family {}, model {}, {} MHz); lscpu: {}",
+        field("model name"),
+        field("cpu family"),
+        field("model"),
+        field("cpu MHz"),
+        lscpu_model
+    )
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// Cut times (seconds, 3 decimals) from `scenedetect ... list-scenes` console output: the start
@@ -255,10 +344,6 @@ impl Sample {
     fn rss_mb(&self) -> f64 {
         self.rss_kb as f64 / 1024.0
     }
-}
-
-fn measure(cmd: &mut Command) -> Result<Sample, BoxError> {
-    Ok(measure_out(cmd)?.0)
 }
 
 /// Runs `cmd`, timing it and sampling the RSS of its process tree every few milliseconds.

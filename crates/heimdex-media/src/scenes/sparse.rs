@@ -77,8 +77,8 @@ pub enum DecodePlan {
     /// pass turns out not to pay (checked early: few non-reference frames, windows covering
     /// too much).
     Auto,
-    /// Keyframe-first whenever the file allows it, even where `Auto` would not try (still falls
-    /// back to the full pass when a check fails).
+    /// Keyframe-first whenever the file allows it, without `Auto`'s length and cost checks (for
+    /// measuring; still falls back to the full pass when a correctness check fails).
     KeyframeFirst,
 }
 
@@ -167,7 +167,10 @@ struct State<'a> {
     last_chosen: Option<f64>,
     min_gap: Option<f64>,
     stats: SparseStats,
+    /// Window frames allowed (`u64::MAX` under [`DecodePlan::KeyframeFirst`]: no cost checks).
     budget: u64,
+    /// Give up early when the pass does not pay ([`DecodePlan::Auto`]).
+    cost_checks: bool,
     bail: Option<String>,
     image_error: Option<crate::keyframes::ImageError>,
 }
@@ -287,7 +290,12 @@ pub(super) fn run(
         last_chosen: None,
         min_gap,
         stats: SparseStats::default(),
-        budget: (total as f64 * MAX_WINDOW_SHARE) as u64,
+        budget: if opts.decode == DecodePlan::Auto {
+            (total as f64 * MAX_WINDOW_SHARE) as u64
+        } else {
+            u64::MAX
+        },
+        cost_checks: opts.decode == DecodePlan::Auto,
         bail: None,
         image_error: None,
     });
@@ -432,12 +440,16 @@ fn sampled(
     if s.prev.is_some_and(|p| n <= p.number) {
         return s.bail(format!("frame numbers not increasing at {secs:.4} s"));
     }
-    if n >= DENSITY_CHECK_FRAMES
+    if s.cost_checks
+        && n >= DENSITY_CHECK_FRAMES
         && (s.stats.sampled + 1) as f64 > MAX_SAMPLED_SHARE * (n + 1) as f64
     {
         return s.bail("few B-frames: the cheap pass would decode most frames");
     }
-    if n >= EARLY_CHECK_FRAMES && s.stats.window_frames as f64 > EARLY_WINDOW_SHARE * n as f64 {
+    if s.cost_checks
+        && n >= EARLY_CHECK_FRAMES
+        && s.stats.window_frames as f64 > EARLY_WINDOW_SHARE * n as f64
+    {
         return s.bail("the windows decode too much of the file so far");
     }
     s.stats.sampled += 1;
@@ -538,7 +550,7 @@ fn window(
         Some((b - key + 1) as u64)
     };
     if let Some(c) = count {
-        if s.stats.window_frames + c > s.budget {
+        if s.stats.window_frames.saturating_add(c) > s.budget {
             return Ok(Err("the windows would decode too much of the file".into()));
         }
     }
