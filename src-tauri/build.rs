@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "search",
     "search_image",
     "similar",
+    "search_team",
     "log_opened",
     "export_transcript",
     "export_list",

@@ -4,7 +4,8 @@
 use crate::state::AppState;
 use heimdex_app::views::{
     ExportClip, FolderKind, ImportSummary, ListFormat, ProviderKind, ProviderView, SearchHitView,
-    SearchResultsView, Settings, TeamView, TranscriptFormat, VideoDetail, VideoView,
+    SearchResultsView, Settings, TeamResultsView, TeamView, TranscriptFormat, VideoDetail,
+    VideoView,
 };
 use heimdex_app::{AppError, AppResult};
 use std::path::Path;
@@ -120,6 +121,19 @@ pub async fn similar(
 }
 
 /// Notes in the query log that a hit was opened (improves nothing yet; kept for history).
+/// A typed search with the team's scenes: local and team hits fused, each marked where it was
+/// found; a notice says why the team's are missing (sync off, backend unreachable).
+#[tauri::command]
+#[specta::specta]
+pub async fn search_team(
+    state: State<'_, AppState>,
+    query: String,
+    limit: Option<u32>,
+) -> AppResult<TeamResultsView> {
+    let app = state.app().await?;
+    heimdex_app::team_search::search_with_team(app.library(), &query, limit.unwrap_or(30)).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn log_opened(

@@ -26,6 +26,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::search,
             commands::search_image,
             commands::similar,
+            commands::search_team,
             commands::log_opened,
             commands::export_transcript,
             commands::export_list,

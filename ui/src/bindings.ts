@@ -30,7 +30,12 @@ export const commands = {
 	searchImage: (path: string, limit: number | null) => typedError<SearchResultsView_Serialize, AppError>(__TAURI_INVOKE("search_image", { path, limit })),
 	/**  Scenes that look or sound like one scene ("more like this"). */
 	similar: (videoId: string, sceneIdx: number, limit: number | null) => typedError<SearchHitView_Serialize[], AppError>(__TAURI_INVOKE("similar", { videoId, sceneIdx, limit })),
-	/**  Notes in the query log that a hit was opened (improves nothing yet; kept for history). */
+	/**
+	 *  Notes in the query log that a hit was opened (improves nothing yet; kept for history).
+	 *  A typed search with the team's scenes: local and team hits fused, each marked where it was
+	 *  found; a notice says why the team's are missing (sync off, backend unreachable).
+	 */
+	searchTeam: (query: string, limit: number | null) => typedError<TeamResultsView_Serialize, AppError>(__TAURI_INVOKE("search_team", { query, limit })),
 	logOpened: (queryId: number | null, videoId: string, sceneIdx: number) => typedError<null, AppError>(__TAURI_INVOKE("log_opened", { queryId, videoId, sceneIdx })),
 	/**  Saves a video's transcript as SubRip or WebVTT at `path` (chosen in the save dialog). */
 	exportTranscript: (videoId: string, format: TranscriptFormat, path: string) => typedError<null, AppError>(__TAURI_INVOKE("export_transcript", { videoId, format, path })),
@@ -175,6 +180,15 @@ export type FolderKind =
 "library" | 
 /**  The model files. */
 "models";
+
+/**  Where a team search hit was found. */
+export type HitOrigin = 
+/**  In this library only. */
+"local" | 
+/**  In the team's backend only (another member's video, or not pushed from here). */
+"team" | 
+/**  Here and in the team's backend. */
+"both";
 
 /**  How each signal scored a hit (absent when that signal did not find it). */
 export type HitScoresView = HitScoresView_Serialize | HitScoresView_Deserialize;
@@ -551,6 +565,50 @@ export type StageView_Serialize = {
 	error: string | null,
 	/**  0..1 while running. */
 	progress: number | null,
+};
+
+/**  One scene of a team search: local hits and the team's fused, marked where each was found. */
+export type TeamHitView = TeamHitView_Serialize | TeamHitView_Deserialize;
+
+/**  One scene of a team search: local hits and the team's fused, marked where each was found. */
+export type TeamHitView_Deserialize = {
+	origin: HitOrigin,
+	/**  The video here, when the scene is one of this library's hits (the player can open it). */
+	videoId?: string | null,
+	fileName: string,
+	sceneIndex: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	text: string,
+	score: number | null,
+};
+
+/**  One scene of a team search: local hits and the team's fused, marked where each was found. */
+export type TeamHitView_Serialize = {
+	origin: HitOrigin,
+	/**  The video here, when the scene is one of this library's hits (the player can open it). */
+	videoId: string | null,
+	fileName: string,
+	sceneIndex: number,
+	startSecs: number | null,
+	endSecs: number | null,
+	text: string,
+	score: number | null,
+};
+
+/**  A team search's answer; `notice` says why the team's scenes are missing, when they are. */
+export type TeamResultsView = TeamResultsView_Serialize | TeamResultsView_Deserialize;
+
+/**  A team search's answer; `notice` says why the team's scenes are missing, when they are. */
+export type TeamResultsView_Deserialize = {
+	hits: TeamHitView_Deserialize[],
+	notice?: string | null,
+};
+
+/**  A team search's answer; `notice` says why the team's scenes are missing, when they are. */
+export type TeamResultsView_Serialize = {
+	hits: TeamHitView_Serialize[],
+	notice: string | null,
 };
 
 /**  The signed-in user of team sync. */

@@ -5,8 +5,9 @@
 //! - [`App`]: opening the library (with the folders chosen in Settings), the views of videos and
 //!   settings, import, cancel, retry, remove; in the window also the background runner, the
 //!   player's media server and the team session.
-//! - [`search`], [`exports`], [`provider`], [`team`]: search as views, SRT/VTT/CSV/EDL files,
-//!   the caption provider's settings, sign-in, team sync and team search.
+//! - [`search`], [`exports`], [`provider`], [`team`], [`team_search`]: search as views,
+//!   SRT/VTT/CSV/EDL files, the caption provider's settings, sign-in and team sync, team search
+//!   (local and team hits merged and marked).
 //! - [`error::AppError`]: the one typed, serialisable error at the boundary.
 //!
 //! No Tauri here; with the `specta` feature the views derive `specta::Type` for the window's
@@ -21,6 +22,7 @@ pub mod runner;
 pub mod search;
 pub mod settings;
 pub mod team;
+pub mod team_search;
 pub mod views;
 
 pub use app::App;

@@ -245,12 +245,10 @@ impl Team {
         }
     }
 
-    /// Who pushes: the signed-in user, else `$HEIMDEX_SYNC_USER_ID` (trusted set-ups).
+    /// Who pushes: `heimdex_sync::connect::choose_identity` (the rule the command line follows).
     async fn identity(&self, config: &SyncConfig) -> Option<Result<Identity, String>> {
-        if let Some(s) = self.session.lock().await.as_ref() {
-            return Some(Identity::from_user(s.user(), config.team_id).map_err(|e| e.to_string()));
-        }
-        connect::env_identity(config)
+        let session = self.session.lock().await;
+        connect::choose_identity(session.as_ref(), config)
             .map_err(|e| e.to_string())
             .transpose()
     }

@@ -412,3 +412,41 @@ pub enum FolderKind {
     /// The model files.
     Models,
 }
+
+/// Where a team search hit was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum HitOrigin {
+    /// In this library only.
+    Local,
+    /// In the team's backend only (another member's video, or not pushed from here).
+    Team,
+    /// Here and in the team's backend.
+    Both,
+}
+
+/// One scene of a team search: local hits and the team's fused, marked where each was found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TeamHitView {
+    pub origin: HitOrigin,
+    /// The video here, when the scene is one of this library's hits (the player can open it).
+    pub video_id: Option<String>,
+    pub file_name: String,
+    pub scene_index: u32,
+    pub start_secs: f64,
+    pub end_secs: f64,
+    pub text: String,
+    pub score: f64,
+}
+
+/// A team search's answer; `notice` says why the team's scenes are missing, when they are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TeamResultsView {
+    pub hits: Vec<TeamHitView>,
+    pub notice: Option<String>,
+}

@@ -60,13 +60,27 @@ pub fn env_identity(config: &SyncConfig) -> Result<Option<Identity>, SyncError> 
     }))
 }
 
-/// Who pushes and searches: `$HEIMDEX_SYNC_USER_ID` when set, else the signed-in user.
-pub async fn identity(pool: &SqlitePool, config: &SyncConfig) -> Result<Identity, SyncError> {
+/// The one rule for who pushes and searches, in the command line and the window alike:
+/// `$HEIMDEX_SYNC_USER_ID` when set (trusted set-ups and tests; like `$HEIMDEX_DATA_DIR`, the
+/// environment wins), else the signed-in user; `None` when neither.
+pub fn choose_identity(
+    session: Option<&heimdex_auth::Session>,
+    config: &SyncConfig,
+) -> Result<Option<Identity>, SyncError> {
     if let Some(who) = env_identity(config)? {
-        return Ok(who);
+        return Ok(Some(who));
     }
-    let session = crate::account::restore(pool)
-        .await?
-        .ok_or_else(|| SyncError::Config("not signed in: run `heimdex login` first".into()))?;
-    Identity::from_user(session.user(), config.team_id)
+    session
+        .map(|s| Identity::from_user(s.user(), config.team_id))
+        .transpose()
+}
+
+/// [`choose_identity`] with the session kept in the keychain; an error when nobody is signed in.
+pub async fn identity(pool: &SqlitePool, config: &SyncConfig) -> Result<Identity, SyncError> {
+    let session = match env_identity(config)? {
+        Some(_) => None,
+        None => crate::account::restore(pool).await?,
+    };
+    choose_identity(session.as_ref(), config)?
+        .ok_or_else(|| SyncError::Config("not signed in: run `heimdex login` first".into()))
 }

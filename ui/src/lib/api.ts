@@ -27,6 +27,7 @@ export const api = {
   getVideo: (id: string) => call(commands.getVideo(id)),
   search: (query: string, limit: number | null = null) => call(commands.search(query, limit)),
   searchImage: (path: string, limit: number | null = null) => call(commands.searchImage(path, limit)),
+  searchTeam: (query: string, limit: number | null = null) => call(commands.searchTeam(query, limit)),
   similar: (videoId: string, sceneIdx: number, limit: number | null = null) => call(commands.similar(videoId, sceneIdx, limit)),
   logOpened: (queryId: number, videoId: string, sceneIdx: number) => call(commands.logOpened(queryId, videoId, sceneIdx)),
   exportTranscript: (videoId: string, format: TranscriptFormat, path: string) => call(commands.exportTranscript(videoId, format, path)),

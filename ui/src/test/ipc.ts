@@ -1,5 +1,5 @@
 import { mockConvertFileSrc, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import type { ProviderView, SearchHitView, SearchResultsView, Settings, TeamView, VideoDetail, VideoView } from "../bindings";
+import type { ProviderView, SearchHitView, SearchResultsView, Settings, TeamResultsView, TeamView, VideoDetail, VideoView } from "../bindings";
 import { detail as defaultDetail, settings as defaultSettings } from "./fixtures";
 
 export interface Backend {
@@ -16,6 +16,8 @@ export interface Backend {
   similar: (args: { videoId: string; sceneIdx: number }) => SearchHitView[];
   /** Answers a picture query. */
   searchImage: (path: string) => SearchResultsView;
+  /** Answers a team search (local and team hits merged). */
+  searchTeam: (query: string) => TeamResultsView;
   /** What the save dialog returns. */
   savePath: string | null;
   calls: { cmd: string; args: unknown }[];
@@ -49,6 +51,7 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
     search: noResults,
     similar: () => [],
     searchImage: (path) => noResults(path),
+    searchTeam: () => ({ hits: [], notice: null }),
     savePath: "/home/me/out.file",
     calls: [],
     ...overrides,
@@ -86,6 +89,8 @@ export function mockBackend(videos: VideoView[], overrides: Partial<Backend> = {
           return backend.search((args as { query: string }).query);
         case "search_image":
           return backend.searchImage((args as { path: string }).path);
+        case "search_team":
+          return backend.searchTeam((args as { query: string }).query);
         case "log_opened":
         case "export_transcript":
         case "export_list":

@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import { detail, hit, results, video } from "../test/fixtures";
-import { callsOf, mockBackend } from "../test/ipc";
+import { callsOf, mockBackend, signedOut } from "../test/ipc";
 
 async function openSearch() {
   render(<App />);
@@ -99,6 +99,50 @@ describe("Search", () => {
     expect((callsOf(backend, "export_list")[1].args as { format: string }).format).toBe("csv");
     await user.click(screen.getByRole("button", { name: "Copy the timestamp of speech.mp4 at 0:01" }));
     await waitFor(async () => expect(await navigator.clipboard.readText()).toBe("speech.mp4 @ 00:00:01.500"));
+  });
+});
+
+describe("Team search", () => {
+  it("lists the scenes found here and on the team, marked, once team sync is set up", async () => {
+    const backend = mockBackend([video()], {
+      team: { ...signedOut, backend: "postgres postgres://heimdex@db/heimdex" },
+      search: (q) => results(q, twoHits),
+      searchTeam: () => ({
+        hits: [
+          { origin: "both", videoId: "aaaaaaaaaaaaaaaa", fileName: "beach.mp4", sceneIndex: 2, startSecs: 6, endSecs: 9, text: "ask not", score: 0.03 },
+          { origin: "team", videoId: null, fileName: "their-talk.mp4", sceneIndex: 4, startSecs: 60, endSecs: 65, text: "what your country", score: 0.02 },
+        ],
+        notice: null,
+      }),
+    });
+    const box = await openSearch();
+    await userEvent.type(box, "country");
+    const team = await screen.findByRole("list", { name: "Scenes found here and on the team" });
+    const rows = within(team).getAllByRole("button");
+    expect(rows).toHaveLength(2);
+    expect(within(rows[0]).getByText("Here + team")).toBeInTheDocument();
+    expect(within(rows[1]).getByText("Team")).toBeInTheDocument();
+    expect(rows[1]).toBeDisabled();
+    expect(callsOf(backend, "search_team").map((c) => (c.args as { query: string }).query)).toEqual(["country"]);
+  });
+
+  it("never asks the team while team sync is off, and says why the team is missing", async () => {
+    const off = mockBackend([video()], { search: (q) => results(q, twoHits) });
+    const box = await openSearch();
+    await userEvent.type(box, "country");
+    await screen.findByRole("listbox", { name: "Scenes found" });
+    expect(callsOf(off, "search_team")).toHaveLength(0);
+  });
+
+  it("shows the reason when the team backend cannot answer", async () => {
+    mockBackend([video()], {
+      team: { ...signedOut, backend: "postgres postgres://heimdex@db/heimdex" },
+      search: (q) => results(q, twoHits),
+      searchTeam: () => ({ hits: [], notice: "The team's scenes are missing: team sync failed: cannot reach the team database" }),
+    });
+    const box = await openSearch();
+    await userEvent.type(box, "country");
+    expect(await screen.findByText(/The team's scenes are missing/)).toBeInTheDocument();
   });
 });
 

@@ -1,6 +1,6 @@
 import { convertFileSrc } from "@tauri-apps/api/core";
 import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
-import type { SearchHitView, SearchResultsView } from "../bindings";
+import type { HitOrigin, SearchHitView, SearchResultsView, TeamResultsView } from "../bindings";
 import { HitRow } from "../components/HitRow";
 import { DownloadIcon, SearchIcon } from "../components/Icons";
 import { useDebounced } from "../hooks/useDebounced";
@@ -44,6 +44,11 @@ const similarKey = (s: SimilarTo) => `${s.videoId}/${s.sceneIdx}`;
 
 type Found = { query: string; results: SearchResultsView } | { query: string; error: string };
 
+type TeamFound = { query: string; results: TeamResultsView } | { query: string; error: string };
+
+/** How a team search hit is marked. */
+export const ORIGIN_LABEL: Record<HitOrigin, string> = { local: "Here", team: "Team", both: "Here + team" };
+
 type PictureFound = { path: string; results: SearchResultsView } | { path: string; error: string };
 
 const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
@@ -57,6 +62,32 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
   const latest = useRef(0);
   const [similarFound, setSimilarFound] = useState<SimilarFound | null>(null);
   const [pictureFound, setPictureFound] = useState<PictureFound | null>(null);
+  // Team search runs beside the local one once team sync is set up.
+  const [teamOn, setTeamOn] = useState(false);
+  const [teamFound, setTeamFound] = useState<TeamFound | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    api.getTeam().then(
+      (t) => live && setTeamOn(t.backend != null),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  useEffect(() => {
+    if (!settled || !teamOn) return;
+    let live = true;
+    api.searchTeam(settled, 20).then(
+      (results) => live && setTeamFound({ query: settled, results }),
+      (e: unknown) => live && setTeamFound({ query: settled, error: describeUnknown(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [settled, teamOn]);
 
   useEffect(() => {
     if (!picture) return;
@@ -103,6 +134,7 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
 
   const q = query.trim();
   const current = found && found.query === settled && settled === q && q ? found : null;
+  const teamNow = teamOn && teamFound && teamFound.query === settled && settled === q && q ? teamFound : null;
   const inPicture = picture != null && q === "";
   const inSimilar = !inPicture && similar != null && q === "";
   const similarNow = inSimilar && similarFound && similarFound.key === similarKey(similar) ? similarFound : null;
@@ -320,6 +352,45 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
                 <HitRow key={`${h.videoId}-${h.sceneIdx}`} id={`hit-${i}`} hit={h} active={i === active} onOpen={open} onHover={() => setActive(i)} onCopy={(x) => void copy(x)} />
               ))}
             </ul>
+          </div>
+        )}
+
+        {teamNow && (
+          <div className="search-results" data-kind="team-results">
+            <h2 className="section-title">With your team</h2>
+            {"error" in teamNow ? (
+              <p className="notice notice-error" role="alert">
+                {teamNow.error}
+              </p>
+            ) : (
+              <>
+                {teamNow.results.notice && (
+                  <p className="notice notice-info" role="status">
+                    {teamNow.results.notice}
+                  </p>
+                )}
+                <ul className="result-list" aria-label="Scenes found here and on the team">
+                  {teamNow.results.hits.map((h) => (
+                    <li key={`${h.origin}-${h.fileName}-${h.sceneIndex}`}>
+                      <button
+                        type="button"
+                        className="result"
+                        disabled={h.videoId == null}
+                        title={h.videoId == null ? "This scene's video is not in this library" : undefined}
+                        onClick={() => h.videoId != null && onOpen(h.videoId, h.startSecs ?? 0)}
+                      >
+                        <span className={`badge badge-${h.origin}`}>{ORIGIN_LABEL[h.origin]}</span>
+                        <span className="result-name">{h.fileName}</span>
+                        <span className="muted">
+                          {formatTimestamp(h.startSecs ?? 0)}–{formatTimestamp(h.endSecs ?? 0)}
+                        </span>
+                        {h.text && <span className="muted result-text">{h.text.slice(0, 140)}</span>}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
           </div>
         )}
 

@@ -438,25 +438,6 @@ async fn pull_cmd(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The query's vector with the local text model (the one scenes are pushed with): `(model id,
-/// vector)`.
-pub async fn embed_query(ctx: &Context, query: &str) -> anyhow::Result<(String, Vec<f32>)> {
-    use heimdex_embed::TextEmbedder as _;
-    let dir = ctx.library().paths().model_dir.clone();
-    let query = query.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let embedder = heimdex_embed::MiniLmEmbedder::from_model_dir(&dir).with_context(|| {
-            format!(
-                "team search needs the all-MiniLM-L6-v2 model in {} (scripts/fetch-models.sh)",
-                dir.display()
-            )
-        })?;
-        let v = embedder.embed_one(&query)?;
-        Ok((embedder.model_id().to_owned(), v))
-    })
-    .await?
-}
-
 async fn search(ctx: &Context, a: SearchArgs) -> anyhow::Result<ExitCode> {
     let day = |d: &Option<String>| -> anyhow::Result<Option<f64>> {
         d.as_deref()
@@ -472,16 +453,9 @@ async fn search(ctx: &Context, a: SearchArgs) -> anyhow::Result<ExitCode> {
         from: day(&a.after)?,
         until: day(&a.before)?,
     };
-    let (model, vector) = embed_query(ctx, &a.query).await?;
-    let hits = heimdex_sync::team_search::search(
-        ctx.library().pool(),
-        &model,
-        &vector,
-        a.limit,
-        &filter,
-        a.mine,
-    )
-    .await?;
+    let (model, hits) =
+        heimdex_app::team_search::team_hits(ctx.library(), &a.query, a.limit, &filter, a.mine)
+            .await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
         return Ok(ExitCode::SUCCESS);

@@ -3,9 +3,7 @@
 
 use crate::context::Context;
 use heimdex_library::search::SearchResults;
-use heimdex_library::videos;
-use heimdex_sync::merge::{merge, LocalHit, Origin};
-use std::collections::HashMap;
+use heimdex_sync::merge::Origin;
 use std::process::ExitCode;
 
 pub async fn run(
@@ -15,43 +13,7 @@ pub async fn run(
     limit: usize,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let pool = ctx.library().pool();
-    let mut hashes = HashMap::new();
-    let mut local_hits = Vec::with_capacity(local.hits.len());
-    for h in &local.hits {
-        if !hashes.contains_key(&h.video_id) {
-            let hash = videos::get(pool, &h.video_id)
-                .await?
-                .map(|v| v.content_hash);
-            hashes.insert(h.video_id.clone(), hash);
-        }
-        if let Some(Some(hash)) = hashes.get(&h.video_id) {
-            local_hits.push(LocalHit {
-                content_hash: hash.clone(),
-                scene_index: h.scene_idx,
-                file_name: h.file_name.clone(),
-                start_secs: h.start_secs,
-                end_secs: h.end_secs,
-                text: h.snippet.clone(),
-            });
-        }
-    }
-    let text = if local.text.trim().is_empty() {
-        query
-    } else {
-        &local.text
-    };
-    let (model, vector) = crate::commands::sync::embed_query(ctx, text).await?;
-    let team = heimdex_sync::team_search::search(
-        pool,
-        &model,
-        &vector,
-        limit,
-        &heimdex_sync::TeamFilter::default(),
-        false,
-    )
-    .await?;
-    let merged = merge(&local_hits, &team, limit);
+    let merged = heimdex_app::team_search::merged(ctx.library(), query, local, limit).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&merged)?);
         return Ok(ExitCode::SUCCESS);
@@ -78,11 +40,13 @@ pub async fn run(
             println!("    {}", h.text.chars().take(160).collect::<String>());
         }
     }
+    let from = |o: Origin| merged.iter().filter(|h| h.origin == o).count();
     eprintln!(
-        "{} local and {} team scenes, {} after merging",
-        local_hits.len(),
-        team.len(),
-        merged.len()
+        "{} scenes: {} here only, {} on the team only, {} in both",
+        merged.len(),
+        from(Origin::Local),
+        from(Origin::Team),
+        from(Origin::Both)
     );
     Ok(ExitCode::SUCCESS)
 }
