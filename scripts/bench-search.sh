@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Search benchmarks: query latency (query embedding + vector search + fusion) at 10k/100k/1M
-# synthetic scenes, and text embedding throughput of our all-MiniLM-L6-v2 vs sentence-transformers
-# on the same sentences. Installs sentence-transformers (CPU torch, from PyPI) into a virtualenv.
+# Search benchmarks: text embedding throughput of our all-MiniLM-L6-v2 vs sentence-transformers on
+# the same sentences, then the vector index: the exact scan and the 1-bit scan with exact re-ranking
+# (QuantIndex, what the library uses) side by side at 10k/100k/1M scenes made from real MiniLM
+# vectors of WordNet text: recall@10 against exact, p50/p95 with and without the query embedding,
+# build time, RSS, CPU and load. Installs sentence-transformers (CPU torch, from PyPI) into a
+# virtualenv, and Debian's wordnet-base when missing. Results: crates/heimdex-search/BENCH.md.
 # Usage: scripts/bench-search.sh [SIZES] [QUERIES]   (default: 10000,100000,1000000 200)
-# Needs about 5 GB of free memory for 1M scenes (text and image vectors as f32).
+#        HEIMDEX_BENCH_CLIP=1 scripts/bench-search.sh   (the earlier text / text+CLIP latency table)
+# Needs about 5 GB of free memory for 1M scenes (the rows, the exact and the 1-bit index) and, the
+# first time, 10-15 minutes on 2 cores to embed the 81k texts (kept in $OUT).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
@@ -37,7 +42,7 @@ fi
 
 echo "==> building the benchmarks (release)"
 cargo build --release --locked -j 2 -p heimdex-embed --example bench_embed
-cargo build --release --locked -j 2 -p heimdex-search --example bench_search
+cargo build --release --locked -j 2 -p heimdex-search --example bench_search --example embed_texts
 
 # 1000 scene-like sentences of 4 to 40 words, the same for both implementations.
 SENTENCES="$OUT/sentences.txt"
@@ -66,5 +71,53 @@ print(f"throughput ratio heimdex/sentence-transformers: {a['per_second'] / b['pe
       f"({a['per_second']:.0f} vs {b['per_second']:.0f} sentences/s)")
 PY
 
-echo "==> query latency (sizes $SIZES, $QUERIES queries each)"
-"$CARGO_TARGET_DIR/release/examples/bench_search" "$SIZES" "$QUERIES"
+if [ -n "${HEIMDEX_BENCH_CLIP:-}" ]; then
+  echo "==> query latency, text and text+CLIP (sizes $SIZES, $QUERIES queries each)"
+  "$CARGO_TARGET_DIR/release/examples/bench_search" "$SIZES" "$QUERIES" --clip
+  exit 0
+fi
+
+# Real MiniLM vectors of varied text: WordNet 3.0 glosses (Debian wordnet-base). Documents: 60,000
+# definitions and 20,000 example sentences; queries: 1,000 other example sentences (seeded shuffle:
+# the same sets every time). bench_search scales the documents up to each size with
+# near-paraphrases (see its docs).
+if [ ! -f /usr/share/wordnet/data.noun ]; then
+  apt-get install -y -q wordnet-base
+fi
+if [ ! -f "$OUT/docs.f32" ] || [ ! -f "$OUT/queries.f32" ]; then
+  python3 - "$OUT" <<'PY'
+import random, sys
+out = sys.argv[1]
+random.seed(17)
+defs, exs = [], []
+for pos in ["noun", "verb", "adj", "adv"]:
+    for line in open(f"/usr/share/wordnet/data.{pos}", encoding="latin-1"):
+        if line.startswith("  ") or " | " not in line:
+            continue
+        for p in (p.strip() for p in line.split(" | ", 1)[1].strip().split(";")):
+            if p.startswith('"'):
+                e = p.strip('"').strip()
+                if len(e.split()) >= 3:
+                    exs.append(e)
+            elif p:
+                defs.append(p)
+defs, exs = sorted(set(defs)), sorted(set(exs))
+random.shuffle(defs)
+random.shuffle(exs)
+docs = defs[:60000] + exs[:20000]
+random.shuffle(docs)
+with open(f"{out}/docs.txt", "w") as f:
+    f.write("\n".join(d.replace("\n", " ") for d in docs) + "\n")
+with open(f"{out}/queries.txt", "w") as f:
+    f.write("\n".join(q.replace("\n", " ") for q in exs[20000:21000]) + "\n")
+PY
+  echo "==> embedding the benchmark texts with MiniLM (81k texts, once)"
+  "$CARGO_TARGET_DIR/release/examples/embed_texts" "$OUT/queries.txt" "$OUT/queries.f32.tmp"
+  "$CARGO_TARGET_DIR/release/examples/embed_texts" "$OUT/docs.txt" "$OUT/docs.f32.tmp"
+  mv "$OUT/queries.f32.tmp" "$OUT/queries.f32"
+  mv "$OUT/docs.f32.tmp" "$OUT/docs.f32"
+fi
+
+echo "==> vector index, exact vs 1-bit + exact re-rank (sizes $SIZES, $QUERIES queries each)"
+"$CARGO_TARGET_DIR/release/examples/bench_search" "$SIZES" "$QUERIES" \
+  --vectors "$OUT/docs.f32" --queries "$OUT/queries.f32" --query-texts "$OUT/queries.txt"

@@ -1,8 +1,24 @@
-//! Query latency of hybrid search over synthetic scenes, query embedding included.
+//! Vector search: the exact scan against the 1-bit scan with exact re-ranking (`QuantIndex`), side
+//! by side in one run, on MiniLM vectors of real text scaled up to each size.
 //!
-//! Usage: bench_search [SIZES] [QUERIES]   e.g. `bench_search 10000,100000,1000000 200`
+//! Usage: bench_search [SIZES] [QUERIES] [--vectors DOCS.f32 --queries QUERIES.f32
+//!        --query-texts QUERIES.txt] [--rerank N] [--clip]
 //!
-//! Two modes per size. `text`: what ships while no CLIP weights are installed — the
+//! `DOCS.f32`/`QUERIES.f32` are raw little-endian f32 MiniLM vectors (384 per text) written by the
+//! `embed_texts` example; `QUERIES.txt` holds the texts of the query vectors, one a line (embedded
+//! again, live, for the latency with query embedding). Up to the number of real vectors the
+//! index holds them as they are; beyond, row `i` is `normalise(a + λ·b + ε)` with `a`, `b` two real
+//! vectors drawn at random, `λ` uniform in [0, 0.5) and `ε` Gaussian of norm ~0.3 (seeded, so every
+//! run builds the same set): near-paraphrases of real sentences, as scenes of one video are.
+//! Without `--vectors`, rows and queries are uniform random (no structure: recall is easier to get
+//! wrong, latency is the same).
+//!
+//! Per size and index it prints: build time, RSS added by the index, recall@10 against the exact
+//! scan (of a k = 100 search, as the library asks for), search p50/p95 (vector search of k = 100 +
+//! fusion with a BM25 list), and the same with the live query embedding (all-MiniLM-L6-v2) in
+//! front, and the embedding's own p50. Queries alternate which index goes first.
+//!
+//! `--clip` runs the earlier benchmark instead: two modes per size. `text`: what ships while no CLIP weights are installed — the
 //! all-MiniLM-L6-v2 query vector (real model, from $HEIMDEX_MODEL_DIR), exact search of the
 //! 384-dim text vectors, reciprocal-rank fusion with a BM25 list. `text+clip`: in addition, on a
 //! second thread (as the library runs it), the CLIP text-tower query vector (ViT-B/32 shape with
@@ -16,8 +32,8 @@ use heimdex_embed::local::clip::tiny::write_random_clip;
 use heimdex_embed::testing::test_model_dir;
 use heimdex_embed::{ClipEmbedder, ImageEmbedder, MiniLmEmbedder, TextEmbedder};
 use heimdex_search::{
-    reciprocal_rank_fusion, RankedList, SceneKey, Signal, VectorHit, VectorIndexes, VectorKind,
-    RRF_K,
+    reciprocal_rank_fusion, ExactIndex, QuantIndex, RankedList, SceneKey, Signal, VectorHit,
+    VectorIndex, VectorIndexes, VectorKind, RRF_K,
 };
 use std::time::Instant;
 
@@ -65,17 +81,354 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let sizes: Vec<usize> = args
-        .next()
-        .unwrap_or_else(|| "10000,100000,1000000".into())
-        .split(',')
-        .map(|s| s.trim().parse())
-        .collect::<Result<_, _>>()?;
-    let queries: usize = args.next().map(|q| q.parse()).transpose()?.unwrap_or(200);
+struct Options {
+    sizes: Vec<usize>,
+    queries: usize,
+    vectors: Option<String>,
+    query_vectors: Option<String>,
+    query_texts: Option<String>,
+    rerank: usize,
+    clip: bool,
+}
 
+fn options() -> Result<Options, Box<dyn std::error::Error>> {
+    let mut o = Options {
+        sizes: vec![10_000, 100_000, 1_000_000],
+        queries: 200,
+        vectors: None,
+        query_vectors: None,
+        query_texts: None,
+        rerank: QuantIndex::RERANK,
+        clip: false,
+    };
+    let mut positional = 0;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--vectors" => o.vectors = Some(value()?),
+            "--queries" => o.query_vectors = Some(value()?),
+            "--query-texts" => o.query_texts = Some(value()?),
+            "--rerank" => o.rerank = value()?.parse()?,
+            "--clip" => o.clip = true,
+            _ if positional == 0 => {
+                positional += 1;
+                o.sizes = a
+                    .split(',')
+                    .map(|s| s.trim().parse())
+                    .collect::<Result<_, _>>()?;
+            }
+            _ if positional == 1 => {
+                positional += 1;
+                o.queries = a.parse()?;
+            }
+            _ => return Err(format!("unexpected argument {a}").into()),
+        }
+    }
+    Ok(o)
+}
+
+fn read_vectors(path: &str, dim: usize) -> Result<Vec<Vec<f32>>, Box<dyn std::error::Error>> {
+    let bytes = std::fs::read(path)?;
+    if bytes.len() % (dim * 4) != 0 {
+        return Err(format!("{path}: not a whole number of {dim}-dim f32 vectors").into());
+    }
+    Ok(bytes
+        .chunks_exact(dim * 4)
+        .map(|v| {
+            v.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        })
+        .collect())
+}
+
+fn normalise(mut v: Vec<f32>) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+    v
+}
+
+/// Row `i` of the benchmark set (see the module docs).
+fn row(i: usize, real: &[Vec<f32>], rng: &mut Rng, dim: usize) -> Vec<f32> {
+    if real.is_empty() {
+        return rng.vector(dim);
+    }
+    if i < real.len() {
+        return real[i].clone();
+    }
+    let pick = |r: &mut Rng| ((r.next() + 0.5) * real.len() as f32) as usize % real.len();
+    let a = &real[pick(rng)];
+    let b = &real[pick(rng)];
+    let lambda = (rng.next() + 0.5) * 0.5;
+    // Sum of 4 uniforms (variance 1/3) scaled to sd 0.3/sqrt(dim) per dimension.
+    let sd = 0.3 / (dim as f32).sqrt() * 3f32.sqrt();
+    normalise(
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x + lambda * y + sd * (0..4).map(|_| rng.next()).sum::<f32>())
+            .collect(),
+    )
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn print_machine() {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("unknown")
+        .trim()
+        .to_string();
+    let cores = cpu.lines().filter(|l| l.starts_with("processor")).count();
+    println!("cpu (/proc/cpuinfo): {model}, {cores} logical CPUs");
+    if let Ok(out) = std::process::Command::new("lscpu").output() {
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let keep = [
+                "Model name",
+                "CPU(s):",
+                "Thread(s) per core",
+                "L2 cache",
+                "L3 cache",
+            ];
+            if keep.iter().any(|k| line.starts_with(k)) {
+                println!(
+                    "lscpu: {}",
+                    line.split_whitespace().collect::<Vec<_>>().join(" ")
+                );
+            }
+        }
+    }
+    println!("load average at start: {}", loadavg());
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+#[derive(Default)]
+struct Timings {
+    search: Vec<f64>,
+    full: Vec<f64>,
+    embed: Vec<f64>,
+    found: usize,
+    wanted: usize,
+}
+
+/// One query as the library runs its text signal: (embed), search k = 100, fuse with BM25.
+fn run_query(
+    index: &dyn VectorIndex,
+    qv: &[f32],
+    bm25: &RankedList,
+) -> Result<Vec<VectorHit>, Box<dyn std::error::Error>> {
+    let hits = index.search(qv, 100, None)?;
+    let lists = [
+        bm25.clone(),
+        RankedList::new(
+            Signal::TextVector,
+            hits.iter().map(|h| (h.key.clone(), h.score)).collect(),
+        ),
+    ];
+    let fused = reciprocal_rank_fusion(&lists, RRF_K, 20);
+    assert_eq!(fused.len(), 20);
+    Ok(hits)
+}
+
+fn compare(o: &Options, text_model: &MiniLmEmbedder) -> Result<(), Box<dyn std::error::Error>> {
+    let dim = MiniLmEmbedder::DIM;
+    let real = match &o.vectors {
+        Some(p) => read_vectors(p, dim)?,
+        None => Vec::new(),
+    };
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let query_vectors: Vec<Vec<f32>> = match &o.query_vectors {
+        Some(p) => read_vectors(p, dim)?,
+        None => (0..o.queries).map(|_| rng.vector(dim)).collect(),
+    };
+    let query_texts: Vec<String> = match &o.query_texts {
+        Some(p) => std::fs::read_to_string(p)?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        None => QUERIES.iter().map(|q| q.to_string()).collect(),
+    };
+    if query_vectors.is_empty() || query_texts.is_empty() {
+        return Err("no queries".into());
+    }
+    println!(
+        "data: {} real MiniLM vectors{}, {} query vectors, {} query texts, rerank {}",
+        real.len(),
+        o.vectors
+            .as_deref()
+            .map(|p| format!(" from {p}"))
+            .unwrap_or_else(|| " (none: uniform random rows)".into()),
+        query_vectors.len(),
+        query_texts.len(),
+        o.rerank
+    );
+    println!(
+        "{:>8} {:>6} {:>8} {:>8} {:>9} | {:>7} {:>7} | {:>7} {:>7} | {:>7} {:>7}",
+        "scenes",
+        "index",
+        "build s",
+        "rss MB",
+        "recall@10",
+        "srch50",
+        "srch95",
+        "full50",
+        "full95",
+        "emb50",
+        "emb95"
+    );
+    for &n in &o.sizes {
+        let mut rows_rng = Rng(0x5EED_0000 ^ n as u64);
+        let rss0 = rss_mb();
+        let t = Instant::now();
+        let mut quant = QuantIndex::new(TEXT_MODEL, dim).with_rerank(o.rerank);
+        quant.reserve(n);
+        let mut exact_rows = Vec::with_capacity(n);
+        for i in 0..n {
+            let v = row(i, &real, &mut rows_rng, dim);
+            exact_rows.push(v);
+        }
+        let gen_s = t.elapsed().as_secs_f64();
+        let rss_rows = rss_mb();
+        let t = Instant::now();
+        for (i, v) in exact_rows.iter().enumerate() {
+            quant.upsert(key(i), v)?;
+        }
+        let quant_build = t.elapsed().as_secs_f64();
+        let rss_quant = rss_mb() - rss_rows;
+        let t = Instant::now();
+        let mut exact = ExactIndex::new(TEXT_MODEL, dim);
+        exact.reserve(n);
+        for (i, v) in exact_rows.iter().enumerate() {
+            exact.upsert(key(i), v)?;
+        }
+        let exact_build = t.elapsed().as_secs_f64();
+        let rss_exact = rss_mb() - rss_rows - rss_quant;
+        drop(exact_rows);
+        eprintln!(
+            "{n}: rows generated in {gen_s:.1} s (rss {:.0} MB before, {:.0} MB now)",
+            rss0,
+            rss_mb()
+        );
+
+        let mut results = [Timings::default(), Timings::default()];
+        let indexes: [&dyn VectorIndex; 2] = [&exact, &quant];
+        for qi in 0..o.queries + 3 {
+            let qv = &query_vectors[qi % query_vectors.len()];
+            let text = &query_texts[qi % query_texts.len()];
+            let bm25 = RankedList::new(
+                Signal::Bm25,
+                (0..50)
+                    .map(|r| (key((qi * 7919 + r * 104_729) % n), 20.0 - r as f32 * 0.3))
+                    .collect(),
+            );
+            let order = if qi % 2 == 0 { [0, 1] } else { [1, 0] };
+            let mut tops: [Vec<SceneKey>; 2] = [Vec::new(), Vec::new()];
+            for &which in &order {
+                let index = indexes[which];
+                // Search alone, on the stored query vector.
+                let t0 = Instant::now();
+                let hits = run_query(index, qv, &bm25)?;
+                let search_ms = t0.elapsed().as_secs_f64() * 1000.0;
+                tops[which] = hits.iter().take(10).map(|h| h.key.clone()).collect();
+                // The whole text signal: live query embedding, search, fusion.
+                let t0 = Instant::now();
+                let tv = text_model.embed_one(text)?;
+                let embed_ms = t0.elapsed().as_secs_f64() * 1000.0;
+                run_query(index, &tv, &bm25)?;
+                let full_ms = t0.elapsed().as_secs_f64() * 1000.0;
+                if qi >= 3 {
+                    let r = &mut results[which];
+                    r.search.push(search_ms);
+                    r.full.push(full_ms);
+                    r.embed.push(embed_ms);
+                }
+            }
+            if qi >= 3 {
+                for which in 0..2 {
+                    let r = &mut results[which];
+                    r.wanted += tops[0].len();
+                    r.found += tops[0].iter().filter(|k| tops[which].contains(k)).count();
+                }
+            }
+        }
+        for (which, r) in results.iter_mut().enumerate() {
+            for v in [&mut r.search, &mut r.full, &mut r.embed] {
+                v.sort_by(f64::total_cmp);
+            }
+            let (name, build, rss) = if which == 0 {
+                ("exact", exact_build, rss_exact)
+            } else if quant.is_approximate(100) {
+                ("1bit", quant_build, rss_quant)
+            } else {
+                ("1bit=ex", quant_build, rss_quant)
+            };
+            let recall = r.found as f64 / r.wanted.max(1) as f64;
+            println!(
+                "{:>8} {:>6} {:>8.2} {:>8.0} {:>9.4} | {:>7.2} {:>7.2} | {:>7.2} {:>7.2} | {:>7.2} {:>7.2}",
+                n,
+                name,
+                build,
+                rss,
+                recall,
+                percentile(&r.search, 0.5),
+                percentile(&r.search, 0.95),
+                percentile(&r.full, 0.5),
+                percentile(&r.full, 0.95),
+                percentile(&r.embed, 0.5),
+                percentile(&r.embed, 0.95),
+            );
+            println!(
+                "{{\"scenes\":{n},\"index\":\"{name}\",\"queries\":{},\"rerank\":{},\"build_s\":{build:.3},\"rss_mb\":{rss:.0},\"recall_at_10\":{recall:.4},\"search_p50_ms\":{:.3},\"search_p95_ms\":{:.3},\"full_p50_ms\":{:.3},\"full_p95_ms\":{:.3},\"embed_p50_ms\":{:.3},\"embed_p95_ms\":{:.3}}}",
+                o.queries,
+                o.rerank,
+                percentile(&r.search, 0.5),
+                percentile(&r.search, 0.95),
+                percentile(&r.full, 0.5),
+                percentile(&r.full, 0.95),
+                percentile(&r.embed, 0.5),
+                percentile(&r.embed, 0.95),
+            );
+        }
+    }
+    println!("load average at end: {}", loadavg());
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let o = options()?;
     let text_model = MiniLmEmbedder::from_model_dir(&test_model_dir())?;
+    print_machine();
+    if o.clip {
+        return text_and_clip(&o.sizes, o.queries, &text_model);
+    }
+    compare(&o, &text_model)
+}
+
+/// The earlier benchmark (`--clip`): random vectors, text and text+CLIP modes, default indexes.
+fn text_and_clip(
+    sizes: &[usize],
+    queries: usize,
+    text_model: &MiniLmEmbedder,
+) -> Result<(), Box<dyn std::error::Error>> {
     let clip_dir = tempfile::tempdir()?;
     let clip_path = clip_dir.path().join("clip-vit-base-patch32");
     let vit_b32: HfClipConfig = serde_json::from_str("{}")?;
@@ -89,7 +442,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "scenes", "mode", "p50 ms", "p95 ms", "mean", "minilm50", "clip50", "rest50", "rest95"
     );
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for &n in &sizes {
+    for &n in sizes {
         let mut indexes = VectorIndexes::new();
         for i in 0..n {
             indexes.upsert(VectorKind::Text, TEXT_MODEL, key(i), &rng.vector(384))?;

@@ -76,12 +76,73 @@ impl ExactIndex {
         self.rows.reserve(n);
     }
 
+    /// Adds or replaces the vector of `key` (normalised); the row it now occupies.
+    pub(crate) fn upsert_row(
+        &mut self,
+        key: SceneKey,
+        vector: &[f32],
+    ) -> Result<usize, IndexError> {
+        if vector.len() != self.dim {
+            return Err(IndexError::WrongDim {
+                key: key.to_string(),
+                model: self.model_id.clone(),
+                expected: self.dim,
+                got: vector.len(),
+            });
+        }
+        if vector.iter().any(|x| !x.is_finite()) {
+            return Err(IndexError::NotFinite {
+                key: key.to_string(),
+            });
+        }
+        let v = normalized(vector);
+        match self.rows.get(&key) {
+            Some(&i) => {
+                self.data[i * self.dim..(i + 1) * self.dim].copy_from_slice(&v);
+                Ok(i)
+            }
+            None => {
+                let i = self.keys.len();
+                self.rows.insert(key.clone(), i);
+                self.keys.push(key);
+                self.data.extend_from_slice(&v);
+                Ok(i)
+            }
+        }
+    }
+
+    /// Removes `key` by moving the last row into its hole: `(hole, last)` (equal when the last row
+    /// itself went), so that a caller keeping per-row data can do the same move.
+    pub(crate) fn remove_row(&mut self, key: &SceneKey) -> Option<(usize, usize)> {
+        let i = self.rows.remove(key)?;
+        let last = self.keys.len() - 1;
+        if i != last {
+            let (head, tail) = self.data.split_at_mut(last * self.dim);
+            head[i * self.dim..(i + 1) * self.dim].copy_from_slice(&tail[..self.dim]);
+            self.keys.swap(i, last);
+            self.rows.insert(self.keys[i].clone(), i);
+        }
+        self.keys.pop();
+        self.data.truncate(last * self.dim);
+        Some((i, last))
+    }
+
+    /// Every row, `dim` floats each, normalised.
+    pub(crate) fn data(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// The key of row `i`.
+    pub(crate) fn key_at(&self, i: usize) -> &SceneKey {
+        &self.keys[i]
+    }
+
     #[inline]
-    fn row(&self, i: usize) -> &[f32] {
+    pub(crate) fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.dim..(i + 1) * self.dim]
     }
 
-    fn check_query(&self, query: &[f32]) -> Result<(), IndexError> {
+    pub(crate) fn check_query(&self, query: &[f32]) -> Result<(), IndexError> {
         if query.len() != self.dim {
             return Err(IndexError::WrongQueryDim {
                 model: self.model_id.clone(),
@@ -107,46 +168,11 @@ impl VectorIndex for ExactIndex {
     }
 
     fn upsert(&mut self, key: SceneKey, vector: &[f32]) -> Result<(), IndexError> {
-        if vector.len() != self.dim {
-            return Err(IndexError::WrongDim {
-                key: key.to_string(),
-                model: self.model_id.clone(),
-                expected: self.dim,
-                got: vector.len(),
-            });
-        }
-        if vector.iter().any(|x| !x.is_finite()) {
-            return Err(IndexError::NotFinite {
-                key: key.to_string(),
-            });
-        }
-        let v = normalized(vector);
-        match self.rows.get(&key) {
-            Some(&i) => self.data[i * self.dim..(i + 1) * self.dim].copy_from_slice(&v),
-            None => {
-                self.rows.insert(key.clone(), self.keys.len());
-                self.keys.push(key);
-                self.data.extend_from_slice(&v);
-            }
-        }
-        Ok(())
+        self.upsert_row(key, vector).map(|_| ())
     }
 
     fn remove(&mut self, key: &SceneKey) -> bool {
-        let Some(i) = self.rows.remove(key) else {
-            return false;
-        };
-        let last = self.keys.len() - 1;
-        if i != last {
-            // Move the last row into the hole.
-            let (head, tail) = self.data.split_at_mut(last * self.dim);
-            head[i * self.dim..(i + 1) * self.dim].copy_from_slice(&tail[..self.dim]);
-            self.keys.swap(i, last);
-            self.rows.insert(self.keys[i].clone(), i);
-        }
-        self.keys.pop();
-        self.data.truncate(last * self.dim);
-        true
+        self.remove_row(key).is_some()
     }
 
     fn remove_video(&mut self, video: &VideoId) -> usize {

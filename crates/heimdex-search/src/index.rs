@@ -1,4 +1,5 @@
-//! The vector index contract: exact today ([`crate::ExactIndex`]), an ANN index (HNSW) later.
+//! The vector index contract: exact ([`crate::ExactIndex`]) or a 1-bit scan with exact re-ranking
+//! ([`crate::QuantIndex`], what [`crate::VectorIndexes`] creates).
 
 use crate::SceneKey;
 use heimdex_core::VideoId;

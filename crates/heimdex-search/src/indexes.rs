@@ -1,8 +1,8 @@
 //! All vector indexes of a library: one per (kind, model), so vectors of different models are never
 //! compared with each other.
 
-use crate::exact::ExactIndex;
 use crate::index::{Candidates, IndexError, VectorHit, VectorIndex};
+use crate::quant::QuantIndex;
 use crate::SceneKey;
 use heimdex_core::VideoId;
 use serde::{Deserialize, Serialize};
@@ -39,7 +39,8 @@ impl VectorIndexes {
         Self::default()
     }
 
-    /// Stores the vector of `key` in the (kind, model) index, creating an exact index on first use.
+    /// Stores the vector of `key` in the (kind, model) index, creating its index on first use
+    /// (a [`QuantIndex`]: exact below 20k vectors, a 1-bit scan with exact re-ranking above).
     pub fn upsert(
         &mut self,
         kind: VectorKind,
@@ -49,7 +50,7 @@ impl VectorIndexes {
     ) -> Result<(), IndexError> {
         self.indexes
             .entry((kind, model_id.to_string()))
-            .or_insert_with(|| Box::new(ExactIndex::new(model_id, vector.len())))
+            .or_insert_with(|| Box::new(QuantIndex::new(model_id, vector.len())))
             .upsert(key, vector)
     }
 

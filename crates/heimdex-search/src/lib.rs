@@ -1,6 +1,7 @@
-//! Search building blocks, pure and in memory: the vector index (exact cosine, behind a trait so an
-//! ANN index can replace it), reciprocal-rank fusion of the ranked lists, query parsing (dates typed
-//! in the query), the scene sidecar text, and highlights of matched words.
+//! Search building blocks, pure and in memory: the vector indexes (exact cosine, and a 1-bit scan
+//! with exact re-ranking for large ones, behind one trait), reciprocal-rank fusion of the ranked
+//! lists, query parsing (dates typed in the query), the scene sidecar text, and highlights of
+//! matched words.
 
 pub mod dot;
 pub mod exact;
@@ -10,6 +11,7 @@ pub mod hybrid;
 pub mod index;
 pub mod indexes;
 pub mod key;
+pub mod quant;
 pub mod query;
 pub mod sidecar;
 pub mod topk;
@@ -21,5 +23,6 @@ pub use hybrid::{hybrid_search, HybridQuery, QueryVector};
 pub use index::{Candidates, IndexError, VectorHit, VectorIndex};
 pub use indexes::{VectorIndexes, VectorKind};
 pub use key::SceneKey;
+pub use quant::QuantIndex;
 pub use query::{parse_query, DateRange, ParsedQuery};
 pub use sidecar::{build_sidecar, SidecarParts};

@@ -247,3 +247,184 @@ impl SearchState {
         self.replace_seen(video, Vec::new()).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Library;
+    use heimdex_core::DataPaths;
+    use heimdex_search::{ExactIndex, VectorIndex};
+    use std::io::BufRead;
+
+    const MODEL: &str = "test/minilm-shaped";
+    const DIM: usize = 384;
+    const SCENES: u32 = 40;
+    const CHILD_ENV: &str = "HEIMDEX_TEST_KILL9_LIBRARY";
+    const TEST_NAME: &str = "search::state::tests::vector_index_is_rebuilt_after_kill_9";
+
+    /// Sentence-embedding-shaped vectors: a common direction, 50 topics, noise.
+    fn vector(video: u32, scene: u32) -> Vec<f32> {
+        let mut s =
+            (u64::from(video) << 32 | u64::from(scene)).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut rnd = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let topic = (video * 7 + scene / 10) % 50;
+        (0..DIM)
+            .map(|d| {
+                let common = ((d * 31 % 17) as f32 - 8.0) / 8.0;
+                let h = (d as u32 + 1)
+                    .wrapping_mul(topic + 3)
+                    .wrapping_mul(2_654_435_761);
+                let t = (h >> 16 & 0xff) as f32 / 128.0 - 1.0;
+                0.8 * common + t + 0.6 * rnd()
+            })
+            .collect()
+    }
+
+    fn video_id(v: u32) -> VideoId {
+        VideoId(format!("{v:016x}"))
+    }
+
+    /// The child: imports videos one transaction at a time, keeping the loaded index up to date as
+    /// the embed stage does, and says after each commit how many videos are in; killed by the parent.
+    async fn child(dir: &Path) {
+        let lib = Library::open(DataPaths::under(dir)).await.expect("opens");
+        let state = lib.search_state().clone();
+        for v in 0.. {
+            let id = video_id(v);
+            sqlx::query(
+                "INSERT INTO videos (id, content_hash, path, file_name, size_bytes, duration_secs, \
+                 width, height, fps, rotation, video_codec, has_audio, info_json, imported_at, \
+                 updated_at) VALUES (?, ?, ?, 'v.mp4', 1, 30, 64, 64, 25, 0, 'h264', 1, '{}', 0, 0)",
+            )
+            .bind(id.as_str())
+            .bind(id.as_str())
+            .bind(format!("/{}.mp4", id.as_str()))
+            .execute(lib.pool())
+            .await
+            .expect("video row");
+            let vectors: Vec<StoredVector> = (0..SCENES)
+                .map(|s| StoredVector {
+                    key: SceneKey::new(id.clone(), s),
+                    kind: VectorKind::Text,
+                    model_id: MODEL.into(),
+                    vector: vector(v, s),
+                })
+                .collect();
+            store::replace_video(lib.pool(), &id, &[], &vectors)
+                .await
+                .expect("stores");
+            state.replace_video(&id, &vectors).await;
+            if v == 10 {
+                // Loaded from here on, then updated in memory (what the app does after a search).
+                state.indexes(lib.pool()).await.expect("loads");
+            }
+            println!("committed {}", v + 1);
+        }
+    }
+
+    /// kill -9 in the middle of an import: nothing of the vector index is on disk, the next open
+    /// rebuilds it from `scene_vectors` and it holds exactly the committed rows (1-bit scan on, as
+    /// past 20k rows; its answers checked against an exact scan of the same rows).
+    #[test]
+    fn vector_index_is_rebuilt_after_kill_9() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        if let Some(dir) = std::env::var_os(CHILD_ENV) {
+            rt.block_on(child(Path::new(&dir)));
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("tmp");
+        let exe = std::env::current_exe().expect("test binary");
+        let mut proc = std::process::Command::new(exe)
+            .args([TEST_NAME, "--exact", "--nocapture", "--test-threads", "1"])
+            .env(CHILD_ENV, tmp.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("child starts");
+        let out = proc.stdout.take().expect("stdout");
+        // Past 20k rows (the 1-bit scan's threshold): 520 videos of 40 scenes.
+        let mut committed = 0u32;
+        for line in std::io::BufReader::new(out).lines() {
+            let line = line.expect("line");
+            if let Some(n) = line.strip_prefix("committed ") {
+                committed = n.parse().expect("number");
+                if committed >= 520 {
+                    break;
+                }
+            }
+        }
+        proc.kill().expect("SIGKILL");
+        proc.wait().expect("reaped");
+        assert!(committed >= 520, "child stopped early at {committed}");
+
+        rt.block_on(async {
+            let lib = Library::open(DataPaths::under(tmp.path()))
+                .await
+                .expect("reopens");
+            let rows: Vec<(String, i64, Vec<u8>)> =
+                sqlx::query_as("SELECT video_id, scene_idx, vector FROM scene_vectors")
+                    .fetch_all(lib.pool())
+                    .await
+                    .expect("rows");
+            // Every committed video is whole; the one in flight is all there or not at all.
+            assert!(rows.len() >= 520 * SCENES as usize);
+            assert_eq!(rows.len() % SCENES as usize, 0);
+            let mut exact = ExactIndex::new(MODEL, DIM);
+            for (video, scene, blob) in &rows {
+                let key =
+                    SceneKey::new(VideoId(video.clone()), u32::try_from(*scene).expect("idx"));
+                exact
+                    .upsert(key, &store::blob_to_vector(blob))
+                    .expect("upsert");
+            }
+            let slot = lib.search_state().indexes(lib.pool()).await.expect("loads");
+            {
+                let guard = slot.read().expect("lock");
+                let indexes = guard.as_ref().expect("loaded");
+                let index = indexes.get(VectorKind::Text, MODEL).expect("index");
+                assert_eq!(index.len(), rows.len());
+                let mut found = 0;
+                let queries = 50;
+                for i in 0..queries {
+                    let (video, scene, blob) = &rows[i * 397 % rows.len()];
+                    let key =
+                        SceneKey::new(VideoId(video.clone()), u32::try_from(*scene).expect("idx"));
+                    let stored = store::blob_to_vector(blob);
+                    // Same vector in the index as in the database.
+                    let held = index.vector(&key).expect("held");
+                    let want = exact.vector(&key).expect("exact");
+                    assert!(held.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6));
+                    // Its own vector finds it first; a perturbed one finds what the exact scan finds.
+                    let hits = index.search(&stored, 10, None).expect("search");
+                    assert_eq!(hits[0].key, key);
+                    let q: Vec<f32> = stored
+                        .iter()
+                        .enumerate()
+                        .map(|(d, x)| x + 0.05 * (((d * (i + 3)) % 7) as f32 - 3.0))
+                        .collect();
+                    let got = index.search(&q, 10, None).expect("search");
+                    let want = exact.search(&q, 10, None).expect("search");
+                    found += want
+                        .iter()
+                        .filter(|w| got.iter().any(|g| g.key == w.key))
+                        .count();
+                }
+                assert!(
+                    found as f64 >= 0.99 * (queries * 10) as f64,
+                    "recall@10 {found}/{}",
+                    queries * 10
+                );
+            }
+            lib.close().await;
+        });
+    }
+}
