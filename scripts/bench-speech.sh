@@ -61,11 +61,11 @@ print(json.dumps({"jfk.wav": [(0, jfk, "jfk")], "multilingual.mp3": [(0, english
 PY
 
 # BENCH_PROFILE=dev reuses the dev build (CTranslate2 is compiled -O3 in every profile, and
-# heimdex-models is opt-level 3 in dev) to save the ~6 min CTranslate2 build of a release profile.
+# heimdex-speech is opt-level 3 in dev) to save the ~6 min CTranslate2 build of a release profile.
 PROFILE="${BENCH_PROFILE:-release}"
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
   echo "building the Heimdex bench ($PROFILE)..." >&2
-  (cd "$ROOT" && cargo build --profile "$PROFILE" -q -p heimdex-models --example speech_bench)
+  (cd "$ROOT" && cargo build --profile "$PROFILE" -q -p heimdex-speech --example speech_bench)
 fi
 PROFILE_DIR="$PROFILE"; [[ "$PROFILE" == dev ]] && PROFILE_DIR=debug
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR/examples/speech_bench"

@@ -17,7 +17,7 @@ MODEL_DIR="${1:-${HEIMDEX_MODEL_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/heimde
 PIP="${PIP:-python3 -m pip}"
 mkdir -p "$MODEL_DIR"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/heimdex-models.XXXXXX")"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/heimdex-speech.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 say() { printf 'fetch-models: %s\n' "$*" >&2; }

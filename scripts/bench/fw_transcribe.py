@@ -1,5 +1,5 @@
 """faster-whisper side of scripts/bench-speech.sh: one JSON line per file, same fields as
-crates/heimdex-models/examples/speech_bench.rs. Usage: fw_transcribe.py MODEL_DIR THREADS BEAM FILE...
+crates/heimdex-speech/examples/speech_bench.rs. Usage: fw_transcribe.py MODEL_DIR THREADS BEAM FILE...
 
 Everything else is faster-whisper's default (temperatures 0, 0.2 ... 1.0, best_of 5, compression
 ratio 2.4, log-prob -1, no-speech 0.6, no VAD); BENCH_CONDITION=0|1 sets condition_on_previous_text

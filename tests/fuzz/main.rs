@@ -218,7 +218,7 @@ fn edl_export_keeps_every_name_on_its_comment_line() {
 #[test]
 fn subtitles_keep_one_cue_per_segment() {
     fuzz("subtitles", |s| {
-        let seg = |t: &str| heimdex_models::Segment {
+        let seg = |t: &str| heimdex_speech::Segment {
             start_secs: 1.0,
             end_secs: 2.0,
             text: t.to_owned(),
@@ -227,8 +227,8 @@ fn subtitles_keep_one_cue_per_segment() {
             no_speech_prob: 0.0,
         };
         let segments = [seg(s), seg("next")];
-        let srt = heimdex_models::speech::formats::to_srt(&segments);
-        let vtt = heimdex_models::speech::formats::to_vtt(&segments);
+        let srt = heimdex_speech::speech::formats::to_srt(&segments);
+        let vtt = heimdex_speech::speech::formats::to_vtt(&segments);
         // Cues are separated by blank lines; a blank line inside a text would split its cue.
         let srt_cues = srt.split("\n\n").filter(|c| !c.trim().is_empty()).count();
         let vtt_cues = vtt.split("\n\n").filter(|c| !c.trim().is_empty()).count() - 1;

@@ -127,7 +127,7 @@ pub async fn run_until_idle(p: &Pipeline, limit: Duration) {
 pub fn search_paths(root: &std::path::Path) -> Option<DataPaths> {
     use heimdex_embed::testing::{require_model, test_model_dir};
     use heimdex_embed::MiniLmEmbedder;
-    let whisper = heimdex_models::model_dir::test_model("whisper-tiny.en")?;
+    let whisper = heimdex_speech::model_dir::test_model("whisper-tiny.en")?;
     require_model(
         "all-MiniLM-L6-v2",
         MiniLmEmbedder::locate(&test_model_dir()),

@@ -34,12 +34,12 @@ pub async fn transcript_text(
 ) -> AppResult<String> {
     let id = VideoId(video_id.to_owned());
     let stored = transcripts::get(lib.pool(), &id).await?;
-    let segments: Vec<heimdex_models::Segment> = stored
+    let segments: Vec<heimdex_speech::Segment> = stored
         .map(|t| t.segments.iter().map(|s| s.to_segment()).collect())
         .unwrap_or_default();
     Ok(match format {
-        TranscriptFormat::Srt => heimdex_models::speech::formats::to_srt(&segments),
-        TranscriptFormat::Vtt => heimdex_models::speech::formats::to_vtt(&segments),
+        TranscriptFormat::Srt => heimdex_speech::speech::formats::to_srt(&segments),
+        TranscriptFormat::Vtt => heimdex_speech::speech::formats::to_vtt(&segments),
     })
 }
 

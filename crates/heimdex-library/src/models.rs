@@ -41,7 +41,7 @@ impl ModelState {
 }
 
 fn whisper(name: &str, model_dir: &Path) -> Option<PathBuf> {
-    heimdex_models::model_dir::find_whisper(name, model_dir).ok()
+    heimdex_speech::model_dir::find_whisper(name, model_dir).ok()
 }
 
 /// Every model the stages can use, with where it was found.

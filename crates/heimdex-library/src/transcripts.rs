@@ -4,8 +4,8 @@
 use crate::db::now_ms;
 use crate::error::Result;
 use heimdex_core::VideoId;
-use heimdex_models::speech::align::{primary_scene, scene_texts as align_scene_texts, Span};
-use heimdex_models::speech::{Segment, Transcript};
+use heimdex_speech::speech::align::{primary_scene, scene_texts as align_scene_texts, Span};
+use heimdex_speech::speech::{Segment, Transcript};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqlitePool};
 
@@ -208,7 +208,7 @@ pub async fn segments_between(
 }
 
 /// What was said during each of the video's scenes (scenes joined with segments by time overlap,
-/// assigned as [`heimdex_models::speech::align`] describes). Empty when the video has no scenes.
+/// assigned as [`heimdex_speech::speech::align`] describes). Empty when the video has no scenes.
 pub async fn scene_texts(pool: &SqlitePool, video: &VideoId) -> Result<Vec<SceneText>> {
     let scenes = scene_spans(pool, video).await?;
     if scenes.is_empty() {

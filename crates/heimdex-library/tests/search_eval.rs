@@ -11,7 +11,7 @@ use heimdex_embed::MiniLmEmbedder;
 use heimdex_library::search::eval::{evaluate, parse_queries, score};
 use heimdex_library::stages::speech::SPEECH_MODEL_ENV;
 use heimdex_library::{stages, Library, Pipeline, RunOptions, Runner};
-use heimdex_models::model_dir::test_model;
+use heimdex_speech::model_dir::test_model;
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;

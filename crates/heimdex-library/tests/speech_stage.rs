@@ -6,7 +6,7 @@
 use heimdex_core::{DataPaths, JobState, Stage};
 use heimdex_library::stages::speech::{SpeechStage, SPEECH_MODEL_ENV};
 use heimdex_library::{jobs, transcripts, Library, Pipeline, RunOptions, Runner};
-use heimdex_models::model_dir::test_model;
+use heimdex_speech::model_dir::test_model;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;

@@ -6,8 +6,8 @@
 use crate::context::Context;
 use anyhow::Context as _;
 use heimdex_library::{transcripts, videos, LibraryError};
-use heimdex_models::speech::formats::{to_srt, to_vtt};
-use heimdex_models::speech::Segment;
+use heimdex_speech::speech::formats::{to_srt, to_vtt};
+use heimdex_speech::speech::Segment;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -102,9 +102,9 @@ async fn transcribe_file(
     path: &Path,
 ) -> anyhow::Result<(Option<String>, String, Vec<Segment>, serde_json::Value)> {
     use heimdex_media::audio::{self, AudioOptions};
-    use heimdex_models::model_dir::find_any_whisper;
-    use heimdex_models::speech::whisper::{WhisperConfig, WhisperModel};
-    use heimdex_models::speech::{SpeechToText, TranscribeOptions};
+    use heimdex_speech::model_dir::find_any_whisper;
+    use heimdex_speech::speech::whisper::{WhisperConfig, WhisperModel};
+    use heimdex_speech::speech::{SpeechToText, TranscribeOptions};
 
     let model_dir = ctx.library().paths().model_dir.clone();
     let path = path.to_path_buf();

@@ -1,16 +1,16 @@
 //! Speech stage: local Whisper over the video's audio, segments stored with the scene they overlap.
 //!
 //! The model folder comes from the model directory (or a Hugging Face cache; see
-//! `heimdex_models::model_dir`): `$HEIMDEX_SPEECH_MODEL` if set, else `whisper-base`
+//! `heimdex_speech::model_dir`): `$HEIMDEX_SPEECH_MODEL` if set, else `whisper-base`
 //! (multilingual), else any Whisper model found. It is loaded once and kept for later videos.
 
 use crate::pipeline::{StageContext, StageError, StageRunner};
 use crate::transcripts;
 use heimdex_core::{Stage, Unit};
 use heimdex_media::audio::{self, AudioError, AudioOptions};
-use heimdex_models::model_dir::{find_any_whisper, WHISPER_MODELS};
-use heimdex_models::speech::whisper::{WhisperConfig, WhisperModel};
-use heimdex_models::speech::{SpeechError, SpeechToText, TranscribeOptions};
+use heimdex_speech::model_dir::{find_any_whisper, WHISPER_MODELS};
+use heimdex_speech::speech::whisper::{WhisperConfig, WhisperModel};
+use heimdex_speech::speech::{SpeechError, SpeechToText, TranscribeOptions};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 

@@ -10,9 +10,9 @@ use std::sync::{Mutex, OnceLock};
 
 use heimdex_core::testdata::shared_data;
 use heimdex_media::audio::{self, AudioOptions, Channel};
-use heimdex_models::model_dir::test_model;
-use heimdex_models::speech::whisper::{WhisperConfig, WhisperModel};
-use heimdex_models::speech::{SpeechToText, TranscribeOptions, Transcript};
+use heimdex_speech::model_dir::test_model;
+use heimdex_speech::speech::whisper::{WhisperConfig, WhisperModel};
+use heimdex_speech::speech::{SpeechToText, TranscribeOptions, Transcript};
 
 /// What jfk.wav says (../shared/data/speech/README.md).
 const JFK: &str = "And so my fellow Americans, ask not what your country can do for you, ask what \
@@ -450,7 +450,7 @@ fn corrupt_audio_fails_clearly_or_degrades_gracefully() {
             assert!(samples.iter().all(|s| s.is_finite()));
             if let Some(m) = model("whisper-tiny.en") {
                 let m = m.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let mut src = heimdex_models::speech::SliceSource::new(&samples);
+                let mut src = heimdex_speech::speech::SliceSource::new(&samples);
                 m.transcribe(&mut src, &TranscribeOptions::default(), &mut |_| true)
                     .expect("transcribes");
             }
@@ -478,7 +478,7 @@ fn cancel_stops_transcription() {
         .expect("has audio");
     let r = model.transcribe(&mut stream, &TranscribeOptions::default(), &mut |_| false);
     assert!(
-        matches!(r, Err(heimdex_models::SpeechError::Cancelled)),
+        matches!(r, Err(heimdex_speech::SpeechError::Cancelled)),
         "{r:?}"
     );
 }

@@ -1,7 +1,7 @@
 //! Transcribes audio files with Heimdex's Whisper stage and prints one JSON line per file (timing,
 //! segments, peak memory) for `scripts/bench-speech.sh`, which runs faster-whisper beside it.
 //!
-//! `cargo run --release -p heimdex-models --example speech_bench -- MODEL_DIR THREADS BEAM FILE...`
+//! `cargo run --release -p heimdex-speech --example speech_bench -- MODEL_DIR THREADS BEAM FILE...`
 //!
 //! `BENCH_CONDITION=0|1` sets `condition_on_previous_text` (default: the stage's own default);
 //! `BENCH_LANGUAGE` forces a language. Each line also says where the time went (`stats`: windows,
@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use heimdex_media::audio::{self, AudioOptions};
-use heimdex_models::speech::whisper::{Precision, WhisperConfig, WhisperModel};
-use heimdex_models::speech::TranscribeOptions;
+use heimdex_speech::speech::whisper::{Precision, WhisperConfig, WhisperModel};
+use heimdex_speech::speech::TranscribeOptions;
 
 /// Peak resident memory of this process (kB), from /proc.
 fn peak_rss_kb() -> u64 {
