@@ -109,7 +109,7 @@ impl From<core::Event> for LibraryEvent {
             } => Self::Job {
                 video: video.0,
                 name,
-                stage: stage,
+                stage,
                 update: update.into(),
             },
             core::Event::Idle => Self::Idle,
