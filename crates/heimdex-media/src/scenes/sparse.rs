@@ -58,6 +58,10 @@ const DENSITY_CHECK_FRAMES: i64 = 90;
 const EARLY_CHECK_FRAMES: i64 = 300;
 const EARLY_WINDOW_SHARE: f64 = 0.35;
 
+/// A window is decoded at the latest this many frames after it opened: the keyframe candidates
+/// after its start wait for it (about 30 pictures at 3 per second and 30 fps).
+const MAX_OPEN_FRAMES: i64 = 300;
+
 /// Files shorter than this many frames are decoded fully (process start-up would dominate).
 pub const MIN_FRAMES: u64 = 150;
 
@@ -502,9 +506,10 @@ fn sampled(
             }
         }
     }
-    // An open window is run once a keyframe past it shows no later candidate can share its decode.
+    // An open window is run once a keyframe past it shows no later candidate can share its decode,
+    // or once it has been open for MAX_OPEN_FRAMES (candidate pictures wait for it: memory).
     if let Some((a, b)) = s.open {
-        if f.key && n > b + 15 {
+        if (f.key && n > b + 15) || n - a > MAX_OPEN_FRAMES {
             s.open = None;
             match window(s, a, b, false, path, setup, info, cancel) {
                 Ok(Ok(_)) => {}
