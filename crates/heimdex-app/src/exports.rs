@@ -9,7 +9,8 @@ use heimdex_core::VideoId;
 use heimdex_library::{transcripts, videos, Library};
 use std::path::Path;
 
-fn write_atomically(path: &Path, text: &str) -> AppResult<()> {
+/// Writes `text` to `path` through a temporary file beside it and a rename (both shells use it).
+pub fn write_atomically(path: &Path, text: &str) -> AppResult<()> {
     let err = |e: std::io::Error| AppError::Export {
         path: path.display().to_string(),
         reason: e.to_string(),

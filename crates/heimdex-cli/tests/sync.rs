@@ -36,6 +36,20 @@ fn ok(out: Output) -> Output {
     out
 }
 
+/// `heimdex sync setup --postgres URL --apply-schema` for the library in `data`.
+fn set_up_postgres(data: &Path, server: &PgServer) {
+    ok(heimdex(
+        data,
+        &[
+            "sync",
+            "setup",
+            "--postgres",
+            &server.url(),
+            "--apply-schema",
+        ],
+    ));
+}
+
 fn json(out: Output) -> serde_json::Value {
     serde_json::from_slice(&ok(out).stdout).expect("valid JSON")
 }
@@ -52,16 +66,7 @@ fn setup_index_push_pull_status() {
     let push = heimdex(&data, &["sync", "push"]);
     assert!(!push.status.success(), "push without a backend is an error");
 
-    ok(heimdex(
-        &data,
-        &[
-            "sync",
-            "setup",
-            "--postgres",
-            &server.url(),
-            "--apply-schema",
-        ],
-    ));
+    set_up_postgres(&data, &server);
     let clip = media::video(dir.path(), "clip.mp4", 1.5, 320, 240, false);
     ok(heimdex(&data, &["index", clip.to_str().unwrap()]));
     let status = json(heimdex(&data, &["sync", "status", "--json"]));
@@ -240,16 +245,7 @@ fn kill_9_during_a_push_loses_and_duplicates_nothing() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("library");
-    ok(heimdex(
-        &data,
-        &[
-            "sync",
-            "setup",
-            "--postgres",
-            &server.url(),
-            "--apply-schema",
-        ],
-    ));
+    set_up_postgres(&data, &server);
     // Scenes written straight into the library (no media needed); sync is on, so finishing their
     // jobs queues them in the outbox.
     let (videos, per_video) = (6u32, 2000u32);

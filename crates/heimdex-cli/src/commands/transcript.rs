@@ -73,8 +73,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         out
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => heimdex_app::exports::write_atomically(path, &text)?,
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
