@@ -184,6 +184,19 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// User + system CPU time of this process so far (from /proc/self/stat, in clock ticks of 10 ms).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 fn print_machine() {
     let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpu
@@ -282,18 +295,23 @@ fn compare(o: &Options, text_model: &MiniLmEmbedder) -> Result<(), Box<dyn std::
         o.rerank
     );
     println!(
-        "{:>8} {:>6} {:>8} {:>8} {:>9} | {:>7} {:>7} | {:>7} {:>7} | {:>7} {:>7}",
+        "{:>8} {:>6} {:>7} {:>7} {:>9} | {:>6} {:>7} {:>7} {:>7} | {:>6} {:>7} {:>7} | {:>6} {:>6} {:>6} | {:>7}",
         "scenes",
         "index",
         "build s",
         "rss MB",
         "recall@10",
+        "srchMin",
         "srch50",
         "srch95",
+        "srchCPU",
+        "fullMin",
         "full50",
         "full95",
         "emb50",
-        "emb95"
+        "emb95",
+        "embCPU",
+        "load1"
     );
     for &n in &o.sizes {
         let mut rows_rng = Rng(0x5EED_0000 ^ n as u64);
@@ -370,6 +388,27 @@ fn compare(o: &Options, text_model: &MiniLmEmbedder) -> Result<(), Box<dyn std::
                 }
             }
         }
+        // CPU time per search (both threads), each index alone: what the scan costs whatever the
+        // other processes on the machine do (wall time ≈ CPU time / 2 on two idle cores).
+        let mut cpu_ms = [0f64; 2];
+        for (which, index) in indexes.iter().enumerate() {
+            let c0 = cpu_seconds();
+            for qv in query_vectors.iter().cycle().take(o.queries) {
+                index.search(qv, 100, None)?;
+            }
+            cpu_ms[which] = (cpu_seconds() - c0) * 1000.0 / o.queries as f64;
+        }
+        // The same for the query embedding (candle runs it on both cores too).
+        let c0 = cpu_seconds();
+        for text in query_texts.iter().cycle().take(o.queries) {
+            text_model.embed_one(text)?;
+        }
+        let embed_cpu_ms = (cpu_seconds() - c0) * 1000.0 / o.queries as f64;
+        let load1 = loadavg()
+            .split_whitespace()
+            .next()
+            .unwrap_or("?")
+            .to_string();
         for (which, r) in results.iter_mut().enumerate() {
             for v in [&mut r.search, &mut r.full, &mut r.embed] {
                 v.sort_by(f64::total_cmp);
@@ -383,25 +422,33 @@ fn compare(o: &Options, text_model: &MiniLmEmbedder) -> Result<(), Box<dyn std::
             };
             let recall = r.found as f64 / r.wanted.max(1) as f64;
             println!(
-                "{:>8} {:>6} {:>8.2} {:>8.0} {:>9.4} | {:>7.2} {:>7.2} | {:>7.2} {:>7.2} | {:>7.2} {:>7.2}",
+                "{:>8} {:>6} {:>7.2} {:>7.0} {:>9.4} | {:>7.2} {:>7.2} {:>7.2} {:>7.2} | {:>7.2} {:>7.2} {:>7.2} | {:>6.2} {:>6.2} {:>6.2} | {:>7}",
                 n,
                 name,
                 build,
                 rss,
                 recall,
+                r.search[0],
                 percentile(&r.search, 0.5),
                 percentile(&r.search, 0.95),
+                cpu_ms[which],
+                r.full[0],
                 percentile(&r.full, 0.5),
                 percentile(&r.full, 0.95),
                 percentile(&r.embed, 0.5),
                 percentile(&r.embed, 0.95),
+                embed_cpu_ms,
+                load1,
             );
             println!(
-                "{{\"scenes\":{n},\"index\":\"{name}\",\"queries\":{},\"rerank\":{},\"build_s\":{build:.3},\"rss_mb\":{rss:.0},\"recall_at_10\":{recall:.4},\"search_p50_ms\":{:.3},\"search_p95_ms\":{:.3},\"full_p50_ms\":{:.3},\"full_p95_ms\":{:.3},\"embed_p50_ms\":{:.3},\"embed_p95_ms\":{:.3}}}",
+                "{{\"scenes\":{n},\"index\":\"{name}\",\"queries\":{},\"rerank\":{},\"build_s\":{build:.3},\"rss_mb\":{rss:.0},\"recall_at_10\":{recall:.4},\"search_min_ms\":{:.3},\"search_p50_ms\":{:.3},\"search_p95_ms\":{:.3},\"search_cpu_ms\":{:.3},\"full_min_ms\":{:.3},\"full_p50_ms\":{:.3},\"full_p95_ms\":{:.3},\"embed_p50_ms\":{:.3},\"embed_p95_ms\":{:.3},\"embed_cpu_ms\":{embed_cpu_ms:.3},\"load1\":\"{load1}\"}}",
                 o.queries,
                 o.rerank,
+                r.search[0],
                 percentile(&r.search, 0.5),
                 percentile(&r.search, 0.95),
+                cpu_ms[which],
+                r.full[0],
                 percentile(&r.full, 0.5),
                 percentile(&r.full, 0.95),
                 percentile(&r.embed, 0.5),

@@ -206,26 +206,32 @@ impl QuantIndex {
         let threads = std::thread::available_parallelism()
             .map_or(1, |t| t.get())
             .min(8);
-        let scan = |first: usize, last: usize| {
+        // Threads take chunks from a shared counter, so a thread slowed down by another process
+        // (a busy machine) leaves its share to the others instead of holding up the query.
+        const CHUNK: usize = 32 * 1024;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let scan = || {
             let mut top = TopK::new(n);
-            scan_codes(self, q, first, last, &mut top);
-            top
+            loop {
+                let first = next.fetch_add(CHUNK, std::sync::atomic::Ordering::Relaxed);
+                if first >= rows {
+                    break top;
+                }
+                scan_codes(self, q, first, (first + CHUNK).min(rows), &mut top);
+            }
         };
         let tops: Vec<TopK> = if threads < 2 || rows < PARALLEL_ABOVE {
-            vec![scan(0, rows)]
+            vec![scan()]
         } else {
-            let per = rows.div_ceil(threads).div_ceil(LANES) * LANES;
             std::thread::scope(|s| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let (first, last) = ((t * per).min(rows), ((t + 1) * per).min(rows));
-                        s.spawn(move || scan(first, last))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| TopK::new(n)))
-                    .collect()
+                let helpers: Vec<_> = (1..threads).map(|_| s.spawn(scan)).collect();
+                let mut tops = vec![scan()];
+                tops.extend(
+                    helpers
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|_| TopK::new(n))),
+                );
+                tops
             })
         };
         let mut top = TopK::new(n);
