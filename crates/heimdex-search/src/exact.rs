@@ -30,7 +30,8 @@ impl ExactIndex {
             .min(8);
         let scan = |first: usize, data: &[f32]| {
             let mut top = TopK::new(k);
-            for (i, row) in data.chunks_exact(self.dim).enumerate() {
+            // Zero-length vectors (damaged rows) leave no data to scan: no hits, no panic.
+            for (i, row) in data.chunks_exact(self.dim.max(1)).enumerate() {
                 top.push(dot(q, row), first + i);
             }
             top

@@ -93,7 +93,7 @@ impl QuantIndex {
     /// Whether an unfiltered search of `k` is answered from the codes.
     pub fn is_approximate(&self, k: usize) -> bool {
         let len = self.len();
-        len >= self.approximate_above && self.shortlist(k) < len
+        self.words > 0 && k > 0 && len >= self.approximate_above && self.shortlist(k) < len
     }
 
     fn shortlist(&self, k: usize) -> usize {
@@ -738,6 +738,13 @@ mod tests {
 
     #[test]
     fn wrong_input_is_refused() {
+        // Zero-length vectors (a damaged row) never reach the code scan.
+        let mut empty = QuantIndex::new("m", 0).with_approximate_above(1);
+        for i in 0..300 {
+            empty.upsert(key("z", i), &[]).expect("upsert");
+        }
+        assert!(!empty.is_approximate(1));
+        assert!(empty.search(&[], 3, None).is_ok());
         let mut idx = QuantIndex::new("m", 8);
         assert!(idx.upsert(key("a", 0), &[1.0; 4]).is_err());
         assert!(idx.upsert(key("a", 0), &[f32::NAN; 8]).is_err());
