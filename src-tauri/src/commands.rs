@@ -131,7 +131,7 @@ pub async fn search_team(
     limit: Option<u32>,
 ) -> AppResult<TeamResultsView> {
     let app = state.app().await?;
-    heimdex_app::team_search::search_with_team(app.library(), &query, limit.unwrap_or(30)).await
+    heimdex_app::team_search::search_with_team(&app, &query, limit.unwrap_or(30)).await
 }
 
 #[tauri::command]

@@ -428,6 +428,32 @@ async function main() {
           await s.exec(`document.getElementById("team").scrollIntoView({ block: "nearest" });`);
           await sleep(300);
           await s.screenshot("08b-team-qdrant.png");
+          // Team search from the window: the same words, now with the team's scenes merged in.
+          await s.exec(
+            `window.dispatchEvent(new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true }));`,
+          );
+          const box2 = await s.waitFor("input[type=search]");
+          await s.exec(`const b = document.querySelector("input[type=search]");
+            Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(b, "");
+            b.dispatchEvent(new Event("input", { bubbles: true }));`);
+          await s.keys(box2, QUERY);
+          const until4 = Date.now() + 30_000;
+          let teamText = "";
+          for (;;) {
+            teamText = await s.exec(`return document.querySelector("[data-kind=team-results]")?.textContent ?? "";`);
+            if (teamText && !teamText.endsWith("With your team")) break;
+            if (Date.now() > until4) throw new Error(`no team search answer: ${teamText}`);
+            await sleep(250);
+          }
+          await s.exec(`document.querySelector("[data-kind=team-results]").scrollIntoView({ block: "center" });`);
+          await sleep(300);
+          await s.screenshot("08c-team-search.png");
+          console.log(`team search "${QUERY}": ${teamText.slice(0, 300)}`);
+          assert(teamText.includes("Here + team"), `a scene found here and on the team is marked: ${teamText}`);
+          // Back to Settings → Team for the sign-out.
+          const navAgain = await s.findAll(".nav-item");
+          await s.click(navAgain[2]);
+          await s.waitFor("#team");
         }
         const signOut = await s.exec(`const b = [...document.querySelectorAll("#team button")].find((b) => b.textContent === "Sign out");
           if (b) b.setAttribute("data-e2e", "sign-out"); return b != null;`);

@@ -356,6 +356,46 @@ impl Team {
     }
 }
 
+impl Team {
+    /// The team's scenes nearest to `vector` (a query embedded with `model`), searched as the
+    /// one identity rule says (the window's session, else the one kept in the keychain) with the
+    /// secret store the push uses. `mine`: only the user's own scenes.
+    pub async fn search(
+        &self,
+        library: &Library,
+        model: &str,
+        vector: &[f32],
+        limit: usize,
+        filter: &heimdex_sync::TeamFilter,
+        mine: bool,
+    ) -> AppResult<Vec<heimdex_sync::TeamHit>> {
+        let config = SyncConfig::load(library.pool())
+            .await
+            .map_err(sync_error)?
+            .ok_or_else(|| AppError::Sync {
+                reason: "team search needs a team backend: run `heimdex sync setup`".into(),
+            })?;
+        let who = match self.identity(&config).await {
+            Some(Ok(who)) => who,
+            Some(Err(e)) => return Err(AppError::Sync { reason: e }),
+            None => connect::identity(library.pool(), &config)
+                .await
+                .map_err(sync_error)?,
+        };
+        let target = connect::connect(&config, self.store.as_ref())
+            .await
+            .map_err(sync_error)?;
+        let mut filter = filter.clone();
+        if mine {
+            filter.owner = Some(who.user_id);
+        }
+        target
+            .search_filtered(&who, model, vector, limit, &filter)
+            .await
+            .map_err(sync_error)
+    }
+}
+
 impl Default for Team {
     fn default() -> Self {
         Self::new()

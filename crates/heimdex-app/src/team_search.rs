@@ -5,6 +5,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::views::{HitOrigin, TeamHitView, TeamResultsView};
+use crate::App;
 use heimdex_library::search::SearchResults;
 use heimdex_library::{videos, Library};
 use heimdex_sync::merge::{merge, LocalHit, MergedHit, Origin};
@@ -45,34 +46,36 @@ pub async fn embed_query(model_dir: &Path, query: &str) -> AppResult<(String, Ve
 
 /// The team's scenes nearest to `query`: `(model id, hits)`. `mine`: only the user's own.
 pub async fn team_hits(
-    lib: &Library,
+    app: &App,
     query: &str,
     limit: usize,
     filter: &TeamFilter,
     mine: bool,
 ) -> AppResult<(String, Vec<TeamHit>)> {
+    let lib = app.library();
     let (model, vector) = embed_query(&lib.paths().model_dir, query).await?;
-    let hits = heimdex_sync::team_search::search(lib.pool(), &model, &vector, limit, filter, mine)
-        .await
-        .map_err(sync_error)?;
+    let hits = app
+        .team
+        .search(lib, &model, &vector, limit, filter, mine)
+        .await?;
     Ok((model, hits))
 }
 
 /// The local hits of a typed search fused with the team's for the same words.
 pub async fn merged(
-    lib: &Library,
+    app: &App,
     query: &str,
     local: &SearchResults,
     limit: usize,
 ) -> AppResult<Vec<MergedHit>> {
-    let local_hits = local_hits(lib, local).await?;
+    let local_hits = local_hits(app.library(), local).await?;
     // Dates typed in the query filter the local search; the team gets the words without them.
     let text = if local.text.trim().is_empty() {
         query
     } else {
         &local.text
     };
-    let (_, team) = team_hits(lib, text, limit, &TeamFilter::default(), false).await?;
+    let (_, team) = team_hits(app, text, limit, &TeamFilter::default(), false).await?;
     Ok(merge(&local_hits, &team, limit))
 }
 
@@ -103,11 +106,8 @@ async fn local_hits(lib: &Library, local: &SearchResults) -> AppResult<Vec<Local
 
 /// The window's team search: the local search and the team's, merged and marked. When team sync
 /// is off or the backend cannot answer, the local hits come back with a notice saying why.
-pub async fn search_with_team(
-    lib: &Library,
-    query: &str,
-    limit: u32,
-) -> AppResult<TeamResultsView> {
+pub async fn search_with_team(app: &App, query: &str, limit: u32) -> AppResult<TeamResultsView> {
+    let lib = app.library();
     let query = query.trim();
     let limit = limit.clamp(1, crate::search::MAX_LIMIT) as usize;
     let mut req = heimdex_library::search::SearchRequest::new(query);
@@ -127,7 +127,7 @@ pub async fn search_with_team(
             Some("Team sync is not set up: these are this library's scenes only.".to_owned()),
         )
     } else {
-        match merged(lib, query, &local, limit).await {
+        match merged(app, query, &local, limit).await {
             Ok(m) => (m, None),
             Err(e) => (
                 merge(&local_list, &[], limit),
@@ -171,9 +171,13 @@ mod tests {
 
     #[tokio::test]
     async fn says_why_the_team_is_missing_and_keeps_the_local_hits() {
-        let (_dir, lib) = heimdex_tests::library::temp_library().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = App::open_at(heimdex_core::DataPaths::under(dir.path().join("data")))
+            .await
+            .expect("opens");
+        let lib = app.library().clone();
         heimdex_tests::library::fake_video(&lib, "aa11bb22cc33dd44ee55", 3, true).await;
-        let off = search_with_team(&lib, "anything", 10)
+        let off = search_with_team(&app, "anything", 10)
             .await
             .expect("answers");
         assert_eq!(
@@ -196,7 +200,7 @@ mod tests {
         .save(lib.pool())
         .await
         .expect("saved");
-        let down = search_with_team(&lib, "anything", 10)
+        let down = search_with_team(&app, "anything", 10)
             .await
             .expect("answers");
         let notice = down.notice.expect("a notice");
@@ -205,7 +209,7 @@ mod tests {
             "{notice}"
         );
         assert!(down.hits.iter().all(|h| h.origin == HitOrigin::Local));
-        let empty = search_with_team(&lib, "  ", 10).await.expect("answers");
+        let empty = search_with_team(&app, "  ", 10).await.expect("answers");
         assert!(empty.hits.is_empty() && empty.notice.is_none());
     }
 }

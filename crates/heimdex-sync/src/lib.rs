@@ -30,7 +30,6 @@ pub mod pull;
 pub mod qdrant;
 pub mod setup;
 pub mod target;
-pub mod team_search;
 
 pub use config::{Backend, PushState, SyncConfig};
 pub use doc::{Identity, SceneDoc, TeamScene, VideoDoc};

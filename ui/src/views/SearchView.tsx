@@ -9,7 +9,7 @@ import { api } from "../lib/api";
 import { copyText } from "../lib/clipboard";
 import { describeUnknown } from "../lib/errors";
 import { exportList } from "../lib/exports";
-import { formatDuration, formatTimestamp } from "../lib/format";
+import { formatDuration, formatPosition, formatTimestamp } from "../lib/format";
 import { modKey } from "../lib/platform";
 
 /** How long typing must pause before a search runs. */
@@ -62,32 +62,27 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
   const latest = useRef(0);
   const [similarFound, setSimilarFound] = useState<SimilarFound | null>(null);
   const [pictureFound, setPictureFound] = useState<PictureFound | null>(null);
-  // Team search runs beside the local one once team sync is set up.
+  // Team search runs beside the local one while team sync is set up (asked at each search, so a
+  // backend set up in Settings counts at once).
   const [teamOn, setTeamOn] = useState(false);
   const [teamFound, setTeamFound] = useState<TeamFound | null>(null);
 
   useEffect(() => {
+    if (!settled) return;
     let live = true;
-    api.getTeam().then(
-      (t) => live && setTeamOn(t.backend != null),
-      () => undefined,
-    );
+    api
+      .getTeam()
+      .then((t) => {
+        if (!live) return;
+        setTeamOn(t.backend != null);
+        if (t.backend == null) return;
+        return api.searchTeam(settled, 20).then((results) => live && setTeamFound({ query: settled, results }));
+      })
+      .catch((e: unknown) => live && setTeamFound({ query: settled, error: describeUnknown(e) }));
     return () => {
       live = false;
     };
-  }, []);
-
-  useEffect(() => {
-    if (!settled || !teamOn) return;
-    let live = true;
-    api.searchTeam(settled, 20).then(
-      (results) => live && setTeamFound({ query: settled, results }),
-      (e: unknown) => live && setTeamFound({ query: settled, error: describeUnknown(e) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [settled, teamOn]);
+  }, [settled]);
 
   useEffect(() => {
     if (!picture) return;
@@ -374,7 +369,7 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
                     <li key={`${h.origin}-${h.fileName}-${h.sceneIndex}`}>
                       <button
                         type="button"
-                        className="result"
+                        className="result result-team"
                         disabled={h.videoId == null}
                         title={h.videoId == null ? "This scene's video is not in this library" : undefined}
                         onClick={() => h.videoId != null && onOpen(h.videoId, h.startSecs ?? 0)}
@@ -382,7 +377,7 @@ export function SearchView({ inputRef, onShowLibrary, onOpen, query, onQueryChan
                         <span className={`badge badge-${h.origin}`}>{ORIGIN_LABEL[h.origin]}</span>
                         <span className="result-name">{h.fileName}</span>
                         <span className="muted">
-                          {formatTimestamp(h.startSecs ?? 0)}–{formatTimestamp(h.endSecs ?? 0)}
+                          {formatPosition(h.startSecs)}–{formatPosition(h.endSecs)} · scene {h.sceneIndex + 1}
                         </span>
                         {h.text && <span className="muted result-text">{h.text.slice(0, 140)}</span>}
                       </button>

@@ -454,8 +454,7 @@ async fn search(ctx: &Context, a: SearchArgs) -> anyhow::Result<ExitCode> {
         until: day(&a.before)?,
     };
     let (model, hits) =
-        heimdex_app::team_search::team_hits(ctx.library(), &a.query, a.limit, &filter, a.mine)
-            .await?;
+        heimdex_app::team_search::team_hits(ctx, &a.query, a.limit, &filter, a.mine).await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
         return Ok(ExitCode::SUCCESS);

@@ -13,7 +13,7 @@ pub async fn run(
     limit: usize,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let merged = heimdex_app::team_search::merged(ctx.library(), query, local, limit).await?;
+    let merged = heimdex_app::team_search::merged(ctx, query, local, limit).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&merged)?);
         return Ok(ExitCode::SUCCESS);
