@@ -58,23 +58,32 @@ const DOUBLE_WORDS: &str = "SELECT COUNT(*) FROM (SELECT video_id, scene_idx FRO
 /// running was left by one that died.
 pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<CheckReport> {
     let pool = lib.pool();
-    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(5)")
-        .fetch_all(pool)
-        .await?;
-    let integrity = integrity.join("; ");
+    // One connection for the whole check and repair: FTS5 keeps its index structure per
+    // connection, and the words index is checked right after the repair changed it.
+    let conn = tokio::sync::Mutex::new(pool.acquire().await?);
+    // FTS5's own check first: it reads the index afresh. SQLite's integrity_check also checks
+    // FTS5 tables, but with the index structure this connection last read; after another
+    // connection changed the index it reported "malformed inverted index" for a whole one.
     let words_index =
         match sqlx::query("INSERT INTO scene_text (scene_text) VALUES ('integrity-check')")
-            .execute(pool)
+            .execute(&mut **conn.lock().await)
             .await
         {
             Ok(_) => "ok".to_owned(),
             Err(e) => e.to_string(),
         };
-    let count = |sql: String| async move {
-        sqlx::query_scalar::<_, i64>(&sql)
-            .fetch_one(pool)
-            .await
-            .map_err(crate::LibraryError::from)
+    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(5)")
+        .fetch_all(&mut **conn.lock().await)
+        .await?;
+    let integrity = integrity.join("; ");
+    let count = |sql: String| {
+        let conn = &conn;
+        async move {
+            sqlx::query_scalar::<_, i64>(&sql)
+                .fetch_one(&mut **conn.lock().await)
+                .await
+                .map_err(crate::LibraryError::from)
+        }
     };
     let mut findings = vec![
         Finding {
@@ -107,29 +116,30 @@ pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<Che
     }
     let mut repaired = Vec::new();
     if repair && findings.iter().any(|f| f.count > 0) {
-        let stray = sqlx::query(&format!("DELETE {STRAY_WORDS}"))
-            .execute(pool)
+        // One statement each: a lock guard lives to the end of its statement.
+        let stray_words = sqlx::query(&format!("DELETE {STRAY_WORDS}"))
+            .execute(&mut **conn.lock().await)
             .await?
-            .rows_affected()
-            + sqlx::query(&format!("DELETE {STRAY_VECTORS}"))
-                .execute(pool)
-                .await?
-                .rows_affected();
+            .rows_affected();
+        let stray_vectors = sqlx::query(&format!("DELETE {STRAY_VECTORS}"))
+            .execute(&mut **conn.lock().await)
+            .await?
+            .rows_affected();
+        let stray = stray_words + stray_vectors;
         if stray > 0 {
             repaired.push(format!("removed {stray} stray search rows"));
         }
         // Doubled or missing words: that video's search rows are written again by its embed
         // stage (which replaces them whole).
         let mut again: Vec<String> = sqlx::query_scalar(MISSING_WORDS_VIDEOS)
-            .fetch_all(pool)
+            .fetch_all(&mut **conn.lock().await)
             .await?;
-        again.extend(
-            sqlx::query_scalar::<_, String>(
-                "SELECT DISTINCT video_id FROM scene_text GROUP BY video_id, scene_idx HAVING COUNT(*) > 1",
-            )
-            .fetch_all(pool)
-            .await?,
-        );
+        let doubled: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT video_id FROM scene_text GROUP BY video_id, scene_idx HAVING COUNT(*) > 1",
+        )
+        .fetch_all(&mut **conn.lock().await)
+        .await?;
+        again.extend(doubled);
         again.sort();
         again.dedup();
         for v in &again {
@@ -187,6 +197,18 @@ mod tests {
         assert_eq!(stray.map(|f| f.count), Some(1));
         let fixed = check(&lib, true, true).await.expect("repairs");
         assert_eq!(fixed.repaired.len(), 1, "{fixed:?}");
-        assert!(check(&lib, false, true).await.expect("checks").is_clean());
+        let after = check(&lib, false, true).await.expect("checks");
+        assert!(after.is_clean(), "{after:?}");
+        // Repeated, as after many kills: still clean, the words index still whole.
+        for _ in 0..20 {
+            sqlx::query("INSERT INTO scene_text (video_id, scene_idx, snippet, sidecar) VALUES ('w', 1, '', 'y z')")
+                .execute(pool)
+                .await
+                .expect("insert");
+            let fixed = check(&lib, true, true).await.expect("repairs");
+            assert_eq!(fixed.repaired.len(), 1, "{fixed:?}");
+            let after = check(&lib, false, true).await.expect("checks");
+            assert!(after.is_clean(), "{after:?}");
+        }
     }
 }

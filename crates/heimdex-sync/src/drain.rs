@@ -138,13 +138,7 @@ impl Drainer {
     }
 
     async fn push_upserts(&self, run: &[OutboxRow]) -> Result<Round, SyncError> {
-        let built = local_docs::build(
-            self.pool(),
-            &self.library.paths().cache_dir,
-            run,
-            &self.choice,
-        )
-        .await?;
+        let built = local_docs::build(self.pool(), self.library.paths(), run, &self.choice).await?;
         outbox::remove(self.pool(), &built.stale).await?;
         let mut round = Round {
             skipped: built.stale.len() as u64,
@@ -183,7 +177,7 @@ impl Drainer {
     async fn push_single(&self, row: &OutboxRow) -> Result<Round, SyncError> {
         let built = local_docs::build(
             self.pool(),
-            &self.library.paths().cache_dir,
+            self.library.paths(),
             std::slice::from_ref(row),
             &self.choice,
         )

@@ -1,7 +1,10 @@
 //! Builds the documents to push from the local library, as it is at push time.
 //!
-//! Text: the scene's search text (the sidecar local search indexes, table `scene_text`, when the
-//! embed stage has run; else what was said during the scene). Vectors: from `scene_vectors`, one
+//! Everything is read through the library's own functions (`scenes`, `transcripts`,
+//! `search::store`); no SQL of the library's tables here.
+//!
+//! Text: the scene's search text (the sidecar local search indexes, when the embed stage has run;
+//! else what was said during the scene). Vectors: the scene's stored vectors, one
 //! per kind, of the backend's size; the model id travels with each, so vectors of different models
 //! never meet in the backend. Thumbnail: the scene's JPEG from the cache folder, when it is there
 //! and small (at most [`MAX_THUMBNAIL_BYTES`]).
@@ -10,9 +13,10 @@ use crate::doc::{SceneDoc, VideoDoc, MAX_THUMBNAIL_BYTES};
 use crate::error::SyncError;
 use crate::ids::{scene_uuid, video_uuid};
 use crate::outbox::{Op, OutboxRow};
-use heimdex_core::VideoId;
-use heimdex_library::{transcripts, videos};
-use sqlx::{Row, SqlitePool};
+use heimdex_core::{DataPaths, VideoId};
+use heimdex_library::search::store;
+use heimdex_library::{scenes, transcripts, videos};
+use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -49,77 +53,33 @@ pub struct VectorChoice {
     pub text_model: Option<String>,
 }
 
-fn local(e: sqlx::Error) -> SyncError {
-    SyncError::Local(e.to_string())
-}
-
-async fn table_exists(pool: &SqlitePool, name: &str) -> Result<bool, SyncError> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = ?")
-        .bind(name)
-        .fetch_one(pool)
-        .await
-        .map_err(local)?;
-    Ok(n > 0)
-}
-
 /// `(scene_idx, kind)` -> `[(model, vector)]` for one video.
 type Vectors = HashMap<(i64, String), Vec<(String, Vec<f32>)>>;
 
 async fn vectors_of(pool: &SqlitePool, video: &VideoId) -> Result<Vectors, SyncError> {
     let mut out = Vectors::new();
-    if !table_exists(pool, "scene_vectors").await? {
-        return Ok(out);
-    }
-    let rows = sqlx::query(
-        "SELECT scene_idx, kind, model_id, vector FROM scene_vectors WHERE video_id = ? \
-         ORDER BY scene_idx, kind, model_id",
-    )
-    .bind(video.as_str())
-    .fetch_all(pool)
-    .await
-    .map_err(local)?;
-    for r in rows {
-        let blob: Vec<u8> = r.try_get("vector").map_err(local)?;
-        let v: Vec<f32> = blob
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        out.entry((
-            r.try_get("scene_idx").map_err(local)?,
-            r.try_get("kind").map_err(local)?,
-        ))
-        .or_default()
-        .push((r.try_get("model_id").map_err(local)?, v));
+    for v in store::video_vectors(pool, video).await? {
+        let kind = match v.kind {
+            heimdex_library::search::VectorKind::Text => "text",
+            heimdex_library::search::VectorKind::Image => "image",
+        };
+        out.entry((i64::from(v.key.scene), kind.to_owned()))
+            .or_default()
+            .push((v.model_id, v.vector));
     }
     Ok(out)
 }
 
-async fn sidecars_of(
-    pool: &SqlitePool,
-    video: &VideoId,
-) -> Result<HashMap<i64, String>, SyncError> {
-    if !table_exists(pool, "scene_text").await? {
-        return Ok(HashMap::new());
-    }
-    // Written by the embed stage; read defensively (its columns are the search crate's business).
-    let rows = match sqlx::query("SELECT scene_idx, sidecar FROM scene_text WHERE video_id = ?")
-        .bind(video.as_str())
-        .fetch_all(pool)
-        .await
-    {
-        Ok(rows) => rows,
+/// The sidecar text local search indexes, per scene; none when it cannot be read (the
+/// transcript is pushed instead).
+async fn sidecars_of(pool: &SqlitePool, video: &VideoId) -> HashMap<i64, String> {
+    match store::sidecars(pool, video).await {
+        Ok(texts) => texts.into_iter().map(|(k, v)| (i64::from(k), v)).collect(),
         Err(e) => {
             tracing::debug!("scene_text unreadable, pushing transcripts instead: {e}");
-            return Ok(HashMap::new());
+            HashMap::new()
         }
-    };
-    let mut out = HashMap::new();
-    for r in rows {
-        let idx: i64 = r.try_get("scene_idx").map_err(local)?;
-        let text: String = r.try_get("sidecar").map_err(local)?;
-        out.insert(idx, text);
     }
-    Ok(out)
 }
 
 fn pick(
@@ -146,11 +106,11 @@ async fn thumbnail(path: Option<&Path>) -> Option<Vec<u8>> {
     tokio::fs::read(path).await.ok()
 }
 
-/// Builds the documents for `rows` (upsert rows; others are ignored). `cache_dir` is the
-/// library's cache folder (thumbnail paths are stored relative to it).
+/// Builds the documents for `rows` (upsert rows; others are ignored) from the library in
+/// `paths`, through the library's own queries.
 pub async fn build(
     pool: &SqlitePool,
-    cache_dir: &Path,
+    paths: &DataPaths,
     rows: &[OutboxRow],
     choice: &VectorChoice,
 ) -> Result<Built, SyncError> {
@@ -173,13 +133,13 @@ pub async fn build(
             built.stale.extend(rows.iter().map(|r| r.seq));
             continue;
         };
-        let stored = scenes_of(pool, cache_dir, vid).await?;
+        let stored = scenes_of(pool, paths, vid).await?;
         let spoken: HashMap<i64, String> = transcripts::scene_texts(pool, vid)
             .await?
             .into_iter()
             .map(|t| (t.scene_idx, t.text))
             .collect();
-        let sidecars = sidecars_of(pool, vid).await?;
+        let sidecars = sidecars_of(pool, vid).await;
         let vectors = vectors_of(pool, vid).await?;
         let video_uuid = video_uuid(&record.content_hash);
         built.videos.push(VideoDoc {
@@ -190,7 +150,7 @@ pub async fn build(
             width: i32::try_from(record.info.width).ok(),
             height: i32::try_from(record.info.height).ok(),
             scene_count: i32::try_from(stored.len()).ok(),
-            created_at: heimdex_library::search::store::video_date(pool, vid)
+            created_at: store::video_date(pool, vid)
                 .await?
                 .as_deref()
                 .and_then(day_secs),
@@ -246,29 +206,23 @@ struct StoredScene {
 /// `idx` -> the video's scenes.
 async fn scenes_of(
     pool: &SqlitePool,
-    cache_dir: &Path,
+    paths: &DataPaths,
     video: &VideoId,
 ) -> Result<HashMap<i64, StoredScene>, SyncError> {
-    let mut out = HashMap::new();
-    let rows = sqlx::query(
-        "SELECT idx, start_secs, end_secs, thumbnail_path FROM scenes WHERE video_id = ?",
-    )
-    .bind(video.as_str())
-    .fetch_all(pool)
-    .await
-    .map_err(local)?;
-    for r in rows {
-        let thumb: Option<String> = r.try_get("thumbnail_path").map_err(local)?;
-        out.insert(
-            r.try_get("idx").map_err(local)?,
-            StoredScene {
-                start_secs: r.try_get("start_secs").map_err(local)?,
-                end_secs: r.try_get("end_secs").map_err(local)?,
-                thumbnail: thumb.map(|t| cache_dir.join(t)),
-            },
-        );
-    }
-    Ok(out)
+    Ok(scenes::list_for_video(pool, paths, video)
+        .await?
+        .into_iter()
+        .map(|s| {
+            (
+                i64::from(s.idx),
+                StoredScene {
+                    start_secs: s.start_secs,
+                    end_secs: s.end_secs,
+                    thumbnail: s.thumbnail_path,
+                },
+            )
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ pub mod state;
 pub mod store;
 pub mod types;
 
-pub use heimdex_search::{Signal, Span};
+pub use heimdex_search::{Signal, Span, VectorKind};
 pub use run::{search, search_image, similar};
 pub use state::{SearchState, StoredVector};
 pub use types::{

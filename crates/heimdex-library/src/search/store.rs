@@ -122,11 +122,27 @@ pub async fn load_indexes(pool: &SqlitePool) -> std::result::Result<VectorIndexe
 
 /// The stored vectors of one scene (for "more like this").
 pub async fn scene_vectors(pool: &SqlitePool, key: &SceneKey) -> Result<Vec<StoredVector>> {
+    stored_vectors(pool, &key.video, Some(key.scene)).await
+}
+
+/// Every stored vector of `video`'s scenes, in scene order (what a team push sends).
+pub async fn video_vectors(pool: &SqlitePool, video: &VideoId) -> Result<Vec<StoredVector>> {
+    stored_vectors(pool, video, None).await
+}
+
+async fn stored_vectors(
+    pool: &SqlitePool,
+    video: &VideoId,
+    scene: Option<u32>,
+) -> Result<Vec<StoredVector>> {
+    let scene = scene.map(i64::from);
     let rows = sqlx::query(
-        "SELECT kind, model_id, vector FROM scene_vectors WHERE video_id = ? AND scene_idx = ?",
+        "SELECT scene_idx, kind, model_id, vector FROM scene_vectors \
+         WHERE video_id = ? AND (? IS NULL OR scene_idx = ?) ORDER BY scene_idx, kind, model_id",
     )
-    .bind(key.video.as_str())
-    .bind(i64::from(key.scene))
+    .bind(video.as_str())
+    .bind(scene)
+    .bind(scene)
     .fetch_all(pool)
     .await?;
     let mut out = Vec::new();
@@ -135,13 +151,31 @@ pub async fn scene_vectors(pool: &SqlitePool, key: &SceneKey) -> Result<Vec<Stor
         let Some(kind) = kind_from_str(&kind) else {
             continue;
         };
+        let idx: i64 = r.try_get("scene_idx")?;
         let blob: Vec<u8> = r.try_get("vector")?;
         out.push(StoredVector {
-            key: key.clone(),
+            key: SceneKey {
+                video: video.clone(),
+                scene: u32::try_from(idx).unwrap_or(0),
+            },
             kind,
             model_id: r.try_get("model_id")?,
             vector: blob_to_vector(&blob),
         });
+    }
+    Ok(out)
+}
+
+/// Each scene's sidecar text for `video`: what BM25 and the text vectors were made from.
+pub async fn sidecars(pool: &SqlitePool, video: &VideoId) -> Result<HashMap<u32, String>> {
+    let rows = sqlx::query("SELECT scene_idx, sidecar FROM scene_text WHERE video_id = ?")
+        .bind(video.as_str())
+        .fetch_all(pool)
+        .await?;
+    let mut out = HashMap::new();
+    for r in rows {
+        let idx: i64 = r.try_get("scene_idx")?;
+        out.insert(u32::try_from(idx).unwrap_or(0), r.try_get("sidecar")?);
     }
     Ok(out)
 }
