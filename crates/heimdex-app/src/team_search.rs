@@ -112,6 +112,8 @@ pub async fn search_with_team(app: &App, query: &str, limit: u32) -> AppResult<T
     let limit = limit.clamp(1, crate::search::MAX_LIMIT) as usize;
     let mut req = heimdex_library::search::SearchRequest::new(query);
     req.limit = limit;
+    // The window's own search of these words is the one in the history.
+    req.record = false;
     let local = heimdex_library::search::search(lib, &req)
         .await
         .map_err(|e| AppError::Search {
