@@ -32,7 +32,7 @@ pub struct Team {
     push_error: StdMutex<Option<String>>,
 }
 
-fn sync_error(e: heimdex_sync::SyncError) -> AppError {
+pub(crate) fn sync_error(e: heimdex_sync::SyncError) -> AppError {
     AppError::Sync {
         reason: e.to_string(),
     }

@@ -13,12 +13,6 @@ use heimdex_sync::{SyncConfig, TeamFilter, TeamHit};
 use std::collections::HashMap;
 use std::path::Path;
 
-fn sync_error(e: impl std::fmt::Display) -> AppError {
-    AppError::Sync {
-        reason: e.to_string(),
-    }
-}
-
 /// The query's vector with the local text model: `(model id, vector)`.
 pub async fn embed_query(model_dir: &Path, query: &str) -> AppResult<(String, Vec<f32>)> {
     use heimdex_embed::TextEmbedder as _;
@@ -68,7 +62,18 @@ pub async fn merged(
     local: &SearchResults,
     limit: usize,
 ) -> AppResult<Vec<MergedHit>> {
-    let local_hits = local_hits(app.library(), local).await?;
+    let local_list = local_hits(app.library(), local).await?;
+    merged_with(app, query, local, &local_list, limit).await
+}
+
+/// [`merged`] with the local hits already in the merge's terms.
+async fn merged_with(
+    app: &App,
+    query: &str,
+    local: &SearchResults,
+    local_list: &[LocalHit],
+    limit: usize,
+) -> AppResult<Vec<MergedHit>> {
     // Dates typed in the query filter the local search; the team gets the words without them.
     let text = if local.text.trim().is_empty() {
         query
@@ -76,7 +81,7 @@ pub async fn merged(
         &local.text
     };
     let (_, team) = team_hits(app, text, limit, &TeamFilter::default(), false).await?;
-    Ok(merge(&local_hits, &team, limit))
+    Ok(merge(local_list, &team, limit))
 }
 
 /// The local hits as the merge takes them (by content hash and scene index).
@@ -120,7 +125,9 @@ pub async fn search_with_team(app: &App, query: &str, limit: u32) -> AppResult<T
             reason: e.to_string(),
         })?;
     let local_list = local_hits(lib, &local).await?;
-    let configured = SyncConfig::load(lib.pool()).await.map_err(sync_error)?;
+    let configured = SyncConfig::load(lib.pool())
+        .await
+        .map_err(crate::team::sync_error)?;
     let (merged, notice) = if query.is_empty() {
         (Vec::new(), None)
     } else if configured.is_none() {
@@ -129,7 +136,7 @@ pub async fn search_with_team(app: &App, query: &str, limit: u32) -> AppResult<T
             Some("Team sync is not set up: these are this library's scenes only.".to_owned()),
         )
     } else {
-        match merged(app, query, &local, limit).await {
+        match merged_with(app, query, &local, &local_list, limit).await {
             Ok(m) => (m, None),
             Err(e) => (
                 merge(&local_list, &[], limit),

@@ -53,6 +53,10 @@ const STRAY_VECTORS: &str = "FROM scene_vectors WHERE NOT EXISTS (SELECT 1 FROM 
 const DOUBLE_WORDS: &str = "SELECT COUNT(*) FROM (SELECT video_id, scene_idx FROM scene_text
      GROUP BY video_id, scene_idx HAVING COUNT(*) > 1)";
 
+async fn count(conn: &mut sqlx::SqliteConnection, sql: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(sql).fetch_one(conn).await?)
+}
+
 /// Checks the library; with `repair`, makes the derived rows again (see the module docs).
 /// `runner_idle`: no process runs jobs now (the caller holds the runner lock), so a job marked
 /// running was left by one that died.
@@ -60,69 +64,60 @@ pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<Che
     let pool = lib.pool();
     // One connection for the whole check and repair: FTS5 keeps its index structure per
     // connection, and the words index is checked right after the repair changed it.
-    let conn = tokio::sync::Mutex::new(pool.acquire().await?);
+    let mut conn = pool.acquire().await?;
+    let conn = &mut *conn;
     // FTS5's own check first: it reads the index afresh. SQLite's integrity_check also checks
     // FTS5 tables, but with the index structure this connection last read; after another
     // connection changed the index it reported "malformed inverted index" for a whole one.
     let words_index =
         match sqlx::query("INSERT INTO scene_text (scene_text) VALUES ('integrity-check')")
-            .execute(&mut **conn.lock().await)
+            .execute(&mut *conn)
             .await
         {
             Ok(_) => "ok".to_owned(),
             Err(e) => e.to_string(),
         };
     let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(5)")
-        .fetch_all(&mut **conn.lock().await)
+        .fetch_all(&mut *conn)
         .await?;
     let integrity = integrity.join("; ");
-    let count = |sql: String| {
-        let conn = &conn;
-        async move {
-            sqlx::query_scalar::<_, i64>(&sql)
-                .fetch_one(&mut **conn.lock().await)
-                .await
-                .map_err(crate::LibraryError::from)
-        }
-    };
     let mut findings = vec![
         Finding {
             name: "missing_words",
             what: "scenes of indexed videos missing from the words index",
-            count: count(MISSING_WORDS.into()).await?,
+            count: count(conn, MISSING_WORDS).await?,
         },
         Finding {
             name: "stray_words",
             what: "words-index rows of scenes that do not exist",
-            count: count(format!("SELECT COUNT(*) {STRAY_WORDS}")).await?,
+            count: count(conn, &format!("SELECT COUNT(*) {STRAY_WORDS}")).await?,
         },
         Finding {
             name: "double_words",
             what: "scenes in the words index more than once",
-            count: count(DOUBLE_WORDS.into()).await?,
+            count: count(conn, DOUBLE_WORDS).await?,
         },
         Finding {
             name: "stray_vectors",
             what: "vectors of scenes that do not exist",
-            count: count(format!("SELECT COUNT(*) {STRAY_VECTORS}")).await?,
+            count: count(conn, &format!("SELECT COUNT(*) {STRAY_VECTORS}")).await?,
         },
     ];
     if runner_idle {
         findings.push(Finding {
             name: "orphan_jobs",
             what: "jobs marked running with no process running them",
-            count: count("SELECT COUNT(*) FROM jobs WHERE state = 'running'".into()).await?,
+            count: count(conn, "SELECT COUNT(*) FROM jobs WHERE state = 'running'").await?,
         });
     }
     let mut repaired = Vec::new();
     if repair && findings.iter().any(|f| f.count > 0) {
-        // One statement each: a lock guard lives to the end of its statement.
         let stray_words = sqlx::query(&format!("DELETE {STRAY_WORDS}"))
-            .execute(&mut **conn.lock().await)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
         let stray_vectors = sqlx::query(&format!("DELETE {STRAY_VECTORS}"))
-            .execute(&mut **conn.lock().await)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
         let stray = stray_words + stray_vectors;
@@ -132,12 +127,12 @@ pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<Che
         // Doubled or missing words: that video's search rows are written again by its embed
         // stage (which replaces them whole).
         let mut again: Vec<String> = sqlx::query_scalar(MISSING_WORDS_VIDEOS)
-            .fetch_all(&mut **conn.lock().await)
+            .fetch_all(&mut *conn)
             .await?;
         let doubled: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT video_id FROM scene_text GROUP BY video_id, scene_idx HAVING COUNT(*) > 1",
         )
-        .fetch_all(&mut **conn.lock().await)
+        .fetch_all(&mut *conn)
         .await?;
         again.extend(doubled);
         again.sort();
@@ -165,8 +160,8 @@ pub async fn check(lib: &Library, repair: bool, runner_idle: bool) -> Result<Che
         integrity,
         words_index,
         findings,
-        videos: count("SELECT COUNT(*) FROM videos".into()).await?,
-        scenes: count("SELECT COUNT(*) FROM scenes".into()).await?,
+        videos: count(conn, "SELECT COUNT(*) FROM videos").await?,
+        scenes: count(conn, "SELECT COUNT(*) FROM scenes").await?,
         repaired,
     })
 }
