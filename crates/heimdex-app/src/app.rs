@@ -11,7 +11,7 @@ use crate::views::{ImportSummary, SceneView, SegmentView, Settings, VideoDetail,
 use heimdex_core::{DataPaths, JobState, Stage, VideoId};
 use heimdex_library::folders;
 use heimdex_library::stages::poster::poster_path;
-use heimdex_library::{scenes, transcripts, videos, Library, Pipeline};
+use heimdex_library::{scenes, transcripts, videos, ImportReport, Library, Pipeline, VideoRecord};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -181,11 +181,11 @@ impl App {
             .collect())
     }
 
-    pub async fn import_paths(&self, paths: Vec<String>) -> AppResult<ImportSummary> {
-        let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-        let report = self
-            .pipeline
-            .import(&paths)
+    /// Adds files and folders (searched recursively) and queues their stages; the report says
+    /// what happened to each file. Both shells import here.
+    pub async fn import(&self, paths: &[PathBuf]) -> AppResult<ImportReport> {
+        self.pipeline
+            .import(paths)
             .await
             .map_err(|e| AppError::Import {
                 path: paths
@@ -193,10 +193,22 @@ impl App {
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
                 reason: e.to_string(),
-            })?;
-        Ok(report.into())
+            })
     }
 
+    /// [`App::import`] for the window (paths as strings, the summary view back).
+    pub async fn import_paths(&self, paths: Vec<String>) -> AppResult<ImportSummary> {
+        let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+        Ok(self.import(&paths).await?.into())
+    }
+
+    /// The video a command-line selector names: an id, an id prefix (4 characters or more), a
+    /// path or a file name. The error names the selector and says what to use instead.
+    pub async fn resolve(&self, selector: &str) -> heimdex_library::Result<VideoRecord> {
+        videos::resolve(self.library().pool(), selector).await
+    }
+
+    /// The id of a library video (the window's ids), or [`AppError::VideoNotFound`].
     pub async fn known(&self, id: &str) -> AppResult<VideoId> {
         let id = VideoId(id.to_owned());
         match videos::get(self.library().pool(), &id).await? {
@@ -205,22 +217,32 @@ impl App {
         }
     }
 
-    pub async fn cancel_video(&self, id: &str) -> AppResult<()> {
-        let id = self.known(id).await?;
-        self.pipeline.cancel(&id).await?;
+    /// Cancels a video's queued and running jobs; how many were cancelled.
+    pub async fn cancel(&self, id: &VideoId) -> AppResult<u64> {
+        Ok(self.pipeline.cancel(id).await?)
+    }
+
+    /// Queues a video's failed or cancelled stages again; how many jobs were queued.
+    pub async fn retry(&self, id: &VideoId) -> AppResult<u64> {
+        Ok(self.pipeline.retry(id).await?)
+    }
+
+    /// Removes a video and everything derived from it (the file itself stays).
+    pub async fn remove(&self, id: &VideoId) -> AppResult<()> {
+        self.pipeline.remove(id).await?;
         Ok(())
+    }
+
+    pub async fn cancel_video(&self, id: &str) -> AppResult<()> {
+        self.cancel(&self.known(id).await?).await.map(drop)
     }
 
     pub async fn retry_video(&self, id: &str) -> AppResult<()> {
-        let id = self.known(id).await?;
-        self.pipeline.retry(&id).await?;
-        Ok(())
+        self.retry(&self.known(id).await?).await.map(drop)
     }
 
     pub async fn remove_video(&self, id: &str) -> AppResult<()> {
-        let id = self.known(id).await?;
-        self.pipeline.remove(&id).await?;
-        Ok(())
+        self.remove(&self.known(id).await?).await
     }
 
     pub async fn settings(&self) -> AppResult<Settings> {

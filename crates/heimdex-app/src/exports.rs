@@ -9,21 +9,12 @@ use heimdex_core::VideoId;
 use heimdex_library::{transcripts, videos, Library};
 use std::path::Path;
 
-/// Writes `text` to `path` through a temporary file beside it and a rename (both shells use it).
+/// Writes `text` to `path` whole or not at all ([`heimdex_core::atomic_file`]); both shells'
+/// exports.
 pub fn write_atomically(path: &Path, text: &str) -> AppResult<()> {
-    let err = |e: std::io::Error| AppError::Export {
+    heimdex_core::atomic_file::write(path, text.as_bytes()).map_err(|e| AppError::Export {
         path: path.display().to_string(),
         reason: e.to_string(),
-    };
-    let file_name = path.file_name().ok_or_else(|| AppError::Export {
-        path: path.display().to_string(),
-        reason: "it is not a file name".into(),
-    })?;
-    let tmp = path.with_file_name(format!(".{}.part", file_name.to_string_lossy()));
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        err(e)
     })
 }
 

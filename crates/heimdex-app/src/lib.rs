@@ -3,7 +3,7 @@
 //! arguments into a call here and the answer into text or a view.
 //!
 //! - [`App`]: opening the library (with the folders chosen in Settings), the views of videos and
-//!   settings, import, cancel, retry, remove; in the window also the background runner, the
+//!   settings, import, cancel, retry, remove, the listing and the status report ([`status`]); in the window also the background runner, the
 //!   player's media server and the team session.
 //! - [`search`], [`exports`], [`provider`], [`team`], [`team_search`]: search as views,
 //!   SRT/VTT/CSV/EDL files, the caption provider's settings, sign-in and team sync, team search
@@ -21,6 +21,7 @@ pub mod provider;
 pub mod runner;
 pub mod search;
 pub mod settings;
+pub mod status;
 pub mod team;
 pub mod team_search;
 pub mod views;

@@ -1,14 +1,16 @@
 //! Where model work runs: on this computer, or on an OpenAI-compatible server that captions the
 //! scenes' keyframes (the caption stage). The settings live in the library's settings table
-//! (`heimdex_library::provider`, shared with `heimdex provider`); the API key lives only in the OS
+//! (`heimdex_library::provider`); `heimdex provider` and the window's Provider panel both go
+//! through [`status`] and [`save`]; the API key lives only in the OS
 //! keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows), never in a
 //! file.
 
 use crate::error::{AppError, AppResult};
 use crate::views::{ProviderKind, ProviderView};
-use heimdex_library::provider::{self as lib, ProviderSettingsError, ProviderUpdate};
+use heimdex_library::provider::{self as lib, ProviderSettingsError};
 pub use heimdex_library::provider::{
-    check_base_url, SecretStore, KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE,
+    check_base_url, ProviderSettings, ProviderStatus, ProviderUpdate, SecretStore, API_KEY_ENV,
+    DEFAULT_CAPTION_MODEL, KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE,
 };
 use heimdex_library::Library;
 use sqlx::SqlitePool;
@@ -57,7 +59,7 @@ fn settings_error(e: ProviderSettingsError) -> AppError {
     }
 }
 
-fn view(s: lib::ProviderStatus) -> ProviderView {
+fn view(s: ProviderStatus) -> ProviderView {
     ProviderView {
         kind: match s.settings.kind {
             lib::ProviderKind::Local => ProviderKind::Local,
@@ -73,12 +75,30 @@ fn view(s: lib::ProviderStatus) -> ProviderView {
     }
 }
 
-/// The stored provider settings and whether a key is in the keychain.
-pub async fn get(pool: &SqlitePool, secrets: Arc<dyn SecretStore>) -> AppResult<ProviderView> {
-    lib::status(pool, secrets)
+/// The stored provider settings, whether a key is in the keychain and what was sent so far.
+pub async fn status(pool: &SqlitePool, secrets: Arc<dyn SecretStore>) -> AppResult<ProviderStatus> {
+    Ok(lib::status(pool, secrets).await?)
+}
+
+/// The provider settings as stored (no keychain access).
+pub async fn stored(pool: &SqlitePool) -> AppResult<ProviderSettings> {
+    Ok(ProviderSettings::load(pool).await?)
+}
+
+/// Saves the provider settings (the key to the keychain) and queues the caption jobs again.
+pub async fn save(
+    library: &Library,
+    secrets: Arc<dyn SecretStore>,
+    update: ProviderUpdate,
+) -> AppResult<ProviderStatus> {
+    lib::save(library, secrets, update)
         .await
-        .map(view)
-        .map_err(AppError::from)
+        .map_err(settings_error)
+}
+
+/// [`status`] as the window's view.
+pub async fn get(pool: &SqlitePool, secrets: Arc<dyn SecretStore>) -> AppResult<ProviderView> {
+    status(pool, secrets).await.map(view)
 }
 
 /// Saves the provider and queues the caption jobs again. `api_key`: `None` keeps the stored key,
@@ -104,10 +124,7 @@ pub async fn set(
         caption_model,
         max_requests: max_requests.map(u64::from),
     };
-    lib::save(library, secrets, update)
-        .await
-        .map(view)
-        .map_err(settings_error)
+    save(library, secrets, update).await.map(view)
 }
 
 #[cfg(test)]

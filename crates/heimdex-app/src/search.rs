@@ -1,14 +1,16 @@
-// window helper: the real src-tauri/src/search.rs for when main has heimdex_library::search (search branch).
-// After `git merge main` in the window branch, copy this over src-tauri/src/search.rs (it compiled and
-// passed the real-window e2e with HEIMDEX_E2E_REQUIRE_SEARCH=1 against a trial merge of `search`).
-//! Search for the window: the library's hybrid search turned into view types (snippets split at
-//! the matched words, so the UI never handles byte offsets).
+//! Search for both shells: the library's hybrid search ([`run`], [`run_picture`],
+//! [`similar_hits`], which the command line prints), and the same results as the window's view
+//! types (snippets split at the matched words, so the UI never handles byte offsets).
 
 use crate::error::{AppError, AppResult};
 use crate::views::{HitScoresView, SearchHitView, SearchResultsView, SeenTagView, SnippetPart};
 use heimdex_core::VideoId;
-use heimdex_library::search::{self as lib_search, SearchError, SearchHit, SearchRequest, Signal};
+use heimdex_library::search::{self as lib_search, SearchError, Signal};
+pub use heimdex_library::search::{
+    SearchHit, SearchRequest, SearchResults, SeenTag, DEFAULT_LIMIT,
+};
 use heimdex_library::Library;
+use std::path::Path;
 
 /// Most hits a search returns to the window.
 pub const MAX_LIMIT: u32 = 100;
@@ -67,7 +69,7 @@ pub fn hit_view(h: SearchHit) -> SearchHitView {
     }
 }
 
-fn results_view(r: lib_search::SearchResults) -> SearchResultsView {
+fn results_view(r: SearchResults) -> SearchResultsView {
     SearchResultsView {
         query_id: r.query_id.map(|id| id as f64),
         text: r.text,
@@ -79,17 +81,43 @@ fn results_view(r: lib_search::SearchResults) -> SearchResultsView {
     }
 }
 
-/// Scenes that look like the picture at `path` (a photo dropped on the window).
+/// Searches the library with every filter of `req`: words, meaning and pictures, dates typed in
+/// the query as a filter.
+pub async fn run(lib: &Library, req: &SearchRequest) -> AppResult<SearchResults> {
+    lib_search::search(lib, req).await.map_err(search_error)
+}
+
+/// Scenes that look like the picture at `path` (a photo dropped on the window, `--image`).
+pub async fn run_picture(
+    lib: &Library,
+    path: &Path,
+    req: &SearchRequest,
+) -> AppResult<SearchResults> {
+    lib_search::search_image(lib, path, req)
+        .await
+        .map_err(search_error)
+}
+
+/// Scenes like one scene ("more like this").
+pub async fn similar_hits(
+    lib: &Library,
+    video: &VideoId,
+    scene_idx: u32,
+    limit: usize,
+) -> AppResult<Vec<SearchHit>> {
+    lib_search::similar(lib, video, scene_idx, limit)
+        .await
+        .map_err(search_error)
+}
+
+/// [`run_picture`] for the window.
 pub async fn search_image(lib: &Library, path: &str, limit: u32) -> AppResult<SearchResultsView> {
     let mut req = SearchRequest::new("");
     req.limit = limit.clamp(1, MAX_LIMIT) as usize;
-    let r = lib_search::search_image(lib, std::path::Path::new(path), &req)
-        .await
-        .map_err(search_error)?;
-    Ok(results_view(r))
+    Ok(results_view(run_picture(lib, Path::new(path), &req).await?))
 }
 
-/// Searches the library: words, meaning and pictures, dates typed in the query as a filter.
+/// [`run`] for the window: the query and a limit.
 pub async fn search(lib: &Library, query: &str, limit: u32) -> AppResult<SearchResultsView> {
     if query.trim().is_empty() {
         return Ok(SearchResultsView {
@@ -104,25 +132,18 @@ pub async fn search(lib: &Library, query: &str, limit: u32) -> AppResult<SearchR
     }
     let mut req = SearchRequest::new(query.trim());
     req.limit = limit.clamp(1, MAX_LIMIT) as usize;
-    let r = lib_search::search(lib, &req).await.map_err(search_error)?;
-    Ok(results_view(r))
+    Ok(results_view(run(lib, &req).await?))
 }
 
-/// Scenes like one scene ("more like this").
+/// [`similar_hits`] for the window.
 pub async fn similar(
     lib: &Library,
     video_id: &str,
     scene_idx: u32,
     limit: u32,
 ) -> AppResult<Vec<SearchHitView>> {
-    let hits = lib_search::similar(
-        lib,
-        &VideoId(video_id.to_owned()),
-        scene_idx,
-        limit.clamp(1, MAX_LIMIT) as usize,
-    )
-    .await
-    .map_err(search_error)?;
+    let video = VideoId(video_id.to_owned());
+    let hits = similar_hits(lib, &video, scene_idx, limit.clamp(1, MAX_LIMIT) as usize).await?;
     Ok(hits.into_iter().map(hit_view).collect())
 }
 

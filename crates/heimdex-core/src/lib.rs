@@ -1,8 +1,9 @@
 //! Domain types shared by every Heimdex crate, the CLI and the window.
 //!
-//! Nothing here touches the file system beyond resolving directory names, and nothing here depends on
-//! Tauri: the same types serve the CLI, the app and the tests.
+//! Nothing here touches the file system beyond resolving directory names and writing a file whole
+//! ([`atomic_file`]), and nothing here depends on Tauri: the same types serve the CLI, the app and the tests.
 
+pub mod atomic_file;
 pub mod export;
 pub mod ids;
 pub mod media;

@@ -51,15 +51,13 @@ pub fn load(file: &Path) -> ChosenDirs {
     }
 }
 
-/// Writes the choices (to a temporary file, then renamed).
+/// Writes the choices, whole or not at all.
 pub fn save(file: &Path, dirs: &ChosenDirs) -> std::io::Result<()> {
     if let Some(parent) = file.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let tmp = file.with_extension("json.part");
     let text = serde_json::to_string_pretty(dirs).map_err(std::io::Error::other)?;
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, file)
+    heimdex_core::atomic_file::write(file, text.as_bytes())
 }
 
 fn env_set(name: &str) -> bool {

@@ -2,7 +2,6 @@
 //! blank and faded pictures, and JPEG writing (keyframe and thumbnail) with atomic renames.
 
 use crate::decode::Size;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -142,7 +141,7 @@ pub fn sample_name(idx: u32, k: usize) -> String {
     format!("scene_{idx:05}_sample_{k:02}.jpg")
 }
 
-/// Writes `rgb` as a JPEG at `path` (through a temporary name, then rename).
+/// Writes `rgb` as a JPEG at `path`, whole or not at all (`heimdex_core::atomic_file`).
 pub fn write_jpeg(path: &Path, rgb: &[u8], size: Size, quality: u8) -> Result<(), ImageError> {
     let io = |source| ImageError::Io {
         path: path.to_owned(),
@@ -156,17 +155,11 @@ pub fn write_jpeg(path: &Path, rgb: &[u8], size: Size, quality: u8) -> Result<()
         u16::try_from(size.width).map_err(|_| encode_err("picture too wide for JPEG".into()))?,
         u16::try_from(size.height).map_err(|_| encode_err("picture too tall for JPEG".into()))?,
     );
-    let tmp = path.with_extension("jpg.tmp");
-    {
-        let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut out = BufWriter::new(file);
-        let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
-        encoder
-            .encode(rgb, w, h, jpeg_encoder::ColorType::Rgb)
-            .map_err(|e| encode_err(e.to_string()))?;
-        std::io::Write::flush(&mut out).map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)
+    let mut jpeg = Vec::with_capacity(rgb.len() / 8);
+    jpeg_encoder::Encoder::new(&mut jpeg, quality)
+        .encode(rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| encode_err(e.to_string()))?;
+    heimdex_core::atomic_file::write(path, &jpeg).map_err(io)
 }
 
 /// Scales packed RGB down to `width` wide (aspect kept) by averaging the source pixels that fall

@@ -195,13 +195,7 @@ pub async fn pull_thumbnails(
                 continue;
             }
             let path = thumbnail_path(lib.paths(), id);
-            let tmp = path.with_extension("jpg.part");
-            let write = async {
-                tokio::fs::write(&tmp, &jpeg).await?;
-                tokio::fs::rename(&tmp, &path).await
-            };
-            write
-                .await
+            heimdex_core::atomic_file::write(&path, &jpeg)
                 .map_err(|e| SyncError::Local(format!("{}: {e}", path.display())))?;
             written += 1;
         }

@@ -1,7 +1,6 @@
 //! `heimdex cancel <video>`
 
 use crate::context::Context;
-use heimdex_library::videos;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -11,8 +10,8 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let video = videos::resolve(ctx.library().pool(), &args.video).await?;
-    let n = ctx.pipeline.cancel(&video.id).await?;
+    let video = ctx.resolve(&args.video).await?;
+    let n = ctx.cancel(&video.id).await?;
     eprintln!(
         "{}: {n} stage(s) cancelled; `heimdex retry` resumes them",
         video.path.display()

@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let report = ctx.pipeline.import(&args.paths).await?;
+    let report = ctx.import(&args.paths).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

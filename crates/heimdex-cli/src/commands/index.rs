@@ -4,7 +4,6 @@ use crate::commands::import::{exit_code, print_report};
 use crate::commands::run_jobs::run_until_settled;
 use crate::context::Context;
 use heimdex_core::VideoStatus;
-use heimdex_library::videos;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,14 +18,14 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let report = ctx.pipeline.import(&args.paths).await?;
+    let report = ctx.import(&args.paths).await?;
     if !args.paths.is_empty() {
         print_report(&report);
     }
     let ids: Vec<_> = report.videos.iter().map(|v| v.id.clone()).collect();
     run_until_settled(ctx, &ids, args.jobs).await?;
 
-    let summaries = videos::list_summaries(ctx.library().pool()).await?;
+    let summaries = ctx.listing().await?.videos;
     let mine: Vec<_> = summaries
         .iter()
         .filter(|s| args.paths.is_empty() || ids.contains(&s.video.id))

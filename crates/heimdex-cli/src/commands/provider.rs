@@ -5,11 +5,12 @@
 
 use crate::context::Context;
 use anyhow::Context as _;
-use heimdex_library::captions;
-use heimdex_library::provider::{
-    self, ProviderKind, ProviderStatus, ProviderUpdate, SecretStore, API_KEY_ENV,
-    DEFAULT_CAPTION_MODEL,
+use heimdex_app::provider::{
+    self, ProviderStatus, ProviderUpdate, SecretStore, API_KEY_ENV, DEFAULT_CAPTION_MODEL,
 };
+use heimdex_app::AppError;
+use heimdex_library::captions;
+use heimdex_library::provider::ProviderKind;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -76,7 +77,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Set(a) => {
-            let stored = provider::ProviderSettings::load(ctx.library().pool()).await?;
+            let stored = provider::stored(ctx.library().pool()).await?;
             let base_url = a.base_url.or(stored.base_url).context(
                 "no server set yet: pass --base-url (e.g. https://api.openai.com/v1 or http://localhost:11434/v1)",
             )?;
@@ -98,9 +99,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             let status = provider::save(ctx.library(), secrets, update)
                 .await
                 .map_err(|e| match e {
-                    provider::ProviderSettingsError::Keychain(_) => {
-                        anyhow::anyhow!("{e}; set {API_KEY_ENV} instead")
-                    }
+                    AppError::Keychain { .. } => anyhow::anyhow!("{e}; set {API_KEY_ENV} instead"),
                     other => other.into(),
                 })?;
             print_status(&status);
@@ -112,7 +111,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("Caption jobs are queued; run `heimdex index` to caption the library now (the window does it in the background).");
         }
         Command::Off { forget_key } => {
-            let stored = provider::ProviderSettings::load(ctx.library().pool()).await?;
+            let stored = provider::stored(ctx.library().pool()).await?;
             let update = ProviderUpdate {
                 api_key: forget_key.then(String::new),
                 // Keep the server for a later `set`; it is not used while off.

@@ -1,7 +1,6 @@
 //! `heimdex remove <video>`
 
 use crate::context::Context;
-use heimdex_library::videos;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -11,8 +10,8 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let video = videos::resolve(ctx.library().pool(), &args.video).await?;
-    ctx.pipeline.remove(&video.id).await?;
+    let video = ctx.resolve(&args.video).await?;
+    ctx.remove(&video.id).await?;
     eprintln!(
         "removed {} from the library (the file was not touched)",
         video.path.display()

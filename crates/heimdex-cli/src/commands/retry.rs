@@ -2,7 +2,6 @@
 
 use crate::commands::run_jobs::run_until_settled;
 use crate::context::Context;
-use heimdex_library::videos;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -15,8 +14,8 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let video = videos::resolve(ctx.library().pool(), &args.video).await?;
-    let n = ctx.pipeline.retry(&video.id).await?;
+    let video = ctx.resolve(&args.video).await?;
+    let n = ctx.retry(&video.id).await?;
     eprintln!("{}: {n} stage(s) queued again", video.path.display());
     if !args.no_run {
         run_until_settled(ctx, std::slice::from_ref(&video.id), None).await?;

@@ -2,9 +2,8 @@
 
 use crate::context::Context;
 use anyhow::Result;
+use heimdex_app::search::{self, SearchHit, SearchRequest, DEFAULT_LIMIT};
 use heimdex_core::VideoId;
-use heimdex_library::search::{self, SearchHit, SearchRequest, DEFAULT_LIMIT};
-use heimdex_library::videos;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +49,7 @@ pub struct Args {
 
 pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let video = match &args.video {
-        Some(sel) => Some(videos::resolve(ctx.library().pool(), sel).await?.id),
+        Some(sel) => Some(ctx.resolve(sel).await?.id),
         None => None,
     };
     let req = SearchRequest {
@@ -70,8 +69,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ..SearchRequest::new(args.query.unwrap_or_default())
     };
     let results = match &args.image {
-        Some(picture) => search::search_image(ctx.library(), picture, &req).await?,
-        None => search::search(ctx.library(), &req).await?,
+        Some(picture) => search::run_picture(ctx.library(), picture, &req).await?,
+        None => search::run(ctx.library(), &req).await?,
     };
     if args.team {
         return crate::commands::team_search::run(ctx, &req.query, &results, args.limit, args.json)

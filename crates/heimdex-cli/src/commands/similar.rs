@@ -2,7 +2,6 @@
 
 use crate::context::Context;
 use anyhow::Result;
-use heimdex_library::{search, videos};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -19,8 +18,9 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let video = videos::resolve(ctx.library().pool(), &args.video).await?;
-    let hits = search::similar(ctx.library(), &video.id, args.scene, args.limit).await?;
+    let video = ctx.resolve(&args.video).await?;
+    let hits =
+        heimdex_app::search::similar_hits(ctx.library(), &video.id, args.scene, args.limit).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
     } else {

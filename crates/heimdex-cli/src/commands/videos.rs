@@ -1,7 +1,6 @@
 //! `heimdex videos [--json]`
 
 use crate::context::Context;
-use heimdex_library::{import, videos};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -12,14 +11,12 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let pool = ctx.library().pool();
-    let list = videos::list_summaries(pool).await?;
-    let failures = import::failures(pool).await?;
+    let listing = ctx.listing().await?;
     if args.json {
-        let out = serde_json::json!({ "videos": list, "failures": failures });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&listing)?);
         return Ok(ExitCode::SUCCESS);
     }
+    let (list, failures) = (listing.videos, listing.failures);
     if list.is_empty() && failures.is_empty() {
         println!("The library is empty. Add videos with `heimdex index <folder>`.");
     }

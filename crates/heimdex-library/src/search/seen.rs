@@ -110,9 +110,7 @@ impl ClassVectors {
         bytes.extend((self.owners.len() as u32).to_le_bytes());
         bytes.extend(self.owners.iter().flat_map(|c| c.to_le_bytes()));
         bytes.extend(crate::search::store::vector_to_blob(&self.vectors));
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, path)
+        heimdex_core::atomic_file::write(path, &bytes)
     }
 }
 
