@@ -64,7 +64,7 @@ impl App {
             pipeline,
             secrets,
             dirs_file: folders::config_file(),
-            team: Arc::new(crate::team::Team::new()),
+            team: Arc::new(crate::team::Team::for_command_line()),
             runner: None,
             media: Err("the player's server runs in the window only".into()),
         })
@@ -79,6 +79,7 @@ impl App {
         self.media = start_media_server(&library).await;
         tokio::spawn(crate::runner::run(self.pipeline.clone(), runner.clone()));
         self.runner = Some(runner);
+        self.team = Arc::new(crate::team::Team::new());
         let team = self.team.clone();
         tokio::spawn(async move { team.restore(&library).await });
         Ok(self)

@@ -1,8 +1,11 @@
-//! Team sync in the window: the sign-in (Supabase-compatible: PKCE in the system browser, or
-//! email and password), who is signed in, and the background push of the outbox while someone is.
+//! Team sync for both shells: the one sign-in (Supabase-compatible: PKCE in the system browser,
+//! or email and password), who is signed in, the one token store, and in the window the
+//! background push of the outbox while someone is signed in.
 //!
 //! The refresh token lives in the OS keychain; on a desktop without one it is kept in memory, so
-//! the sign-in lasts until the app quits (and the window says so) instead of failing.
+//! the window's sign-in lasts until the app quits (and the window says so) instead of failing.
+//! The command line ([`Team::for_command_line`]) cannot keep a sign-in in memory: there a
+//! keychain that refuses it is an error.
 
 use crate::error::{AppError, AppResult};
 use crate::views::{TeamUserView, TeamView};
@@ -30,6 +33,9 @@ pub struct Team {
     attempts: AtomicU64,
     /// The last failure to start the push (the backend's own failures are in `PushState`).
     push_error: StdMutex<Option<String>>,
+    /// Whether a sign-in starts the background push (the window), or not (the command line,
+    /// which pushes with `heimdex sync push`).
+    background_push: bool,
 }
 
 pub(crate) fn sync_error(e: heimdex_sync::SyncError) -> AppError {
@@ -62,22 +68,57 @@ impl Team {
             browser: StdMutex::new(None),
             attempts: AtomicU64::new(0),
             push_error: StdMutex::new(None),
+            background_push: true,
         }
+    }
+
+    /// For the command line: signing in never starts a push in the background, and a sign-in
+    /// or a secret the keychain refuses is an error (a process that exits cannot keep it in
+    /// memory).
+    pub fn for_command_line() -> Self {
+        let mut team = Self::with_store(FallbackStore::keychain().without_memory());
+        team.background_push = false;
+        team
+    }
+
+    /// The one token store: the keychain, else memory (see [`Team::keychain_error`]).
+    pub fn store(&self) -> Arc<dyn TokenStore> {
+        self.store.clone()
+    }
+
+    /// Why the OS keychain could not be used, while it cannot.
+    pub fn keychain_error(&self) -> Option<String> {
+        self.store.keychain_error()
+    }
+
+    /// Who is signed in now.
+    pub async fn user(&self) -> Option<TeamUserView> {
+        self.session.lock().await.as_ref().map(|s| TeamUserView {
+            id: s.user().id.clone(),
+            email: s.user().email.clone(),
+        })
+    }
+
+    /// Resumes the session kept in the keychain, without pushing: who is signed in, if anyone.
+    pub async fn resume(&self, library: &Library) -> AppResult<Option<TeamUserView>> {
+        let client = self.client(library).await?;
+        let store: Arc<dyn TokenStore> = self.store.clone();
+        match Session::restore(client, store).await {
+            Ok(session) => *self.session.lock().await = session,
+            Err(AuthError::SessionExpired) => *self.session.lock().await = None,
+            Err(e) => return Err(sign_in_error(e)),
+        }
+        Ok(self.user().await)
     }
 
     /// Resumes the session kept in the keychain (if any) and starts pushing. Failures are logged
     /// and shown in the Team panel, never fatal.
     pub async fn restore(&self, library: &Library) {
-        let client = match account::auth_client(library.pool()).await {
-            Ok(c) => c,
-            Err(_) => return, // no sign-in server configured
-        };
-        let store: Arc<dyn TokenStore> = self.store.clone();
-        match Session::restore(client, store).await {
-            Ok(Some(session)) => {
-                *self.session.lock().await = Some(session);
-                self.start_push(library).await;
-            }
+        if account::auth_client(library.pool()).await.is_err() {
+            return; // no sign-in server configured
+        }
+        match self.resume(library).await {
+            Ok(Some(_)) => self.start_push(library).await,
             Ok(None) => {}
             Err(e) => tracing::warn!("the saved sign-in could not be resumed: {e}"),
         }
@@ -90,10 +131,7 @@ impl Team {
         let has_anon_key = settings::get(pool, keys::AUTH_ANON_KEY)
             .await?
             .is_some_and(|k| !k.is_empty());
-        let user = self.session.lock().await.as_ref().map(|s| TeamUserView {
-            id: s.user().id.clone(),
-            email: s.user().email.clone(),
-        });
+        let user = self.user().await;
         let sync = SyncConfig::load(pool).await.map_err(sync_error)?;
         let counts = outbox::counts(pool).await.map_err(sync_error)?;
         let state = PushState::load(pool).await.map_err(sync_error)?;
@@ -132,9 +170,7 @@ impl Team {
             .await
             .map_err(|e| AppError::SignIn {
                 reason: match e {
-                    heimdex_sync::SyncError::Config(_) => {
-                        "no sign-in server is set; enter its address first".into()
-                    }
+                    heimdex_sync::SyncError::Config(why) => why,
                     other => other.to_string(),
                 },
             })
@@ -256,6 +292,9 @@ impl Team {
     /// Starts the background push when team sync is set up and someone is signed in. A backend
     /// that cannot be reached is tried again every 15 s; the drainer then backs off on its own.
     pub async fn start_push(&self, library: &Library) {
+        if !self.background_push {
+            return;
+        }
         let config = match SyncConfig::load(library.pool()).await {
             Ok(Some(c)) => c,
             Ok(None) => return,
@@ -305,7 +344,7 @@ impl Team {
         library: &Library,
         request: heimdex_sync::setup::SetupRequest,
     ) -> AppResult<()> {
-        heimdex_sync::setup::set_up(library.pool(), self.store.as_ref(), request)
+        heimdex_sync::setup::set_up(library.pool(), self.store(), request)
             .await
             .map_err(sync_error)?;
         self.start_push(library).await;
@@ -378,7 +417,7 @@ impl Team {
         let who = match self.identity(&config).await {
             Some(Ok(who)) => who,
             Some(Err(e)) => return Err(AppError::Sync { reason: e }),
-            None => connect::identity(library.pool(), &config)
+            None => connect::identity(library.pool(), &config, self.store())
                 .await
                 .map_err(sync_error)?,
         };

@@ -88,6 +88,9 @@ impl TokenStore for MemoryStore {
 pub struct FallbackStore {
     primary: Box<dyn TokenStore>,
     memory: MemoryStore,
+    /// `false`: a secret the keychain refuses is an error, not kept in memory (a command line
+    /// that exits would lose it).
+    keep_in_memory: bool,
     error: Mutex<Option<String>>,
 }
 
@@ -96,8 +99,16 @@ impl FallbackStore {
         Self {
             primary,
             memory: MemoryStore::default(),
+            keep_in_memory: true,
             error: Mutex::new(None),
         }
+    }
+
+    /// Never keeps a secret in memory: storing fails when the keychain does (reading still
+    /// answers `None` and records why).
+    pub fn without_memory(mut self) -> Self {
+        self.keep_in_memory = false;
+        self
     }
 
     /// The OS keychain, falling back to memory.
@@ -139,6 +150,14 @@ impl TokenStore for FallbackStore {
     fn set(&self, account: &str, secret: &str) -> Result<(), AuthError> {
         match self.primary.set(account, secret) {
             Ok(()) => self.memory.delete(account),
+            Err(e) if !self.keep_in_memory => {
+                let reason = match &e {
+                    AuthError::Keychain(r) => r.clone(),
+                    other => other.to_string(),
+                };
+                self.failed(e);
+                Err(AuthError::Keychain(reason))
+            }
             Err(e) => {
                 self.failed(e);
                 self.memory.set(account, secret)
@@ -197,6 +216,17 @@ mod tests {
         assert_eq!(store.keychain_error().as_deref(), Some("no secret service"));
         store.delete("refresh-token").expect("delete");
         assert!(matches!(store.get("refresh-token"), Ok(None)));
+    }
+
+    #[test]
+    fn without_memory_a_refused_secret_is_an_error() {
+        let store = FallbackStore::new(Box::new(Broken)).without_memory();
+        assert!(matches!(
+            store.set("refresh-token", "r1"),
+            Err(AuthError::Keychain(r)) if r == "no secret service"
+        ));
+        assert!(matches!(store.get("refresh-token"), Ok(None)), "not kept");
+        assert_eq!(store.keychain_error().as_deref(), Some("no secret service"));
     }
 
     #[test]

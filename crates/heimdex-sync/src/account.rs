@@ -1,12 +1,8 @@
-//! Sign-in for team sync, as the window and the CLI need it: the auth server configured in the
-//! library's settings, the refresh token in the OS keychain.
-//!
-//! The window's Sign-in button calls [`sign_in_with_browser`] (opening the system browser with
-//! its opener), shows [`heimdex_auth::Session::user`], and calls [`sign_out`]; at start-up
-//! [`restore`] says who is signed in.
+//! The sign-in server configured in the library's settings, and the session kept in a token
+//! store. Signing in and out is the app layer's `Team` (`heimdex_app::team`), for both shells.
 
 use crate::error::SyncError;
-use heimdex_auth::{AuthClient, AuthError, KeyringStore, Session, TokenStore};
+use heimdex_auth::{AuthClient, AuthError, Session, TokenStore};
 use heimdex_library::settings::{self, keys};
 use sqlx::SqlitePool;
 use std::sync::Arc;
@@ -36,47 +32,15 @@ pub async fn configure(pool: &SqlitePool, url: &str, anon_key: &str) -> Result<(
     Ok(())
 }
 
-/// The OS keychain.
-pub fn keychain() -> Arc<dyn TokenStore> {
-    Arc::new(KeyringStore::default())
-}
-
-/// The PKCE sign-in for native apps: `open(url)` must open the system browser; the redirect
-/// comes back to a loopback port. Waits up to 5 minutes for the user.
-pub async fn sign_in_with_browser(
+/// The session kept in `store`, or `None` when nobody is signed in (or it expired).
+pub async fn restore(
     pool: &SqlitePool,
-    provider: &str,
-    open: impl FnOnce(&str),
-) -> Result<Session, SyncError> {
+    store: Arc<dyn TokenStore>,
+) -> Result<Option<Session>, SyncError> {
     let client = auth_client(pool).await?;
-    Session::sign_in_with_browser(client, keychain(), provider, open)
-        .await
-        .map_err(auth)
-}
-
-/// Email and password sign-in.
-pub async fn sign_in_with_password(
-    pool: &SqlitePool,
-    email: &str,
-    password: &str,
-) -> Result<Session, SyncError> {
-    let client = auth_client(pool).await?;
-    Session::sign_in_with_password(client, keychain(), email, password)
-        .await
-        .map_err(auth)
-}
-
-/// The session kept in the keychain, or `None` when nobody is signed in (or it expired).
-pub async fn restore(pool: &SqlitePool) -> Result<Option<Session>, SyncError> {
-    let client = auth_client(pool).await?;
-    match Session::restore(client, keychain()).await {
+    match Session::restore(client, store).await {
         Ok(s) => Ok(s),
         Err(AuthError::SessionExpired) => Ok(None),
         Err(e) => Err(auth(e)),
     }
-}
-
-/// Signs out (revokes the session on the server, forgets the refresh token).
-pub async fn sign_out(session: Session) -> Result<(), SyncError> {
-    session.sign_out().await.map_err(auth)
 }

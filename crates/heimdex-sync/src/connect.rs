@@ -75,11 +75,15 @@ pub fn choose_identity(
         .transpose()
 }
 
-/// [`choose_identity`] with the session kept in the keychain; an error when nobody is signed in.
-pub async fn identity(pool: &SqlitePool, config: &SyncConfig) -> Result<Identity, SyncError> {
+/// [`choose_identity`] with the session kept in `store`; an error when nobody is signed in.
+pub async fn identity(
+    pool: &SqlitePool,
+    config: &SyncConfig,
+    store: Arc<dyn TokenStore>,
+) -> Result<Identity, SyncError> {
     let session = match env_identity(config)? {
         Some(_) => None,
-        None => crate::account::restore(pool).await?,
+        None => crate::account::restore(pool, store).await?,
     };
     choose_identity(session.as_ref(), config)?
         .ok_or_else(|| SyncError::Config("not signed in: run `heimdex login` first".into()))

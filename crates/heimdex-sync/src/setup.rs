@@ -8,6 +8,7 @@ use crate::error::SyncError;
 use crate::outbox;
 use heimdex_auth::TokenStore;
 use sqlx::SqlitePool;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// What to set up.
@@ -38,13 +39,13 @@ pub struct SetupOutcome {
 /// Sets team sync up as `req` says (see the module's text).
 pub async fn set_up(
     pool: &SqlitePool,
-    store: &dyn TokenStore,
+    store: Arc<dyn TokenStore>,
     req: SetupRequest,
 ) -> Result<SetupOutcome, SyncError> {
     let (url, in_url) = config::split_secret(&req.url)?;
     let secret = req.secret.filter(|s| !s.is_empty()).or(in_url);
     if let Some(s) = &secret {
-        config::store_secret(store, s).map_err(|e| {
+        config::store_secret(store.as_ref(), s).map_err(|e| {
             SyncError::Config(format!(
                 "the password or key must go to the system keychain, which is not available \
                  ({e}); set HEIMDEX_SYNC_SECRET instead"
@@ -58,7 +59,8 @@ pub async fn set_up(
         text_model: req.text_model,
     };
     let prepared = if req.prepare {
-        Some(prepare(pool, &cfg, secret.or_else(|| config::load_secret(store))).await?)
+        let secret = secret.or_else(|| config::load_secret(store.as_ref()));
+        Some(prepare(pool, &cfg, secret, store).await?)
     } else {
         None
     };
@@ -75,6 +77,7 @@ async fn prepare(
     pool: &SqlitePool,
     cfg: &SyncConfig,
     secret: Option<String>,
+    store: Arc<dyn TokenStore>,
 ) -> Result<String, SyncError> {
     match cfg.backend {
         Backend::Postgres => {
@@ -93,7 +96,7 @@ async fn prepare(
                     user_id: Uuid::nil(),
                     team_id: Some(team),
                 },
-                None => crate::connect::identity(pool, cfg).await?,
+                None => crate::connect::identity(pool, cfg, store.clone()).await?,
             };
             crate::qdrant::QdrantTarget::connect(&cfg.url, secret.as_deref())
                 .await?

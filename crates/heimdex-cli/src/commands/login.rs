@@ -1,9 +1,8 @@
 //! `heimdex login`, `heimdex logout`, `heimdex whoami`: Supabase-compatible sign-in, through
-//! `heimdex_sync::account` (the same sign-in the window uses).
+//! the app layer's `Team` (the same sign-in and token store the window uses).
 
 use crate::context::Context;
 use heimdex_library::settings::{self, keys};
-use heimdex_sync::account;
 use std::io::BufRead;
 use std::process::ExitCode;
 
@@ -24,42 +23,46 @@ pub struct LoginArgs {
 }
 
 pub async fn login(ctx: &Context, args: LoginArgs) -> anyhow::Result<ExitCode> {
-    let pool = ctx.library().pool();
+    let lib = ctx.library();
     // The server given here is remembered for next time (and for the window).
     if let Some(u) = &args.url {
-        settings::set(pool, keys::AUTH_URL, u).await?;
+        settings::set(lib.pool(), keys::AUTH_URL, u).await?;
     }
     if let Some(k) = &args.anon_key {
-        settings::set(pool, keys::AUTH_ANON_KEY, k).await?;
+        settings::set(lib.pool(), keys::AUTH_ANON_KEY, k).await?;
     }
-    let session = if let Some(email) = args.email {
+    if let Some(email) = args.email {
         eprint!("Password for {email}: ");
         let mut password = String::new();
         std::io::stdin().lock().read_line(&mut password)?;
-        account::sign_in_with_password(pool, &email, password.trim_end_matches(['\r', '\n']))
-            .await?
+        let password = password.trim_end_matches(['\r', '\n']);
+        ctx.team
+            .sign_in_with_password(lib, &email, password)
+            .await?;
     } else {
-        account::sign_in_with_browser(pool, &args.provider, |url| {
-            eprintln!("Opening your browser to sign in. If it does not open, visit:\n  {url}");
-            if let Err(e) = heimdex_sync::browser::open(url) {
-                eprintln!("{e}");
-            }
-        })
-        .await?
-    };
-    let who = session
+        ctx.team
+            .sign_in_with_browser(lib, &args.provider, |url| {
+                eprintln!("Opening your browser to sign in. If it does not open, visit:\n  {url}");
+                if let Err(e) = heimdex_sync::browser::open(url) {
+                    eprintln!("{e}");
+                }
+            })
+            .await?;
+    }
+    let who = ctx
+        .team
         .user()
-        .email
-        .clone()
-        .unwrap_or_else(|| session.user().id.clone());
+        .await
+        .map(|u| u.email.unwrap_or(u.id))
+        .unwrap_or_default();
     eprintln!("Signed in as {who}.");
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn logout(ctx: &Context) -> anyhow::Result<ExitCode> {
-    match account::restore(ctx.library().pool()).await? {
-        Some(session) => {
-            account::sign_out(session).await?;
+    match ctx.team.resume(ctx.library()).await? {
+        Some(_) => {
+            ctx.team.sign_out().await?;
             eprintln!("Signed out.");
         }
         None => eprintln!("Not signed in."),
@@ -68,14 +71,16 @@ pub async fn logout(ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn whoami(ctx: &Context) -> anyhow::Result<ExitCode> {
-    match account::restore(ctx.library().pool()).await? {
-        Some(session) => {
-            let u = session.user();
+    match ctx.team.resume(ctx.library()).await? {
+        Some(u) => {
             println!("{} {}", u.id, u.email.as_deref().unwrap_or(""));
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            eprintln!("Not signed in. Run `heimdex login`.");
+            match ctx.team.keychain_error() {
+                Some(e) => eprintln!("Not signed in: the system keychain cannot be read ({e})."),
+                None => eprintln!("Not signed in. Run `heimdex login`."),
+            }
             Ok(ExitCode::FAILURE)
         }
     }

@@ -11,7 +11,7 @@
 use crate::context::Context;
 use anyhow::Context as _;
 use heimdex_sync::config::{Backend, SyncConfig};
-use heimdex_sync::{account, connect, outbox, pull, Drainer, PushState};
+use heimdex_sync::{connect, outbox, pull, Drainer, PushState};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -143,7 +143,7 @@ async fn setup(ctx: &Context, a: SetupArgs) -> anyhow::Result<ExitCode> {
     };
     let done = heimdex_sync::setup::set_up(
         ctx.library().pool(),
-        account::keychain().as_ref(),
+        ctx.team.store(),
         heimdex_sync::setup::SetupRequest {
             backend,
             url,
@@ -194,8 +194,8 @@ enum Probe {
 
 async fn probe(ctx: &Context, cfg: &SyncConfig) -> Probe {
     let ask = async {
-        let who = connect::identity(ctx.library().pool(), cfg).await?;
-        let target = connect::connect(cfg, account::keychain().as_ref()).await?;
+        let who = connect::identity(ctx.library().pool(), cfg, ctx.team.store()).await?;
+        let target = connect::connect(cfg, ctx.team.store().as_ref()).await?;
         target.fresh_count(&who).await
     };
     match tokio::time::timeout(PROBE_TIMEOUT, ask).await {
@@ -349,8 +349,8 @@ async fn push(ctx: &Context, a: PushArgs) -> anyhow::Result<ExitCode> {
         eprintln!("Nothing to push.");
         return Ok(ExitCode::SUCCESS);
     }
-    let who = connect::identity(pool, &cfg).await?;
-    let target = connect::connect(&cfg, account::keychain().as_ref()).await?;
+    let who = connect::identity(pool, &cfg, ctx.team.store()).await?;
+    let target = connect::connect(&cfg, ctx.team.store().as_ref()).await?;
     let drainer = Drainer::new(ctx.library().clone(), target, who)
         .with_batch(a.batch)
         .with_text_model(cfg.text_model.clone());
@@ -402,8 +402,8 @@ async fn push(ctx: &Context, a: PushArgs) -> anyhow::Result<ExitCode> {
 async fn pull_cmd(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     let pool = ctx.library().pool();
     let cfg = configured(ctx).await?;
-    let who = connect::identity(pool, &cfg).await?;
-    let target = connect::connect(&cfg, account::keychain().as_ref()).await?;
+    let who = connect::identity(pool, &cfg, ctx.team.store()).await?;
+    let target = connect::connect(&cfg, ctx.team.store().as_ref()).await?;
     let got = pull::pull(pool, target.as_ref(), &who, |_| {}).await?;
     let thumbnails = pull::pull_thumbnails(ctx.library(), target.as_ref(), &who).await?;
     let list = pull::team_videos(pool).await?;
