@@ -3,9 +3,11 @@
 # distribution's skeleton .profile, as a new account has), then, from a new login shell, the
 # `heimdex` that run.sh put on PATH must search with text vectors and what is seen, and name no
 # missing model. Fails on a silent degradation (a search that falls back to words alone).
-# The Rust toolchain and the build cache are shared with this account (a new user's first build is
-# the same build, only slower); everything under HOME is new: models, library, PATH.
-# Usage: scripts/check-first-run.sh
+# The Rust toolchain, the build cache and pip's download cache are shared with this account (a new
+# user's first build and downloads are the same, only slower); everything else under HOME is new:
+# models, library, PATH. scripts/test.sh runs it with HEIMDEX_BUILD=dev (run.sh then installs the
+# tests' own build of `heimdex` instead of building a release one).
+# Usage: [HEIMDEX_BUILD=dev] scripts/check-first-run.sh
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
@@ -19,7 +21,8 @@ echo "first run in HOME=$NEW_HOME"
 # What this account's env.sh set must not leak into the new user's run.
 env -u DISPLAY -u WAYLAND_DISPLAY -u HEIMDEX_MODEL_DIR -u HEIMDEX_DATA_DIR -u XDG_DATA_HOME -u XDG_CACHE_HOME -u XDG_CONFIG_HOME \
   HOME="$NEW_HOME" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
-  CARGO_TARGET_DIR="$CARGO_TARGET_DIR" bash scripts/run.sh >"$NEW_HOME/run.log" 2>&1 || {
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR" PIP_CACHE_DIR="${PIP_CACHE_DIR:-$HOME/.cache/pip}" \
+  HEIMDEX_BUILD="${HEIMDEX_BUILD:-release}" bash scripts/run.sh >"$NEW_HOME/run.log" 2>&1 || {
   tail -40 "$NEW_HOME/run.log" >&2
   echo "check-first-run: scripts/run.sh failed" >&2
   exit 1

@@ -11,8 +11,16 @@ bash scripts/fetch-models.sh
 bash scripts/install-mkl.sh
 bash scripts/install-onednn.sh
 source scripts/env.sh
-cargo build --release --locked -p heimdex-cli
-HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"
+if [ "${HEIMDEX_BUILD:-release}" = dev ]; then
+  # The test command's own build (scripts/test.sh, check-first-run.sh): the workspace as the tests
+  # build it, so nothing is compiled a second time.
+  # shellcheck disable=SC2086
+  cargo build --workspace --all-targets --locked $HEIMDEX_APP_FEATURES
+  HEIMDEX="$CARGO_TARGET_DIR/debug/heimdex"
+else
+  cargo build --release --locked -p heimdex-cli
+  HEIMDEX="$CARGO_TARGET_DIR/release/heimdex"
+fi
 
 # Put `heimdex` where a new login shell finds it: cargo's bin folder (rustup puts it on PATH),
 # else ~/.local/bin; say so when the folder is not on PATH.

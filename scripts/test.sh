@@ -43,3 +43,5 @@ step "tests (cargo nextest, the whole workspace)"
 # shellcheck disable=SC2086
 cargo nextest run --workspace --locked --no-fail-fast $HEIMDEX_APP_FEATURES
 
+step "the README's first run, as a new user meets it: scripts/run.sh in an empty HOME, then \`heimdex search\` from a new login shell must use text vectors (fails on a silent degradation)"
+HEIMDEX_BUILD=dev bash scripts/check-first-run.sh
