@@ -21,14 +21,14 @@ pub async fn forward_events(
     loop {
         tokio::select! {
             received = rx.recv() => match received {
-                Ok(event) => coalescer.push(event.into()).into_iter().for_each(&emit),
+                Ok(event) => coalescer.push(event).into_iter().map(LibraryEvent).for_each(&emit),
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     coalescer = Coalescer::default();
-                    emit(LibraryEvent::Resync);
+                    emit(LibraryEvent(heimdex_core::Event::Resync));
                 }
                 Err(broadcast::error::RecvError::Closed) => break,
             },
-            _ = tick.tick(), if !coalescer.is_empty() => coalescer.flush().into_iter().for_each(&emit),
+            _ = tick.tick(), if !coalescer.is_empty() => coalescer.flush().into_iter().map(LibraryEvent).for_each(&emit),
         }
     }
 }

@@ -147,6 +147,45 @@ export type DuplicateFile = {
 	of: string,
 };
 
+/**  Everything the pipeline tells its observers. */
+export type Event = Event_Serialize | Event_Deserialize;
+
+/**  Everything the pipeline tells its observers. */
+export type Event_Deserialize = 
+/**  A video entered the library (or was found again at a new path). */
+{ type: "video_imported"; video: VideoId; path: string; moved: boolean } | 
+/**  A path could not be imported. */
+{ type: "import_failed"; path: string; error: string } | 
+/**  A video left the library. */
+{ type: "video_removed"; video: VideoId } | 
+/**  One job of one video changed. */
+{ type: "job"; video: VideoId; name: string; stage: Stage; update: JobUpdate_Deserialize } | 
+/**  No runnable job is left. */
+{ type: "idle" } | 
+/**
+ *  Events were missed (a listener fell behind the library): reload what is shown. Sent by a
+ *  shell to its own view, never by the library.
+ */
+{ type: "resync" };
+
+/**  Everything the pipeline tells its observers. */
+export type Event_Serialize = 
+/**  A video entered the library (or was found again at a new path). */
+{ type: "video_imported"; video: VideoId; path: string; moved: boolean } | 
+/**  A path could not be imported. */
+{ type: "import_failed"; path: string; error: string } | 
+/**  A video left the library. */
+{ type: "video_removed"; video: VideoId } | 
+/**  One job of one video changed. */
+{ type: "job"; video: VideoId; name: string; stage: Stage; update: JobUpdate_Serialize } | 
+/**  No runnable job is left. */
+{ type: "idle" } | 
+/**
+ *  Events were missed (a listener fell behind the library): reload what is shown. Sent by a
+ *  shell to its own view, never by the library.
+ */
+{ type: "resync" };
+
 /**  A scene in a list to export (a search's hits, as the window shows them). */
 export type ExportClip = ExportClip_Serialize | ExportClip_Deserialize;
 
@@ -243,55 +282,36 @@ export type JobState = "queued" | "running" | "done" | "failed" | "cancelled";
 export type JobUpdate = JobUpdate_Serialize | JobUpdate_Deserialize;
 
 /**  A change in a job's life. */
-export type JobUpdate_Deserialize = { kind: "started"; attempt: number } | { kind: "progress"; done: number | null; 
-/**  `null` while the total is unknown. */
-total?: number | null; unit: Unit; 
-/**  Estimated seconds left. */
-etaSecs?: number | null; message?: string | null } | { kind: "done"; secs: number | null } | 
-/**  `retryInSecs` is set when the job will be tried again. */
-{ kind: "failed"; error: string; retryInSecs?: number | null } | { kind: "cancelled" };
+export type JobUpdate_Deserialize = ({ kind: "started"; attempt: number }) & { error?: never; retry_in_secs?: never; secs?: never } | {
+	kind: "progress",
+} & Progress_Deserialize | ({ kind: "done"; secs: number | null }) & { attempt?: never; error?: never; retry_in_secs?: never } | 
+/**  Failed this attempt; `retry_in_secs` is set when it will be tried again. */
+({ kind: "failed"; error: string; retry_in_secs?: number | null }) & { attempt?: never; secs?: never } | ({ kind: "cancelled" }) & { attempt?: never; error?: never; retry_in_secs?: never; secs?: never };
 
 /**  A change in a job's life. */
-export type JobUpdate_Serialize = { kind: "started"; attempt: number } | { kind: "progress"; done: number | null; 
-/**  `null` while the total is unknown. */
-total: number | null; unit: Unit; 
-/**  Estimated seconds left. */
-etaSecs: number | null; message: string | null } | { kind: "done"; secs: number | null } | 
-/**  `retryInSecs` is set when the job will be tried again. */
-{ kind: "failed"; error: string; retryInSecs: number | null } | { kind: "cancelled" };
+export type JobUpdate_Serialize = ({ kind: "started"; attempt: number }) & { error?: never; retry_in_secs?: never; secs?: never } | {
+	kind: "progress",
+} & Progress_Serialize | ({ kind: "done"; secs: number | null }) & { attempt?: never; error?: never; retry_in_secs?: never } | 
+/**  Failed this attempt; `retry_in_secs` is set when it will be tried again. */
+({ kind: "failed"; error: string; retry_in_secs: number | null }) & { attempt?: never; secs?: never } | ({ kind: "cancelled" }) & { attempt?: never; error?: never; retry_in_secs?: never; secs?: never };
 
-/**  Everything the library tells the window. Listen with `events.libraryEvent.listen` in the UI. */
+/**
+ *  Everything the library tells the window: its own events, unchanged. Listen with
+ *  `events.libraryEvent.listen` in the UI.
+ */
 export type LibraryEvent = LibraryEvent_Serialize | LibraryEvent_Deserialize;
 
-/**  Everything the library tells the window. Listen with `events.libraryEvent.listen` in the UI. */
-export type LibraryEvent_Deserialize = 
-/**  A video entered the library (or was found again at a new path). */
-{ type: "videoImported"; video: string; path: string; moved: boolean } | 
-/**  A path could not be imported. */
-{ type: "importFailed"; path: string; error: string } | 
-/**  A video left the library. */
-{ type: "videoRemoved"; video: string } | 
-/**  One job of one video changed. */
-{ type: "job"; video: string; name: string; stage: Stage; update: JobUpdate_Deserialize } | 
-/**  No runnable job is left. */
-{ type: "idle" } | 
-/**  Events were missed: reload the list. */
-{ type: "resync" };
+/**
+ *  Everything the library tells the window: its own events, unchanged. Listen with
+ *  `events.libraryEvent.listen` in the UI.
+ */
+export type LibraryEvent_Deserialize = Event_Deserialize;
 
-/**  Everything the library tells the window. Listen with `events.libraryEvent.listen` in the UI. */
-export type LibraryEvent_Serialize = 
-/**  A video entered the library (or was found again at a new path). */
-{ type: "videoImported"; video: string; path: string; moved: boolean } | 
-/**  A path could not be imported. */
-{ type: "importFailed"; path: string; error: string } | 
-/**  A video left the library. */
-{ type: "videoRemoved"; video: string } | 
-/**  One job of one video changed. */
-{ type: "job"; video: string; name: string; stage: Stage; update: JobUpdate_Serialize } | 
-/**  No runnable job is left. */
-{ type: "idle" } | 
-/**  Events were missed: reload the list. */
-{ type: "resync" };
+/**
+ *  Everything the library tells the window: its own events, unchanged. Listen with
+ *  `events.libraryEvent.listen` in the UI.
+ */
+export type LibraryEvent_Serialize = Event_Serialize;
 
 /**  Formats for a result list. */
 export type ListFormat = "csv" | "edl";
@@ -304,6 +324,33 @@ export type ModelStatus = {
 	purpose: string,
 	installed: boolean,
 	path: string,
+};
+
+/**  How far one job is. */
+export type Progress = Progress_Serialize | Progress_Deserialize;
+
+/**  How far one job is. */
+export type Progress_Deserialize = {
+	done: number | null,
+	/**  `None` while the total is unknown (an indeterminate bar). */
+	total?: number | null,
+	unit: Unit,
+	/**  Estimated seconds left, from the rate so far. */
+	eta_secs?: number | null,
+	/**  A short note ("decoding", "loading model"). */
+	message?: string | null,
+};
+
+/**  How far one job is. */
+export type Progress_Serialize = {
+	done: number | null,
+	/**  `None` while the total is unknown (an indeterminate bar). */
+	total: number | null,
+	unit: Unit,
+	/**  Estimated seconds left, from the rate so far. */
+	eta_secs: number | null,
+	/**  A short note ("decoding", "loading model"). */
+	message: string | null,
 };
 
 /**  Where model work runs. */
@@ -719,6 +766,12 @@ export type VideoDetail_Serialize = {
 	transcript: SegmentView[],
 	transcriptLanguage: string | null,
 };
+
+/**
+ *  A video's id: the first 16 hex digits of its content hash. Stable across moves and renames,
+ *  and the same on every machine that holds the same file.
+ */
+export type VideoId = string;
 
 /**  A video's overall status, derived from its jobs. */
 export type VideoStatus = 

@@ -7,6 +7,7 @@ use std::fmt;
 /// and the same on every machine that holds the same file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct VideoId(pub String);
 
 impl VideoId {

@@ -16,6 +16,7 @@ pub enum Unit {
 
 /// How far one job is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Progress {
     pub done: f64,
     /// `None` while the total is unknown (an indeterminate bar).
@@ -39,6 +40,7 @@ impl Progress {
 /// A change in a job's life.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum JobUpdate {
     Started {
         attempt: u32,
@@ -58,6 +60,7 @@ pub enum JobUpdate {
 /// Everything the pipeline tells its observers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Event {
     /// A video entered the library (or was found again at a new path).
     VideoImported {
@@ -78,6 +81,9 @@ pub enum Event {
     },
     /// No runnable job is left.
     Idle,
+    /// Events were missed (a listener fell behind the library): reload what is shown. Sent by a
+    /// shell to its own view, never by the library.
+    Resync,
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ const progress = (done: number, etaSecs: number | null = null): LibraryEvent => 
   video: indexing.id,
   name: indexing.fileName,
   stage: "scenes",
-  update: { kind: "progress", done, total: 200, unit: "frames", etaSecs, message: null },
+  update: { kind: "progress", done, total: 200, unit: "frames", eta_secs: etaSecs, message: null },
 });
 
 describe("library store", () => {
@@ -34,9 +34,9 @@ describe("library store", () => {
   });
 
   it("reloads on imports, removals and resync", () => {
-    expect(applyEvent({}, { type: "videoImported", video: "x", path: "/x.mp4", moved: false }).reload).toBe(true);
+    expect(applyEvent({}, { type: "video_imported", video: "x", path: "/x.mp4", moved: false }).reload).toBe(true);
     expect(applyEvent({}, { type: "resync" }).reload).toBe(true);
-    const removed = applyEvent({ x: { scenes: { fraction: 1, etaSecs: null, message: null } } }, { type: "videoRemoved", video: "x" });
+    const removed = applyEvent({ x: { scenes: { fraction: 1, etaSecs: null, message: null } } }, { type: "video_removed", video: "x" });
     expect(removed.live.x).toBeUndefined();
   });
 });

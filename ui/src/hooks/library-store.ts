@@ -24,7 +24,7 @@ export function applyEvent(live: LiveMap, event: LibraryEvent): EventEffect {
       const { video, stage, update } = event;
       if (update.kind === "progress") {
         const fraction = update.total != null && update.total > 0 && update.done != null ? Math.min(1, Math.max(0, update.done / update.total)) : null;
-        const next: LiveProgress = { fraction, etaSecs: update.etaSecs ?? null, message: update.message ?? null };
+        const next: LiveProgress = { fraction, etaSecs: update.eta_secs ?? null, message: update.message ?? null };
         return { reload: false, live: { ...live, [video]: { ...live[video], [stage]: next } } };
       }
       if (isTerminal(update) || update.kind === "started") {
@@ -34,15 +34,15 @@ export function applyEvent(live: LiveMap, event: LibraryEvent): EventEffect {
       }
       return { reload: true, live };
     }
-    case "videoRemoved": {
+    case "video_removed": {
       const next = { ...live };
       delete next[event.video];
       return { reload: true, live: next };
     }
     case "idle":
       return { reload: true, live: {} };
-    case "videoImported":
-    case "importFailed":
+    case "video_imported":
+    case "import_failed":
     case "resync":
       return { reload: true, live };
   }

@@ -37,7 +37,7 @@ describe("Library view", () => {
         video: indexing.id,
         name: indexing.fileName,
         stage: "scenes",
-        update: { kind: "progress", done: 150, total: 200, unit: "frames", etaSecs: 4.2, message: null },
+        update: { kind: "progress", done: 150, total: 200, unit: "frames", eta_secs: 4.2, message: null },
       });
     });
     await waitFor(() => expect(within(card).getByText(/75%/)).toBeInTheDocument());
@@ -53,7 +53,7 @@ describe("Library view", () => {
     expect(await screen.findByText("Drop videos anywhere to start")).toBeInTheDocument();
     backend.videos = [video()];
     await act(async () => {
-      await emit("library-event", { type: "videoImported", video: "aaaaaaaaaaaaaaaa", path: "/videos/beach.mp4", moved: false });
+      await emit("library-event", { type: "video_imported", video: "aaaaaaaaaaaaaaaa", path: "/videos/beach.mp4", moved: false });
     });
     expect(await screen.findByRole("article", { name: "beach.mp4" })).toBeInTheDocument();
   });
