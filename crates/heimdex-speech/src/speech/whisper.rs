@@ -61,8 +61,8 @@ pub struct WhisperConfig {
     /// CPU cores for one transcription; 0 = all available cores.
     ///
     /// With two or more, the model is loaded twice (twice the memory: 40 MB more for tiny.en in
-    /// int8) and each copy gets half of them: one decodes a window while the other encodes the
-    /// next. Two loads rather than CTranslate2 replicas: its copy of a model with MKL-packed int8
+    /// int8) and each copy gets half of them: one encodes and decodes a window while the other
+    /// does the next (see [`WhisperModel::transcribe_with_stats`]). Two loads rather than CTranslate2 replicas: its copy of a model with MKL-packed int8
     /// weights crashes in the packed GEMM. Measured on 2 cores: one decoder on 2 OpenMP threads
     /// was 3x slower per token than on 1 (18.6 against 5.8 ms with beam 5: the matrices of a
     /// decoding step are too small to split, and most of the time went to the threads'
@@ -111,6 +111,31 @@ fn is_amd_cpuinfo(cpuinfo: &str) -> bool {
         .find_map(|l| l.strip_prefix("vendor_id"))
         .and_then(|rest| rest.split(':').nth(1))
         .is_some_and(|v| v.trim() == "AuthenticAMD")
+}
+
+/// Whisper's decoder positions (prompt and generated tokens together), and the mel frames of its
+/// 30 s input.
+const MODEL_MAX_LENGTH: usize = 448;
+const FULL_WINDOW_FRAMES: usize = 3000;
+
+/// CTranslate2's `max_length` for a window of `frames` mel frames (its audio and the silence after
+/// it) and a prompt of `prompt_len` tokens.
+///
+/// faster-whisper passes 448, which CTranslate2 turns into at most min(448 / 2, 448 - prompt)
+/// generated tokens: 224 for a 30 s window. A window of ours holds at most 21 s: it gets the same
+/// number of tokens per second of input (224 for 30 s), and the prompt's room as before. Text
+/// never needs that many (the densest English of the benchmark files has about 4 tokens per
+/// second); a repetition loop runs until the limit, and the fallback then decodes the window up to
+/// 5 times 5 more, so a loop costs a third less. A window cut short by the limit is continued by
+/// the next one (the seek logic starts it at its last complete segment).
+fn max_length(frames: usize, prompt_len: usize) -> usize {
+    let half = MODEL_MAX_LENGTH / 2;
+    // Generated tokens allowed: as many per frame as in a full window.
+    let generate = (frames * half).div_ceil(FULL_WINDOW_FRAMES).clamp(1, half);
+    // CTranslate2 generates at most min(max_length / 2, max_length - prompt) tokens.
+    (2 * generate)
+        .max(generate + prompt_len)
+        .min(MODEL_MAX_LENGTH)
 }
 
 /// Copies of the model and threads per copy for `cores` cores.
@@ -357,12 +382,13 @@ impl WhisperModel {
     fn decode_encoded(
         &self,
         model: &Whisper,
-        encoded: &StorageView<'_>,
+        window: &EncodedWindow,
         language: Option<&str>,
         previous: &[String],
         options: &TranscribeOptions,
         stats: &mut DecodeStats,
     ) -> Result<WindowOutput, SpeechError> {
+        let encoded = &window.encoded;
         let language = match (self.multilingual, language) {
             (false, _) => "en".to_owned(),
             (true, Some(l)) => l.to_owned(),
@@ -380,6 +406,7 @@ impl WhisperModel {
             Some(&language),
             previous,
         );
+        let max_length = max_length(window.frames, prompt.len());
         let thresholds = Thresholds {
             log_prob: options.log_prob_threshold,
             no_speech: options.no_speech_threshold,
@@ -393,6 +420,7 @@ impl WhisperModel {
                     beam_size: options.beam_size.max(1),
                     return_scores: true,
                     return_no_speech_prob: true,
+                    max_length,
                     ..WhisperOptions::default()
                 }
             } else {
@@ -403,6 +431,7 @@ impl WhisperModel {
                     sampling_temperature: temperature,
                     return_scores: true,
                     return_no_speech_prob: true,
+                    max_length,
                     ..WhisperOptions::default()
                 }
             };
@@ -863,7 +892,7 @@ impl WhisperModel {
             let t = Instant::now();
             let out = self.decode_encoded(
                 model,
-                &encoded.encoded,
+                &encoded,
                 forced_language,
                 &job.context,
                 options,
@@ -1128,6 +1157,31 @@ mod tests {
         assert_eq!(total.wasted_encodings, 1);
         assert!((total.wasted_secs - 1.5).abs() < 1e-9);
         assert_eq!(total.windows, 2);
+    }
+
+    /// What CTranslate2 makes of `max_length`: tokens it may generate after a prompt.
+    fn generated(max_length: usize, prompt_len: usize) -> usize {
+        (max_length / 2).min(max_length.saturating_sub(prompt_len))
+    }
+
+    #[test]
+    fn token_limit_follows_the_window_length() {
+        // A full 30 s window: faster-whisper's 448 (224 tokens).
+        assert_eq!(max_length(3000, 4), 448);
+        assert_eq!(generated(max_length(3000, 4), 4), 224);
+        // 21 s (20 s of audio and 1 s of silence): 157 tokens, with a short or a long prompt.
+        for prompt in [1, 4, 100, 157, 200, 227] {
+            assert_eq!(
+                generated(max_length(2100, prompt), prompt),
+                157,
+                "prompt {prompt}"
+            );
+        }
+        // The shortest input (10 s): 75 tokens.
+        assert_eq!(generated(max_length(1000, 1), 1), 75);
+        // Never past the model's 448 positions.
+        assert!(max_length(2100, 400) <= 448);
+        assert_eq!(generated(max_length(2100, 400), 400), 48);
     }
 
     #[test]
