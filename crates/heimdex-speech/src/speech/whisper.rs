@@ -74,7 +74,7 @@ pub struct WhisperConfig {
 /// CTranslate2's own kernels (softmax, layer norm, (de)quantization, ...) use AVX2 unless
 /// `CT2_FORCE_CPU_ISA` says otherwise, also where the CPU has AVX-512. On AMD CPUs with AVX-512
 /// (Zen 4 and later) we ask for AVX-512: measured on an AMD EPYC (Zen 4, 2 cores), Whisper base on
-/// jfk.wav took 0.61 s instead of 0.74 s per transcription (BENCH.md, run 6). Intel CPUs are left
+/// jfk.wav took 0.66 s instead of 0.74 s per transcription (mean of 8; BENCH.md, run 6). Intel CPUs are left
 /// as they are (AVX-512 can lower their clock, and their matrix products run on MKL anyway); so is
 /// a value the user set. The variable is read once, when the first model loads: this runs before.
 fn choose_cpu_kernels() {
