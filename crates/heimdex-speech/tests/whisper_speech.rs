@@ -166,8 +166,8 @@ fn stats_count_the_windows_and_decoder_runs() {
     assert!((1100..=1300).contains(&stats.encoded_frames), "{stats:?}");
 }
 
-/// With two cores the next window is encoded (by a second copy of the model) while the current
-/// one is decoded; that must not change a word or a time against one core.
+/// With two cores the next window is encoded and decoded (by a second copy of the model) while the
+/// current one is decoded; that must not change a word or a time against one core.
 #[test]
 fn encoding_ahead_changes_nothing() {
     let Some(jfk) = shared_data("speech/jfk.wav") else {

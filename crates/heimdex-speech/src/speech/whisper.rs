@@ -10,6 +10,7 @@
 //! Audio is consumed as a stream: only the current window and a little look-ahead are held.
 
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
 use super::fallback::{
@@ -20,7 +21,7 @@ use ct2rs::sys::{ComputeType, Config, Device, StorageView, Whisper, WhisperOptio
 
 use super::mel::{MelExtractor, HOP_LENGTH};
 use super::segments::{split_window, WindowSegment, TIMESTAMP_STEP_SECS};
-use super::tokens::{build_prompt, SpecialTokens, Vocabulary};
+use super::tokens::{build_prompt, SpecialTokens, Vocabulary, MAX_PREVIOUS_TOKENS};
 use super::vad::{Region, Vad};
 use super::windows::{plan_window, MAX_WINDOW_SAMPLES};
 use super::{
@@ -60,14 +61,81 @@ pub struct WhisperConfig {
     /// CPU cores for one transcription; 0 = all available cores.
     ///
     /// With two or more, the model is loaded twice (twice the memory: 40 MB more for tiny.en in
-    /// int8) and each copy gets half of them: one decodes a window while the other encodes the
-    /// next. Two loads rather than CTranslate2 replicas: its copy of a model with MKL-packed int8
+    /// int8) and each copy gets half of them: one encodes and decodes a window while the other
+    /// does the next (see [`WhisperModel::transcribe_with_stats`]). Two loads rather than CTranslate2 replicas: its copy of a model with MKL-packed int8
     /// weights crashes in the packed GEMM. Measured on 2 cores: one decoder on 2 OpenMP threads
     /// was 3x slower per token than on 1 (18.6 against 5.8 ms with beam 5: the matrices of a
     /// decoding step are too small to split, and most of the time went to the threads'
     /// barriers), so two single-threaded copies at once beat one with two threads.
     pub threads: usize,
     pub precision: Precision,
+}
+
+/// CTranslate2's own kernels (softmax, layer norm, (de)quantization, ...) use AVX2 unless
+/// `CT2_FORCE_CPU_ISA` says otherwise, also where the CPU has AVX-512. On AMD CPUs with AVX-512
+/// (Zen 4 and later) we ask for AVX-512: measured on an AMD EPYC (Zen 4, 2 cores), Whisper base on
+/// jfk.wav took 0.66 s instead of 0.74 s per transcription (mean of 8; BENCH.md, run 6). Intel CPUs are left
+/// as they are (AVX-512 can lower their clock, and their matrix products run on MKL anyway); so is
+/// a value the user set. The variable is read once, when the first model loads: this runs before.
+fn choose_cpu_kernels() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("CT2_FORCE_CPU_ISA").is_none() && amd_with_avx512() {
+            std::env::set_var("CT2_FORCE_CPU_ISA", "AVX512");
+        }
+    });
+}
+
+/// An AMD CPU with the AVX-512 subsets CTranslate2 checks for (F, CD, BW, DQ, VL).
+fn amd_with_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // The vendor from /proc/cpuinfo (Linux; elsewhere nothing changes).
+        let amd = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|info| is_amd_cpuinfo(&info));
+        amd && std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512cd")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether /proc/cpuinfo's first `vendor_id` is AMD's.
+fn is_amd_cpuinfo(cpuinfo: &str) -> bool {
+    cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("vendor_id"))
+        .and_then(|rest| rest.split(':').nth(1))
+        .is_some_and(|v| v.trim() == "AuthenticAMD")
+}
+
+/// Whisper's decoder positions (prompt and generated tokens together), and the mel frames of its
+/// 30 s input.
+const MODEL_MAX_LENGTH: usize = 448;
+const FULL_WINDOW_FRAMES: usize = 3000;
+
+/// CTranslate2's `max_length` for a window of `frames` mel frames (its audio and the silence after
+/// it) and a prompt of `prompt_len` tokens.
+///
+/// faster-whisper passes 448, which CTranslate2 turns into at most min(448 / 2, 448 - prompt)
+/// generated tokens: 224 for a 30 s window. A window of ours holds at most 21 s: it gets the same
+/// number of tokens per second of input (224 for 30 s), and the prompt's room as before. Text
+/// never needs that many (the densest English of the benchmark files has about 4 tokens per
+/// second); a repetition loop runs until the limit, and the fallback then decodes the window up to
+/// 5 times 5 more, so a loop costs a third less. A window cut short by the limit is continued by
+/// the next one (the seek logic starts it at its last complete segment).
+fn max_length(frames: usize, prompt_len: usize) -> usize {
+    let half = MODEL_MAX_LENGTH / 2;
+    // Generated tokens allowed: as many per frame as in a full window.
+    let generate = (frames * half).div_ceil(FULL_WINDOW_FRAMES).clamp(1, half);
+    // CTranslate2 generates at most min(max_length / 2, max_length - prompt) tokens.
+    (2 * generate)
+        .max(generate + prompt_len)
+        .min(MODEL_MAX_LENGTH)
 }
 
 /// Copies of the model and threads per copy for `cores` cores.
@@ -92,21 +160,54 @@ pub struct DecodeStats {
     pub prompt_tokens: usize,
     /// Mel frames given to the encoder, all windows together.
     pub encoded_frames: usize,
-    /// Windows encoded while the window before them was being decoded (by the other copy),
-    /// and such encodings thrown away because the decoder moved the next window elsewhere.
+    /// Windows encoded and decoded by the second copy of the model while the first decoded the
+    /// window before them, and such windows thrown away because the window before them ended
+    /// early (the model left a segment unfinished; the next window then starts inside it).
     pub overlapped_windows: usize,
     pub wasted_encodings: usize,
-    /// Time spent on features and encoding (also when it overlapped decoding).
+    /// Time spent on features and encoding, and on language detection, decoding and the
+    /// fallback's decoding (of the windows kept; both copies together, so with two copies the
+    /// sum can exceed the time the transcription took).
     pub mel_secs: f64,
     pub encode_secs: f64,
-    /// Language detection, decoding and the fallback's decoding.
     pub decode_secs: f64,
+    /// The part of `decode_secs` spent on language detection (multilingual models).
+    pub language_secs: f64,
+    /// Time both copies spent on the windows thrown away.
+    pub wasted_secs: f64,
+}
+
+impl DecodeStats {
+    /// Adds the counts and times of a window kept.
+    fn add(&mut self, other: &DecodeStats) {
+        self.windows += other.windows;
+        self.silent_windows += other.silent_windows;
+        self.fallback_windows += other.fallback_windows;
+        self.attempts += other.attempts;
+        self.generated_tokens += other.generated_tokens;
+        self.prompt_tokens += other.prompt_tokens;
+        self.encoded_frames += other.encoded_frames;
+        self.overlapped_windows += other.overlapped_windows;
+        self.wasted_encodings += other.wasted_encodings;
+        self.mel_secs += other.mel_secs;
+        self.encode_secs += other.encode_secs;
+        self.decode_secs += other.decode_secs;
+        self.language_secs += other.language_secs;
+        self.wasted_secs += other.wasted_secs;
+    }
+
+    /// Counts a window thrown away.
+    fn add_wasted(&mut self, other: &DecodeStats) {
+        self.wasted_encodings += 1;
+        self.wasted_secs += other.mel_secs + other.encode_secs + other.decode_secs;
+    }
 }
 
 /// A loaded Whisper model.
 pub struct WhisperModel {
     model: Whisper,
-    /// A second copy that encodes the next window while `model` decodes (two or more cores).
+    /// A second copy that encodes and decodes the next window while `model` decodes the
+    /// current one (two or more cores).
     look_ahead: Option<Whisper>,
     tokenizer: tokenizers::Tokenizer,
     vocab: Vocabulary,
@@ -170,12 +271,23 @@ impl WhisperModel {
             num_threads_per_replica: threads,
             ..Config::default()
         };
-        let look_ahead = if replicas > 1 {
-            Some(Whisper::new(dir, ct2_config.clone()).map_err(|e| load_err(dir, e))?)
-        } else {
-            None
-        };
-        let model = Whisper::new(dir, ct2_config).map_err(|e| load_err(dir, e))?;
+        choose_cpu_kernels();
+        // The two copies load at once (each converts the float16 weights to int8 on one core).
+        let load = |config: Config| Whisper::new(dir, config).map_err(|e| e.to_string());
+        let (model, look_ahead) = std::thread::scope(|scope| {
+            let second = (replicas > 1).then(|| {
+                let config = ct2_config.clone();
+                scope.spawn(move || load(config))
+            });
+            let model = load(ct2_config);
+            let second = second.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("the model load panicked".to_owned()))
+            });
+            (model, second)
+        });
+        let model = model.map_err(|e| load_err(dir, e))?;
+        let look_ahead = look_ahead.transpose().map_err(|e| load_err(dir, e))?;
         let multilingual = model.is_multilingual();
         let mel = MelExtractor::new(model.n_mels());
         let id = dir
@@ -223,9 +335,12 @@ impl WhisperModel {
     }
 
     /// Most likely language of an encoded window.
-    fn detect_language(&self, encoded: &StorageView<'_>) -> Result<String, SpeechError> {
-        let results = self
-            .model
+    fn detect_language(
+        &self,
+        model: &Whisper,
+        encoded: &StorageView<'_>,
+    ) -> Result<String, SpeechError> {
+        let results = model
             .detect_language(encoded)
             .map_err(|e| SpeechError::Inference(e.to_string()))?;
         let best = results
@@ -237,12 +352,10 @@ impl WhisperModel {
             .ok_or_else(|| SpeechError::Inference("language detection returned nothing".to_owned()))
     }
 
-    /// Features and encoder output of the window `[start, end)` (its `samples`), by `model`.
+    /// Features and encoder output of a window's `samples`, by `model`.
     fn encode_window(
         &self,
         model: &Whisper,
-        start: usize,
-        end: usize,
         samples: &[f32],
     ) -> Result<EncodedWindow, SpeechError> {
         let t = Instant::now();
@@ -258,8 +371,6 @@ impl WhisperModel {
             .encode(&features, true)
             .map_err(|e| SpeechError::Inference(e.to_string()))?;
         Ok(EncodedWindow {
-            start,
-            end,
             encoded,
             frames,
             mel_secs,
@@ -270,16 +381,23 @@ impl WhisperModel {
     /// Language detection (when needed), then decoding with the temperature fallback.
     fn decode_encoded(
         &self,
-        encoded: &StorageView<'_>,
+        model: &Whisper,
+        window: &EncodedWindow,
         language: Option<&str>,
         previous: &[String],
         options: &TranscribeOptions,
         stats: &mut DecodeStats,
     ) -> Result<WindowOutput, SpeechError> {
+        let encoded = &window.encoded;
         let language = match (self.multilingual, language) {
             (false, _) => "en".to_owned(),
             (true, Some(l)) => l.to_owned(),
-            (true, None) => self.detect_language(encoded)?,
+            (true, None) => {
+                let t = Instant::now();
+                let detected = self.detect_language(model, encoded)?;
+                stats.language_secs += t.elapsed().as_secs_f64();
+                detected
+            }
         };
         let prompt = build_prompt(
             &self.vocab,
@@ -288,6 +406,7 @@ impl WhisperModel {
             Some(&language),
             previous,
         );
+        let max_length = max_length(window.frames, prompt.len());
         let thresholds = Thresholds {
             log_prob: options.log_prob_threshold,
             no_speech: options.no_speech_threshold,
@@ -301,6 +420,7 @@ impl WhisperModel {
                     beam_size: options.beam_size.max(1),
                     return_scores: true,
                     return_no_speech_prob: true,
+                    max_length,
                     ..WhisperOptions::default()
                 }
             } else {
@@ -311,12 +431,12 @@ impl WhisperModel {
                     sampling_temperature: temperature,
                     return_scores: true,
                     return_no_speech_prob: true,
+                    max_length,
                     ..WhisperOptions::default()
                 }
             };
             stats.attempts += 1;
-            let result = self
-                .model
+            let result = model
                 .generate(encoded, std::slice::from_ref(&prompt), &whisper_options)
                 .map_err(|e| SpeechError::Inference(e.to_string()))?;
             let (ids, score, no_speech_prob) = match result.into_iter().next() {
@@ -371,8 +491,6 @@ impl WhisperModel {
 
 /// A window's encoder output, with what it cost.
 struct EncodedWindow {
-    start: usize,
-    end: usize,
     encoded: StorageView<'static>,
     frames: usize,
     mel_secs: f64,
@@ -385,6 +503,148 @@ impl EncodedWindow {
         stats.encoded_frames += self.frames;
         stats.mel_secs += self.mel_secs;
         stats.encode_secs += self.encode_secs;
+    }
+}
+
+/// A window handed to a copy of the model: encode it, then decode it with `context`.
+struct Job {
+    id: u64,
+    samples: Vec<f32>,
+    context: Vec<String>,
+}
+
+/// What a copy of the model made of a [`Job`].
+struct JobDone {
+    id: u64,
+    out: Result<WindowOutput, SpeechError>,
+    /// Counts and times of this window alone.
+    stats: DecodeStats,
+}
+
+/// A window planned, with its decoder context; `id` once it was handed to a copy of the model.
+struct Pending {
+    start: usize,
+    end: usize,
+    context: Vec<String>,
+    id: Option<u64>,
+}
+
+impl Pending {
+    fn new(start: usize, end: usize, initial: &[String], previous: &[String]) -> Self {
+        Self {
+            start,
+            end,
+            context: initial.iter().chain(previous).cloned().collect(),
+            id: None,
+        }
+    }
+}
+
+/// Previous text as decoder context, one window behind: window `k` is given the text of the
+/// windows up to `k - 2`, so that it can be decoded while `k - 1` still is (by the other copy of
+/// the model). The same with one copy, so that the transcript does not depend on the cores.
+#[derive(Debug, Default)]
+struct ContextLag {
+    /// Context after the window before the last one kept, and after the last one.
+    before: Vec<String>,
+    latest: Vec<String>,
+}
+
+impl ContextLag {
+    /// Context for the window after the last one kept.
+    fn lagged(&self) -> &[String] {
+        &self.before
+    }
+
+    /// Context for the window after that one.
+    fn latest(&self) -> &[String] {
+        &self.latest
+    }
+
+    /// A window was kept: `kept` are its segments as context tokens; `reset` forgets all context
+    /// (it was decoded at a high temperature).
+    fn push(&mut self, kept: &[String], reset: bool) {
+        let mut next = if reset {
+            Vec::new()
+        } else {
+            self.latest.iter().chain(kept).cloned().collect()
+        };
+        // build_prompt keeps only the most recent ones.
+        let excess = next.len().saturating_sub(MAX_PREVIOUS_TOKENS);
+        next.drain(..excess);
+        self.before = std::mem::replace(&mut self.latest, next);
+    }
+}
+
+/// The windows handed to the copies of the model, and what came back before it was awaited.
+struct JobsOut {
+    jobs: mpsc::Sender<Job>,
+    done: mpsc::Receiver<JobDone>,
+    next_id: u64,
+    early: Vec<JobDone>,
+    discarded: Vec<u64>,
+}
+
+fn worker_gone() -> SpeechError {
+    SpeechError::Inference("the speech model's worker thread stopped".to_owned())
+}
+
+impl JobsOut {
+    fn new(jobs: mpsc::Sender<Job>, done: mpsc::Receiver<JobDone>) -> Self {
+        Self {
+            jobs,
+            done,
+            next_id: 0,
+            early: Vec::new(),
+            discarded: Vec::new(),
+        }
+    }
+
+    /// Hands `window` to the next free copy (once; its audio is read from `buf`).
+    fn submit(&mut self, window: &mut Pending, buf: &Buffer<'_>) -> Result<u64, SpeechError> {
+        if let Some(id) = window.id {
+            return Ok(id);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.jobs
+            .send(Job {
+                id,
+                samples: buf.slice(window.start, window.end).to_vec(),
+                context: window.context.clone(),
+            })
+            .map_err(|_| worker_gone())?;
+        window.id = Some(id);
+        Ok(id)
+    }
+
+    /// Waits for job `id`, keeping what else comes back meanwhile.
+    fn wait(&mut self, id: u64, stats: &mut DecodeStats) -> Result<JobDone, SpeechError> {
+        if let Some(i) = self.early.iter().position(|d| d.id == id) {
+            return Ok(self.early.swap_remove(i));
+        }
+        loop {
+            let done = self.done.recv().map_err(|_| worker_gone())?;
+            if done.id == id {
+                return Ok(done);
+            }
+            if let Some(i) = self.discarded.iter().position(|d| *d == done.id) {
+                self.discarded.swap_remove(i);
+                stats.add_wasted(&done.stats);
+            } else {
+                self.early.push(done);
+            }
+        }
+    }
+
+    /// Job `id` is not needed any more: its result is dropped (now or when it comes).
+    fn discard(&mut self, id: u64, stats: &mut DecodeStats) {
+        if let Some(i) = self.early.iter().position(|d| d.id == id) {
+            let done = self.early.swap_remove(i);
+            stats.add_wasted(&done.stats);
+        } else {
+            self.discarded.push(id);
+        }
     }
 }
 
@@ -559,11 +819,106 @@ impl Buffer<'_> {
 
 impl WhisperModel {
     /// [`SpeechToText::transcribe`], also saying where the time went.
+    ///
+    /// Windows are decoded one after the other in the same way with any number of cores, so the
+    /// transcript does not depend on them: window `k` gets the text of the windows before `k - 1`
+    /// as context (see [`ContextLag`]), and the window after it is planned (where it would start
+    /// if `k` is decoded to its end) as soon as `k` is. With two copies of the model, that next
+    /// window is encoded and decoded by the second copy while the first decodes `k`; when `k`
+    /// ends early after all (the model left a segment unfinished), that work is thrown away and the
+    /// next window planned again from where `k` stopped.
     pub fn transcribe_with_stats(
         &self,
         audio: &mut dyn AudioSource,
         options: &TranscribeOptions,
         progress: ProgressFn<'_>,
+    ) -> Result<(Transcript, DecodeStats), SpeechError> {
+        let forced_language = if self.multilingual {
+            options.language.as_deref()
+        } else {
+            Some("en")
+        };
+        let copies: Vec<&Whisper> = std::iter::once(&self.model)
+            .chain(self.look_ahead.as_ref())
+            .collect();
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let job_rx = Mutex::new(job_rx);
+        let (done_tx, done_rx) = mpsc::channel::<JobDone>();
+        std::thread::scope(|scope| {
+            for model in &copies {
+                let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+                scope.spawn(move || loop {
+                    // The lock is held only while waiting: whichever copy is free takes the job.
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(job) = job else { break };
+                    let id = job.id;
+                    // A panic in the model becomes this job's error: the loop waiting for it
+                    // must not wait forever.
+                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.run_job(model, job, forced_language, options)
+                    }))
+                    .unwrap_or_else(|_| JobDone {
+                        id,
+                        out: Err(SpeechError::Inference(
+                            "the speech model panicked".to_owned(),
+                        )),
+                        stats: DecodeStats::default(),
+                    });
+                    if done_tx.send(done).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(done_tx);
+            // Returning drops both channels: the copies finish the job they hold and stop.
+            self.run_windows(audio, options, progress, copies.len(), job_tx, done_rx)
+        })
+    }
+
+    /// Encodes and decodes one window with `model` (on a worker thread).
+    fn run_job(
+        &self,
+        model: &Whisper,
+        job: Job,
+        forced_language: Option<&str>,
+        options: &TranscribeOptions,
+    ) -> JobDone {
+        let mut stats = DecodeStats::default();
+        let out = self.encode_window(model, &job.samples).and_then(|encoded| {
+            encoded.count(&mut stats);
+            let t = Instant::now();
+            let out = self.decode_encoded(
+                model,
+                &encoded,
+                forced_language,
+                &job.context,
+                options,
+                &mut stats,
+            );
+            stats.decode_secs += t.elapsed().as_secs_f64();
+            out
+        });
+        JobDone {
+            id: job.id,
+            out,
+            stats,
+        }
+    }
+
+    /// The loop over the windows: plans them, hands them to the `copies` model copies through
+    /// `jobs` (up to one window ahead of the one awaited when there are two) and turns what comes
+    /// back from `done` into segments, in order.
+    fn run_windows(
+        &self,
+        audio: &mut dyn AudioSource,
+        options: &TranscribeOptions,
+        progress: ProgressFn<'_>,
+        copies: usize,
+        jobs: mpsc::Sender<Job>,
+        done: mpsc::Receiver<JobDone>,
     ) -> Result<(Transcript, DecodeStats), SpeechError> {
         let vad_config = options.vad.clone().unwrap_or_default();
         let mut buf = Buffer {
@@ -573,137 +928,110 @@ impl WhisperModel {
             eof: false,
             vad: Vad::new(vad_config),
         };
-        let forced_language = if self.multilingual {
-            options.language.as_deref()
-        } else {
-            Some("en")
-        };
         let initial: Vec<String> = match &options.initial_prompt {
             Some(p) if !p.trim().is_empty() => self.prompt_tokens(p)?,
             _ => Vec::new(),
         };
+        let use_vad = options.vad.is_some();
         let mut stats = DecodeStats::default();
-        let mut previous: Vec<String> = Vec::new();
+        let mut context = ContextLag::default();
         let mut segments: Vec<Segment> = Vec::new();
         let mut seek = 0usize;
-        let use_vad = options.vad.is_some();
-        // The next window's encoding, made while the current one was being decoded.
-        let mut ahead: Option<EncodedWindow> = None;
+        let mut jobs_out = JobsOut::new(jobs, done);
+        // The window decoded next, when it is known before it is reached.
+        let mut current: Option<Pending> = None;
         loop {
             if !progress(seek as f64 / f64::from(SAMPLE_RATE)) {
                 return Err(SpeechError::Cancelled);
             }
             buf.discard(seek);
-            let (start, end) = match buf.plan_at(seek, use_vad)? {
-                Plan::Window(start, end) => (start, end),
-                Plan::Seek(next) => {
-                    seek = next;
-                    continue;
-                }
-                Plan::End => break,
-            };
-            let encoded = match ahead.take() {
-                Some(a) if (a.start, a.end) == (start, end) => {
-                    stats.overlapped_windows += 1;
-                    a
-                }
-                other => {
-                    if let Some(wasted) = other {
-                        stats.wasted_encodings += 1;
-                        stats.mel_secs += wasted.mel_secs;
-                        stats.encode_secs += wasted.encode_secs;
+            let mut cur = match current.take() {
+                Some(c) => c,
+                None => match buf.plan_at(seek, use_vad)? {
+                    Plan::Window(start, end) => {
+                        Pending::new(start, end, &initial, context.lagged())
                     }
-                    self.encode_window(&self.model, start, end, buf.slice(start, end))?
+                    Plan::Seek(next) => {
+                        seek = next;
+                        continue;
+                    }
+                    Plan::End => break,
+                },
+            };
+            // The window after it if it is decoded to its end, planned as soon as it is (the same
+            // reads with one copy as with two).
+            let mut following = buf
+                .plan_ahead(cur.end, use_vad)?
+                .map(|(start, end)| Pending::new(start, end, &initial, context.latest()));
+            let cur_id = jobs_out.submit(&mut cur, &buf)?;
+            if copies > 1 {
+                if let Some(next) = following.as_mut() {
+                    jobs_out.submit(next, &buf)?;
+                    stats.overlapped_windows += 1;
                 }
-            };
-            encoded.count(&mut stats);
-            // Most windows are decoded to their end: plan the window after it, and encode it
-            // meanwhile when there is a second copy of the model. The plan is made with one copy
-            // too, so that both read the same audio before deciding (the VAD's noise floor depends
-            // on what has been read) and give the same transcript.
-            let next = match buf.plan_ahead(end, use_vad)? {
-                Some((a, b)) => self
-                    .look_ahead
-                    .as_ref()
-                    .map(|model| (model, a, b, buf.slice(a, b).to_vec())),
-                None => None,
-            };
-            let mut context = initial.clone();
-            if options.condition_on_previous_text {
-                context.extend(previous.iter().cloned());
             }
-            let (out, next) = std::thread::scope(|scope| {
-                let encoder = next.map(|(model, a, b, samples)| {
-                    scope.spawn(move || self.encode_window(model, a, b, &samples))
-                });
-                let t = Instant::now();
-                let out = self.decode_encoded(
-                    &encoded.encoded,
-                    forced_language,
-                    &context,
-                    options,
-                    &mut stats,
-                );
-                stats.decode_secs += t.elapsed().as_secs_f64();
-                // A failed look-ahead is simply redone (and its error reported) in turn.
-                (
-                    out,
-                    encoder.and_then(|h| h.join().ok()).and_then(Result::ok),
-                )
-            });
-            ahead = next;
-            let out = out?;
+            let job = jobs_out.wait(cur_id, &mut stats)?;
+            stats.add(&job.stats);
+            let out = job.out?;
+            let (start, end) = (cur.start, cur.end);
             let silent = out.no_speech_prob > options.no_speech_threshold
                 && out.avg_logprob < options.log_prob_threshold;
-            if silent {
+            let mut kept_context: Vec<String> = Vec::new();
+            let advance = if silent {
                 // As faster-whisper: the whole window is skipped.
                 stats.silent_windows += 1;
-                seek = end;
-                continue;
-            }
-            let content_steps = ((end - start) / STEP_SAMPLES) as u32;
-            let window = split_window(
-                &out.ids,
-                self.special.timestamp_begin,
-                self.special.eot,
-                content_steps,
-            );
-            // A window decoded to its end continues exactly at its end (its length in timestamp
-            // steps is rounded down), which is where the next window was encoded ahead.
-            let advance = if window.advance_steps >= content_steps {
                 end - start
             } else {
-                (window.advance_steps as usize * STEP_SAMPLES)
-                    .min(end - start)
-                    .max(STEP_SAMPLES)
-            };
-            let base = start as f64 / f64::from(SAMPLE_RATE);
-            let mut kept: Vec<&WindowSegment> = Vec::new();
-            for ws in &window.segments {
-                let text = self.decode_text(&ws.tokens)?;
-                if text.is_empty() {
-                    continue;
-                }
-                segments.push(Segment {
-                    start_secs: base + f64::from(ws.start_step) * TIMESTAMP_STEP_SECS,
-                    end_secs: base + f64::from(ws.end_step) * TIMESTAMP_STEP_SECS,
-                    text,
-                    language: Some(out.language.clone()),
-                    avg_logprob: out.avg_logprob,
-                    no_speech_prob: out.no_speech_prob,
-                });
-                kept.push(ws);
-            }
-            if options.condition_on_previous_text {
-                if out.temperature > PROMPT_RESET_TEMPERATURE {
-                    previous.clear();
-                } else {
+                let content_steps = ((end - start) / STEP_SAMPLES) as u32;
+                let window = split_window(
+                    &out.ids,
+                    self.special.timestamp_begin,
+                    self.special.eot,
+                    content_steps,
+                );
+                let base = start as f64 / f64::from(SAMPLE_RATE);
+                for ws in &window.segments {
+                    let text = self.decode_text(&ws.tokens)?;
+                    if text.is_empty() {
+                        continue;
+                    }
+                    segments.push(Segment {
+                        start_secs: base + f64::from(ws.start_step) * TIMESTAMP_STEP_SECS,
+                        end_secs: base + f64::from(ws.end_step) * TIMESTAMP_STEP_SECS,
+                        text,
+                        language: Some(out.language.clone()),
+                        avg_logprob: out.avg_logprob,
+                        no_speech_prob: out.no_speech_prob,
+                    });
                     // Like faster-whisper's `all_tokens`: every kept segment with its timestamps
                     // (build_prompt keeps the most recent ones).
-                    previous.extend(kept.iter().flat_map(|ws| self.context_tokens(ws)));
+                    kept_context.extend(self.context_tokens(ws));
                 }
+                // A window decoded to its end continues exactly at its end (its length in
+                // timestamp steps is rounded down), which is where `following` was planned.
+                if window.advance_steps >= content_steps {
+                    end - start
+                } else {
+                    (window.advance_steps as usize * STEP_SAMPLES)
+                        .min(end - start)
+                        .max(STEP_SAMPLES)
+                }
+            };
+            if options.condition_on_previous_text {
+                // A window skipped as silence leaves the context as it was.
+                let reset = !silent && out.temperature > PROMPT_RESET_TEMPERATURE;
+                context.push(&kept_context, reset);
             }
             seek = start + advance;
+            if seek == end {
+                current = following.take();
+            } else if let Some(wasted) = following.take() {
+                // Planned where this window would have ended: plan again from `seek`.
+                if let Some(id) = wasted.id {
+                    jobs_out.discard(id, &mut stats);
+                    stats.overlapped_windows -= 1;
+                }
+            }
         }
         let audio_secs = buf.end() as f64 / f64::from(SAMPLE_RATE);
         let _ = progress(audio_secs);
@@ -768,6 +1096,103 @@ mod tests {
         assert_eq!(replica_layout(2), (2, 1));
         assert_eq!(replica_layout(3), (2, 1));
         assert_eq!(replica_layout(8), (2, 4));
+    }
+
+    fn tokens(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn context_is_one_window_behind() {
+        let mut c = ContextLag::default();
+        assert!(c.lagged().is_empty() && c.latest().is_empty());
+        // Window 0 kept: window 1 (decoded beside window 0) still has no context, window 2 has 0's.
+        c.push(&tokens(&["a"]), false);
+        assert!(c.lagged().is_empty());
+        assert_eq!(c.latest(), tokens(&["a"]));
+        c.push(&tokens(&["b"]), false);
+        assert_eq!(c.lagged(), tokens(&["a"]));
+        assert_eq!(c.latest(), tokens(&["a", "b"]));
+        // A window decoded at a high temperature forgets everything, for the window after next.
+        c.push(&tokens(&["c"]), true);
+        assert_eq!(c.lagged(), tokens(&["a", "b"]));
+        assert!(c.latest().is_empty());
+        c.push(&[], false);
+        assert!(c.lagged().is_empty() && c.latest().is_empty());
+    }
+
+    #[test]
+    fn context_keeps_the_most_recent_tokens() {
+        let mut c = ContextLag::default();
+        let many: Vec<String> = (0..MAX_PREVIOUS_TOKENS + 10)
+            .map(|i| i.to_string())
+            .collect();
+        c.push(&many, false);
+        c.push(&tokens(&["last"]), false);
+        assert_eq!(c.latest().len(), MAX_PREVIOUS_TOKENS);
+        assert_eq!(c.latest().last().map(String::as_str), Some("last"));
+        assert_eq!(c.latest()[0], "11");
+    }
+
+    #[test]
+    fn stats_add_up() {
+        let one = DecodeStats {
+            windows: 1,
+            attempts: 2,
+            generated_tokens: 30,
+            encode_secs: 0.5,
+            decode_secs: 1.0,
+            language_secs: 0.25,
+            ..DecodeStats::default()
+        };
+        let mut total = DecodeStats::default();
+        total.add(&one);
+        total.add(&one);
+        assert_eq!(
+            (total.windows, total.attempts, total.generated_tokens),
+            (2, 4, 60)
+        );
+        assert!((total.decode_secs - 2.0).abs() < 1e-9 && (total.language_secs - 0.5).abs() < 1e-9);
+        total.add_wasted(&one);
+        assert_eq!(total.wasted_encodings, 1);
+        assert!((total.wasted_secs - 1.5).abs() < 1e-9);
+        assert_eq!(total.windows, 2);
+    }
+
+    /// What CTranslate2 makes of `max_length`: tokens it may generate after a prompt.
+    fn generated(max_length: usize, prompt_len: usize) -> usize {
+        (max_length / 2).min(max_length.saturating_sub(prompt_len))
+    }
+
+    #[test]
+    fn token_limit_follows_the_window_length() {
+        // A full 30 s window: faster-whisper's 448 (224 tokens).
+        assert_eq!(max_length(3000, 4), 448);
+        assert_eq!(generated(max_length(3000, 4), 4), 224);
+        // 21 s (20 s of audio and 1 s of silence): 157 tokens, with a short or a long prompt.
+        for prompt in [1, 4, 100, 157, 200, 227] {
+            assert_eq!(
+                generated(max_length(2100, prompt), prompt),
+                157,
+                "prompt {prompt}"
+            );
+        }
+        // The shortest input (10 s): 75 tokens.
+        assert_eq!(generated(max_length(1000, 1), 1), 75);
+        // Never past the model's 448 positions.
+        assert!(max_length(2100, 400) <= 448);
+        assert_eq!(generated(max_length(2100, 400), 400), 48);
+    }
+
+    #[test]
+    fn reads_the_cpu_vendor() {
+        assert!(is_amd_cpuinfo(
+            "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+        ));
+        assert!(!is_amd_cpuinfo(
+            "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+        ));
+        assert!(!is_amd_cpuinfo("processor\t: 0\n"));
     }
 
     #[test]
