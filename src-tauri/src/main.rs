@@ -8,5 +8,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Before any thread starts (it may set an environment variable).
+    heimdex_app::prepare_process();
     heimdex_desktop::run();
 }

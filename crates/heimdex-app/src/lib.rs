@@ -28,3 +28,5 @@ pub mod views;
 
 pub use app::App;
 pub use error::{AppError, AppResult};
+/// For both binaries' `main`, before any thread starts.
+pub use heimdex_speech::prepare_process;

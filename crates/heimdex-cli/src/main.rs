@@ -76,6 +76,8 @@ enum Command {
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Before any thread starts (it may set an environment variable).
+    heimdex_app::prepare_process();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

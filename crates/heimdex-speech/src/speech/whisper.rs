@@ -77,7 +77,11 @@ pub struct WhisperConfig {
 /// jfk.wav took 0.66 s instead of 0.74 s per transcription (mean of 8; BENCH.md, run 6). Intel CPUs are left
 /// as they are (AVX-512 can lower their clock, and their matrix products run on MKL anyway); so is
 /// a value the user set. The variable is read once, when the first model loads: this runs before.
-fn choose_cpu_kernels() {
+///
+/// It sets an environment variable, which is only safe while no other thread runs: the binaries
+/// call it first thing through [`crate::prepare_process`]; loading a model calls it too (once),
+/// for programs that do not.
+pub fn choose_cpu_kernels() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         if std::env::var_os("CT2_FORCE_CPU_ISA").is_none() && amd_with_avx512() {
