@@ -185,16 +185,8 @@ impl App {
     /// Adds files and folders (searched recursively) and queues their stages; the report says
     /// what happened to each file. Both shells import here.
     pub async fn import(&self, paths: &[PathBuf]) -> AppResult<ImportReport> {
-        self.pipeline
-            .import(paths)
-            .await
-            .map_err(|e| AppError::Import {
-                path: paths
-                    .first()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-                reason: e.to_string(),
-            })
+        // A file's own problem is in the report; what fails here is the library itself.
+        Ok(self.pipeline.import(paths).await?)
     }
 
     /// [`App::import`] for the window (paths as strings, the summary view back).

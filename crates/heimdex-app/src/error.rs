@@ -23,6 +23,10 @@ pub enum AppError {
     /// The library database failed.
     #[error("the library database failed: {reason}")]
     Database { reason: String },
+    /// Another failure of the library (a folder that cannot be written, a stored row that cannot
+    /// be read, a runner lock); `reason` is a whole sentence naming the file and the fix.
+    #[error("{reason}")]
+    Library { reason: String },
     /// A setting was given a value it cannot take.
     #[error("the setting {name} cannot be {value}: {reason}")]
     InvalidSetting {
@@ -54,7 +58,10 @@ impl From<heimdex_library::LibraryError> for AppError {
     fn from(e: heimdex_library::LibraryError) -> Self {
         match e {
             heimdex_library::LibraryError::VideoNotFound(id) => AppError::VideoNotFound { id },
-            other => AppError::Database {
+            heimdex_library::LibraryError::Database(e) => AppError::Database {
+                reason: e.to_string(),
+            },
+            other => AppError::Library {
                 reason: other.to_string(),
             },
         }

@@ -45,8 +45,11 @@ pub(crate) fn sync_error(e: heimdex_sync::SyncError) -> AppError {
 }
 
 fn sign_in_error(e: AuthError) -> AppError {
-    AppError::SignIn {
-        reason: e.to_string(),
+    match e {
+        AuthError::Keychain(reason) => AppError::Keychain { reason },
+        other => AppError::SignIn {
+            reason: other.to_string(),
+        },
     }
 }
 
@@ -272,10 +275,16 @@ impl Team {
         self.stop_push();
         let session = self.session.lock().await.take();
         match session {
-            Some(s) => s.sign_out().await.map_err(|e| AppError::SignIn {
-                reason: format!(
-                    "signed out on this computer, but the server could not revoke the session: {e}"
-                ),
+            Some(s) => s.sign_out().await.map_err(|e| match e {
+                AuthError::Keychain(r) => AppError::Keychain {
+                    reason: format!("the sign-in could not be forgotten: {r}"),
+                },
+                other => AppError::SignIn {
+                    reason: format!(
+                        "signed out on this computer, but the server could not revoke the \
+                         session: {other}"
+                    ),
+                },
             }),
             None => Ok(()),
         }

@@ -104,8 +104,9 @@ impl FallbackStore {
         }
     }
 
-    /// Never keeps a secret in memory: storing fails when the keychain does (reading still
-    /// answers `None` and records why).
+    /// Never keeps a secret in memory: reading, storing and deleting fail when the keychain
+    /// does (a command line that exits would lose the secret, or report a sign-out that did not
+    /// happen).
     pub fn without_memory(mut self) -> Self {
         self.keep_in_memory = false;
         self
@@ -121,15 +122,29 @@ impl FallbackStore {
         self.error.lock().ok().and_then(|e| e.clone())
     }
 
-    fn failed(&self, e: AuthError) {
-        let reason = match e {
+    fn reason(e: AuthError) -> String {
+        match e {
             AuthError::Keychain(r) => r,
             other => other.to_string(),
-        };
+        }
+    }
+
+    /// The keychain failed and the secret is kept in memory instead.
+    fn failed(&self, e: AuthError) {
+        let reason = Self::reason(e);
         tracing::warn!("keychain unavailable, keeping the sign-in in memory: {reason}");
         if let Ok(mut slot) = self.error.lock() {
             *slot = Some(reason);
         }
+    }
+
+    /// The keychain failed and there is no memory to fall back on: the caller gets the error.
+    fn refused(&self, e: AuthError) -> AuthError {
+        let reason = Self::reason(e);
+        if let Ok(mut slot) = self.error.lock() {
+            *slot = Some(reason.clone());
+        }
+        AuthError::Keychain(reason)
     }
 }
 
@@ -140,6 +155,7 @@ impl TokenStore for FallbackStore {
         }
         match self.primary.get(account) {
             Ok(s) => Ok(s),
+            Err(e) if !self.keep_in_memory => Err(self.refused(e)),
             Err(e) => {
                 self.failed(e);
                 Ok(None)
@@ -150,14 +166,7 @@ impl TokenStore for FallbackStore {
     fn set(&self, account: &str, secret: &str) -> Result<(), AuthError> {
         match self.primary.set(account, secret) {
             Ok(()) => self.memory.delete(account),
-            Err(e) if !self.keep_in_memory => {
-                let reason = match &e {
-                    AuthError::Keychain(r) => r.clone(),
-                    other => other.to_string(),
-                };
-                self.failed(e);
-                Err(AuthError::Keychain(reason))
-            }
+            Err(e) if !self.keep_in_memory => Err(self.refused(e)),
             Err(e) => {
                 self.failed(e);
                 self.memory.set(account, secret)
@@ -167,10 +176,14 @@ impl TokenStore for FallbackStore {
 
     fn delete(&self, account: &str) -> Result<(), AuthError> {
         self.memory.delete(account)?;
-        if let Err(e) = self.primary.delete(account) {
-            self.failed(e);
+        match self.primary.delete(account) {
+            Ok(()) => Ok(()),
+            Err(e) if !self.keep_in_memory => Err(self.refused(e)),
+            Err(e) => {
+                self.failed(e);
+                Ok(())
+            }
         }
-        Ok(())
     }
 }
 
@@ -225,7 +238,14 @@ mod tests {
             store.set("refresh-token", "r1"),
             Err(AuthError::Keychain(r)) if r == "no secret service"
         ));
-        assert!(matches!(store.get("refresh-token"), Ok(None)), "not kept");
+        assert!(
+            matches!(store.get("refresh-token"), Err(AuthError::Keychain(_))),
+            "a keychain that cannot be read is not 'nobody signed in'"
+        );
+        assert!(matches!(
+            store.delete("refresh-token"),
+            Err(AuthError::Keychain(_))
+        ));
         assert_eq!(store.keychain_error().as_deref(), Some("no secret service"));
     }
 

@@ -3,13 +3,28 @@
 //! under the name, and the temporary file is deleted when the write fails. Every file Heimdex
 //! writes for later (exports, keyframes, the folders chosen in Settings, caches, pulled
 //! thumbnails) goes through here.
+//!
+//! [`write`] also survives a power cut: the file's bytes and then its folder reach the disk before
+//! it returns (files a user keeps: exports, the chosen folders). [`write_cache`] skips those two
+//! flushes, for files that are made again when missing or empty (keyframes, thumbnails, caches),
+//! where thousands of flushes would slow indexing down.
 
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically. New files get the usual permissions (0666 less the
-/// umask), not the 0600 of a temporary file.
+/// Writes `bytes` to `path` atomically and durably. New files get the usual permissions (0666
+/// less the umask), not the 0600 of a temporary file.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, true)
+}
+
+/// [`write`] without flushing to the disk: whole or absent after a crash of the program, but
+/// possibly empty after a power cut. For files that are made again.
+pub fn write_cache(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, false)
+}
+
+fn write_with(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     let name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -30,7 +45,15 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     let mut tmp = builder.tempfile_in(dir)?;
     tmp.as_file_mut().write_all(bytes)?;
+    if durable {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
+    #[cfg(unix)]
+    if durable {
+        // The rename itself reaches the disk with its folder.
+        std::fs::File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -43,7 +66,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("list.csv");
         write(&path, b"first").expect("writes");
-        write(&path, b"second, longer").expect("replaces");
+        write_cache(&path, b"second, longer").expect("replaces");
         assert_eq!(std::fs::read(&path).expect("reads"), b"second, longer");
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .expect("lists")

@@ -159,7 +159,7 @@ pub fn write_jpeg(path: &Path, rgb: &[u8], size: Size, quality: u8) -> Result<()
     jpeg_encoder::Encoder::new(&mut jpeg, quality)
         .encode(rgb, w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| encode_err(e.to_string()))?;
-    heimdex_core::atomic_file::write(path, &jpeg).map_err(io)
+    heimdex_core::atomic_file::write_cache(path, &jpeg).map_err(io)
 }
 
 /// Scales packed RGB down to `width` wide (aspect kept) by averaging the source pixels that fall

@@ -177,20 +177,25 @@ fn encoding_ahead_changes_nothing() {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
-    // jfk, 3 s of silence, jfk: two windows.
-    let twice = tmp.path().join("twice.wav");
+    // jfk, 3 s of silence, jfk, 3 s of silence, jfk: three windows, so that the third is
+    // conditioned on text (the first window's: a window's context lags one window behind).
+    let thrice = tmp.path().join("thrice.wav");
     run(Command::new("ffmpeg")
         .args(["-nostdin", "-loglevel", "error", "-y", "-i"])
+        .arg(&jfk)
+        .args(["-i"])
         .arg(&jfk)
         .args(["-i"])
         .arg(&jfk)
         .args([
             "-filter_complex",
             "[0:a]aformat=sample_rates=16000:channel_layouts=mono,apad=pad_dur=3[a];\
-             [1:a]aformat=sample_rates=16000:channel_layouts=mono[b];[a][b]concat=n=2:v=0:a=1",
+             [1:a]aformat=sample_rates=16000:channel_layouts=mono,apad=pad_dur=3[b];\
+             [2:a]aformat=sample_rates=16000:channel_layouts=mono[c];\
+             [a][b][c]concat=n=3:v=0:a=1",
         ])
-        .arg(&twice));
-    let run_with = |threads: usize, file: &Path| {
+        .arg(&thrice));
+    let run_opts = |threads: usize, file: &Path, options: &TranscribeOptions| {
         let model = WhisperModel::load(
             &dir,
             &WhisperConfig {
@@ -203,17 +208,29 @@ fn encoding_ahead_changes_nothing() {
             .expect("decodes")
             .expect("has audio");
         model
-            .transcribe_with_stats(&mut stream, &TranscribeOptions::default(), &mut |_| true)
+            .transcribe_with_stats(&mut stream, options, &mut |_| true)
             .expect("transcribes")
     };
-    let (one, one_stats) = run_with(1, &twice);
-    let (two, two_stats) = run_with(2, &twice);
+    let run_with =
+        |threads: usize, file: &Path| run_opts(threads, file, &TranscribeOptions::default());
+    let (one, one_stats) = run_with(1, &thrice);
+    let (two, two_stats) = run_with(2, &thrice);
     assert_eq!(one_stats.overlapped_windows, 0, "{one_stats:?}");
     assert!(two_stats.overlapped_windows >= 1, "{two_stats:?}");
     assert_eq!(two_stats.wasted_encodings, 0, "{two_stats:?}");
     assert_eq!(one.segments, two.segments);
+    let no_context = TranscribeOptions {
+        condition_on_previous_text: false,
+        ..TranscribeOptions::default()
+    };
+    let (_, alone) = run_opts(2, &thrice, &no_context);
     assert!(
-        wer(&format!("{JFK} {JFK}"), &joined(&two)) <= 0.1,
+        two_stats.prompt_tokens > alone.prompt_tokens,
+        "a window was conditioned on earlier text: {two_stats:?} vs {alone:?}"
+    );
+    assert_eq!(one_stats.prompt_tokens, two_stats.prompt_tokens);
+    assert!(
+        wer(&format!("{JFK} {JFK} {JFK}"), &joined(&two)) <= 0.1,
         "{}",
         joined(&two)
     );

@@ -195,8 +195,13 @@ pub async fn pull_thumbnails(
                 continue;
             }
             let path = thumbnail_path(lib.paths(), id);
-            heimdex_core::atomic_file::write(&path, &jpeg)
-                .map_err(|e| SyncError::Local(format!("{}: {e}", path.display())))?;
+            let shown = path.display().to_string();
+            tokio::task::spawn_blocking(move || {
+                heimdex_core::atomic_file::write_cache(&path, &jpeg)
+            })
+            .await
+            .map_err(|e| SyncError::Local(format!("{shown}: {e}")))?
+            .map_err(|e| SyncError::Local(format!("{shown}: {e}")))?;
             written += 1;
         }
     }

@@ -22,6 +22,8 @@ export function describeError(error: AppError): string {
       return "That video is no longer in the library. It may have just been removed.";
     case "Import":
       return `${baseName(error.data.path)} could not be added: ${error.data.reason}.`;
+    case "Library":
+      return /[.!?]$/.test(error.data.reason) ? error.data.reason : `${error.data.reason}.`;
     case "Database":
       return `The library database failed (${error.data.reason}). Restart Heimdex; if it keeps happening, check the free disk space.`;
     case "InvalidSetting":

@@ -110,7 +110,7 @@ impl ClassVectors {
         bytes.extend((self.owners.len() as u32).to_le_bytes());
         bytes.extend(self.owners.iter().flat_map(|c| c.to_le_bytes()));
         bytes.extend(crate::search::store::vector_to_blob(&self.vectors));
-        heimdex_core::atomic_file::write(path, &bytes)
+        heimdex_core::atomic_file::write_cache(path, &bytes)
     }
 }
 
