@@ -47,6 +47,8 @@ impl StageRunner for EmbedStage {
         let pool = ctx.library.pool().clone();
         let video = ctx.video.clone();
         let scene_rows = scenes::list_for_video(&pool, ctx.library.paths(), &video.id).await?;
+        // Speech may have finished before the scenes pass: its segments get their scenes now.
+        transcripts::reassign_scenes(&pool, &video.id).await?;
         let mut spoken: HashMap<i64, String> = transcripts::scene_texts(&pool, &video.id)
             .await?
             .into_iter()
