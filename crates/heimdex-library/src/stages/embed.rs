@@ -94,20 +94,19 @@ impl StageRunner for EmbedStage {
                 }
             };
             let mut done = 0.0;
-            // On-screen text, one keyframe at a time.
+            // On-screen text: a keyframe that repeats an earlier one is read once, the others by
+            // one Tesseract process per core.
             let mut ocr_text: Vec<String> = vec![String::new(); inputs.len()];
             if ocr_on {
-                for (i, s) in inputs.iter().enumerate() {
-                    cancelled()?;
-                    if let Some(kf) = &s.keyframe {
-                        match ocr::read_text(kf) {
-                            Ok(t) => ocr_text[i] = t,
-                            Err(e) => tracing::warn!("{e}"),
-                        }
-                    }
-                    done += 1.0;
-                    progress.update(done, Some(total), Unit::Items);
-                }
+                let images: Vec<Option<PathBuf>> =
+                    inputs.iter().map(|s| s.keyframe.clone()).collect();
+                let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+                ocr_text = ocr::read_texts(&images, workers, &|n| {
+                    progress.update(n as f64, Some(total), Unit::Items);
+                    !cancel.is_cancelled()
+                });
+                cancelled()?;
+                done = inputs.len() as f64;
             }
             let texts: Vec<SceneTextRow> = inputs
                 .iter()
