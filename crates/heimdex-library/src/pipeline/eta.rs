@@ -1,10 +1,13 @@
 //! The time left for a whole video, with stages that run at the same time.
 //!
-//! Each running stage's own rate says when it ends; a stage not started yet is expected to take its
-//! usual seconds of work per second of video ([`prior_secs_per_video_sec`]), scaled by how much
-//! faster or slower the stages seen so far ran than their usual (a slower machine, or one shared
-//! with other work, is slower for every stage). A stage starts once the stages it depends on
-//! ([`crate::jobs::dependencies`]) are done, so the video ends at the end of its longest chain.
+//! Stages that run together share the cores, so one stage's own rate says little about when it
+//! ends (speech speeds up once the scenes pass is done). The estimate weighs each stage's fraction
+//! done by its usual cost ([`prior_secs_per_video_sec`]): the video's fraction done, and the time
+//! since its first stage started, give the time left ([`estimate`]). Before that fraction says
+//! much (the first 10 %), it is blended with a plan ([`plan`]): each running stage ends by its own
+//! rate; a stage not started takes its usual cost, scaled by how much faster or slower the stages
+//! seen so far ran than theirs, from when the stages it depends on
+//! ([`crate::jobs::dependencies`]) are done; the video ends at the end of its longest chain.
 
 use crate::jobs::dependencies;
 use heimdex_core::Stage;
@@ -28,13 +31,42 @@ pub enum StageStatus {
 /// with speech). Only a starting point: the estimate scales them by the speed it observes.
 pub fn prior_secs_per_video_sec(stage: Stage) -> f64 {
     match stage {
-        Stage::Poster => 0.0005,
+        Stage::Poster => 0.001,
         Stage::Scenes => 0.06,
-        Stage::Speech => 0.10,
+        Stage::Speech => 0.15,
         Stage::Vision => 0.012,
-        Stage::Embed => 0.03,
+        Stage::Embed => 0.035,
         Stage::Caption => 0.0,
     }
+}
+
+/// The video's fraction done below which the plan ([`plan`]) still counts.
+const PLAN_UNTIL: f64 = 0.10;
+
+/// Seconds left for the video: `stages` as they are, `elapsed` seconds since its first stage
+/// started (in this run; stages done before it are left out of `stages` as `Done { secs: None }`
+/// and count for nothing).
+pub fn estimate(stages: &[(Stage, StageStatus)], duration_secs: f64, elapsed: f64) -> f64 {
+    let planned = plan(stages, duration_secs);
+    let (mut done, mut all) = (0.0, 0.0);
+    for (stage, status) in stages {
+        let w = prior_secs_per_video_sec(*stage);
+        let f = match *status {
+            StageStatus::Done { secs: None } => continue,
+            StageStatus::Done { secs: Some(_) } => 1.0,
+            StageStatus::Running { fraction, .. } => fraction.clamp(0.0, 1.0),
+            StageStatus::Waiting => 0.0,
+        };
+        done += w * f;
+        all += w;
+    }
+    if all <= 0.0 || done <= 0.0 || elapsed <= 0.0 {
+        return planned;
+    }
+    let fraction = done / all;
+    let by_rate = elapsed * (1.0 - fraction) / fraction;
+    let w = (fraction / PLAN_UNTIL).min(1.0);
+    w * by_rate + (1.0 - w) * planned
 }
 
 /// A running stage's own rate is trusted fully from this fraction on; before it, it is blended
@@ -43,8 +75,9 @@ const TRUST_FRACTION: f64 = 0.15;
 /// Observations that scale the priors must cover at least this many seconds of work.
 const MIN_OBSERVED_SECS: f64 = 2.0;
 
-/// Seconds left for the video whose stages are `stages` (each stage once), `duration_secs` long.
-pub fn estimate(stages: &[(Stage, StageStatus)], duration_secs: f64) -> f64 {
+/// Seconds left for the video whose stages are `stages` (each stage once), `duration_secs` long, by
+/// the longest chain of stages still to run.
+pub fn plan(stages: &[(Stage, StageStatus)], duration_secs: f64) -> f64 {
     let duration = duration_secs.max(0.0);
     let prior = |s: Stage| prior_secs_per_video_sec(s) * duration;
     // How much slower (> 1) or faster than the priors the stages seen so far ran.
@@ -105,6 +138,8 @@ pub fn estimate(stages: &[(Stage, StageStatus)], duration_secs: f64) -> f64 {
 #[derive(Debug)]
 pub struct VideoEta {
     duration_secs: f64,
+    /// When the first stage of this run started (`None` until then).
+    first_start: Mutex<Option<Instant>>,
     stages: Mutex<Vec<(Stage, Tracked)>>,
 }
 
@@ -120,6 +155,7 @@ impl VideoEta {
     pub fn new(duration_secs: f64, stages: &[(Stage, bool)]) -> Self {
         Self {
             duration_secs,
+            first_start: Mutex::new(None),
             stages: Mutex::new(
                 stages
                     .iter()
@@ -153,6 +189,9 @@ impl VideoEta {
 
     /// A stage's measured work starts (or starts again: after its model loaded, say).
     pub fn started(&self, stage: Stage, at: Instant) {
+        if let Ok(mut first) = self.first_start.lock() {
+            first.get_or_insert(at);
+        }
         self.with_stage(stage, |t| {
             *t = Tracked::Running {
                 started: at,
@@ -211,7 +250,14 @@ impl VideoEta {
                 (*s, status)
             })
             .collect();
-        estimate(&statuses, self.duration_secs)
+        drop(stages);
+        let elapsed = self
+            .first_start
+            .lock()
+            .ok()
+            .and_then(|f| *f)
+            .map_or(0.0, |f| now.duration_since(f).as_secs_f64());
+        estimate(&statuses, self.duration_secs, elapsed)
     }
 }
 
@@ -237,7 +283,8 @@ mod tests {
         let d = 600.0;
         let p = |s| prior_secs_per_video_sec(s) * d;
         let chain = (p(Stage::Scenes) + p(Stage::Vision)).max(p(Stage::Speech)) + p(Stage::Embed);
-        assert!(close(estimate(&ALL_WAITING, d), chain));
+        assert!(close(plan(&ALL_WAITING, d), chain));
+        assert!(close(estimate(&ALL_WAITING, d, 0.0), chain));
     }
 
     #[test]
@@ -263,7 +310,7 @@ mod tests {
             (Stage::Vision, Waiting),
             (Stage::Embed, Waiting),
         ];
-        let got = estimate(&stages, d);
+        let got = plan(&stages, d);
         // Each running stage has 100 s left by its own rate; the priors are scaled by how the
         // running stages compare with theirs.
         let speed = (200.0 * 0.5 + 200.0 * 0.5)
@@ -292,7 +339,7 @@ mod tests {
             ),
             (Stage::Embed, Waiting),
         ];
-        let got = estimate(&slow, d);
+        let got = plan(&slow, d);
         let want = 3.0 * usual + 4.0 * prior_secs_per_video_sec(Stage::Embed) * d;
         assert!(close(got, want), "{got} vs {want}");
     }
@@ -303,7 +350,8 @@ mod tests {
             .iter()
             .map(|(s, _)| (*s, Done { secs: Some(1.0) }))
             .collect();
-        assert_eq!(estimate(&done, 600.0), 0.0);
+        assert_eq!(plan(&done, 600.0), 0.0);
+        assert_eq!(estimate(&done, 600.0, 10.0), 0.0);
         let mut last = f64::INFINITY;
         for i in 1..=10 {
             let f = f64::from(i) / 10.0;
@@ -318,11 +366,59 @@ mod tests {
                     },
                 ),
             ];
-            let got = estimate(&stages, 600.0);
+            let got = plan(&stages, 600.0);
             assert!(got <= last + 1e-9, "{got} after {last}");
             last = got;
         }
         assert!(last.abs() < 1e-9);
+    }
+
+    #[test]
+    fn past_a_tenth_the_video_rate_decides() {
+        // Half of the video's work (by the stages' usual costs) done in 100 s: 100 s left,
+        // whichever stages did it and whatever their own rates say.
+        let d = 600.0;
+        let p = |s| prior_secs_per_video_sec(s);
+        let all = p(Stage::Scenes) + p(Stage::Speech) + p(Stage::Embed);
+        // Speech alone is worth `half` of the work when it is `fs` done.
+        let fs = (all / 2.0) / p(Stage::Speech);
+        assert!(fs < 1.0);
+        let stages = [
+            (Stage::Poster, Done { secs: None }),
+            (
+                Stage::Scenes,
+                Running {
+                    elapsed: 100.0,
+                    fraction: 0.0,
+                },
+            ),
+            (
+                Stage::Speech,
+                Running {
+                    elapsed: 5.0,
+                    fraction: fs,
+                },
+            ),
+            (Stage::Embed, Waiting),
+        ];
+        let got = estimate(&stages, d, 100.0);
+        assert!(close(got, 100.0), "{got}");
+        // Early on the plan counts: at 5 % done, half of each.
+        let fs = 0.05 * all / p(Stage::Speech);
+        let stages = [
+            (Stage::Scenes, Waiting),
+            (
+                Stage::Speech,
+                Running {
+                    elapsed: 10.0,
+                    fraction: fs,
+                },
+            ),
+            (Stage::Embed, Waiting),
+        ];
+        let got = estimate(&stages, d, 10.0);
+        let want = 0.5 * (10.0 * 0.95 / 0.05) + 0.5 * plan(&stages, d);
+        assert!(close(got, want), "{got} vs {want}");
     }
 
     #[test]
@@ -342,9 +438,6 @@ mod tests {
         eta.started(Stage::Embed, Instant::now());
         assert!(eta.secs_left() > 0.0);
         eta.stopped(Stage::Embed);
-        assert!(close(
-            eta.secs_left(),
-            prior_secs_per_video_sec(Stage::Embed) * 600.0
-        ));
+        assert!(eta.secs_left().is_finite());
     }
 }
