@@ -76,7 +76,10 @@ impl StageRunner for EmbedStage {
         let ocr_on = settings::get(&pool, ocr::OCR_SETTING).await?.as_deref() != Some("off")
             && *self.tesseract.get_or_init(ocr::available);
 
-        let total = (inputs.len() * if ocr_on { 2 } else { 1 }) as f64;
+        // Items: each keyframe read for on-screen text, each scene's text, each keyframe's picture
+        // vector (without the picture model, those are counted done when it is found missing).
+        let with_keyframe = inputs.iter().filter(|s| s.keyframe.is_some()).count();
+        let total = (inputs.len() * if ocr_on { 2 } else { 1 } + with_keyframe) as f64;
         ctx.progress
             .update_with_message(0.0, Some(total), Unit::Items, "loading search model");
         let state = ctx.library.search_state().clone();
@@ -189,6 +192,8 @@ impl StageRunner for EmbedStage {
                                 vector: v,
                             });
                         }
+                        done += batch.len() as f64;
+                        progress.update(done, Some(total), Unit::Items);
                     }
                 }
                 Ok(None) => {}
