@@ -47,12 +47,13 @@ if [ ! -s "$LONG" ]; then
 fi
 if [ -n "${HEIMDEX_BENCH_BIN:-}" ]; then
   BIN="$HEIMDEX_BENCH_BIN"
+  echo "binary: $BIN (given)"
 else
   echo "building heimdex (release)…" >&2
   cargo build --release --locked -p heimdex-cli -q
   BIN="$CARGO_TARGET_DIR/release/heimdex"
+  echo "binary: built from $(git log -1 --format=%h)$(git diff --quiet HEAD -- crates Cargo.lock || echo ' + uncommitted changes')"
 fi
-echo "binary: $BIN ($(git log -1 --format=%h 2>/dev/null || echo '?') checked out)"
 LIB="$(mktemp -d)"
 trap 'rm -rf "$LIB"' EXIT
 CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"

@@ -26,15 +26,17 @@ pub enum StageStatus {
     Done { secs: Option<f64> },
 }
 
-/// Seconds of work per second of video for each stage on a 2-core x86 machine running the other
-/// stages of the video at the same time (measured with `scripts/bench-index.sh`, 720p30 H.264
-/// with speech). Only a starting point: the estimate scales them by the speed it observes.
+/// Each stage's usual cost: seconds of the machine per second of video, when the stages of a video
+/// run as they do together (fitted on `scripts/bench-index.sh`, 720p30 H.264 with speech, 2-core
+/// x86: the scenes pass and vision run inside speech's time and take little of it, which is why
+/// theirs are small although the scenes pass alone takes longer). The plan scales them by the
+/// speed it observes; the rate only uses their ratios.
 pub fn prior_secs_per_video_sec(stage: Stage) -> f64 {
     match stage {
         Stage::Poster => 0.001,
-        Stage::Scenes => 0.06,
+        Stage::Scenes => 0.015,
         Stage::Speech => 0.15,
-        Stage::Vision => 0.012,
+        Stage::Vision => 0.005,
         Stage::Embed => 0.035,
         Stage::Caption => 0.0,
     }
