@@ -4,7 +4,7 @@
 //! ends (speech speeds up once the scenes pass is done). The estimate weighs each stage's fraction
 //! done by its usual cost ([`prior_secs_per_video_sec`]): the video's fraction done, and the time
 //! since its first stage started, give the time left ([`estimate`]). Before that fraction says
-//! much (the first 10 %), it is blended with a plan ([`plan`]): each running stage ends by its own
+//! much (the first 5 %), it is blended with a plan ([`plan`]): each running stage ends by its own
 //! rate; a stage not started takes its usual cost, scaled by how much faster or slower the stages
 //! seen so far ran than theirs, from when the stages it depends on
 //! ([`crate::jobs::dependencies`]) are done; the video ends at the end of its longest chain.
@@ -26,24 +26,23 @@ pub enum StageStatus {
     Done { secs: Option<f64> },
 }
 
-/// Each stage's usual cost: seconds of the machine per second of video, when the stages of a video
-/// run as they do together (fitted on `scripts/bench-index.sh`, 720p30 H.264 with speech, 2-core
-/// x86: the scenes pass and vision run inside speech's time and take little of it, which is why
-/// theirs are small although the scenes pass alone takes longer). The plan scales them by the
-/// speed it observes; the rate only uses their ratios.
+/// Each stage's usual cost: seconds per second of video that the stage takes alone on a 2-core x86
+/// machine (the stages of `scripts/bench-index.sh` one after another, 720p30 H.264 with speech,
+/// machine load about 3 from other work). Their ratios say how much of the video's work each
+/// stage is; the plan scales them by the speed it observes.
 pub fn prior_secs_per_video_sec(stage: Stage) -> f64 {
     match stage {
-        Stage::Poster => 0.001,
-        Stage::Scenes => 0.015,
-        Stage::Speech => 0.15,
-        Stage::Vision => 0.005,
-        Stage::Embed => 0.035,
+        Stage::Poster => 0.0003,
+        Stage::Scenes => 0.042,
+        Stage::Speech => 0.072,
+        Stage::Vision => 0.004,
+        Stage::Embed => 0.015,
         Stage::Caption => 0.0,
     }
 }
 
 /// The video's fraction done below which the plan ([`plan`]) still counts.
-const PLAN_UNTIL: f64 = 0.10;
+const PLAN_UNTIL: f64 = 0.05;
 
 /// Seconds left for the video: `stages` as they are, `elapsed` seconds since its first stage
 /// started (in this run; stages done before it are left out of `stages` as `Done { secs: None }`
@@ -405,8 +404,8 @@ mod tests {
         ];
         let got = estimate(&stages, d, 100.0);
         assert!(close(got, 100.0), "{got}");
-        // Early on the plan counts: at 5 % done, half of each.
-        let fs = 0.05 * all / p(Stage::Speech);
+        // Early on the plan counts: at 2.5 % done, half of each.
+        let fs = 0.025 * all / p(Stage::Speech);
         let stages = [
             (Stage::Scenes, Waiting),
             (
@@ -419,7 +418,7 @@ mod tests {
             (Stage::Embed, Waiting),
         ];
         let got = estimate(&stages, d, 10.0);
-        let want = 0.5 * (10.0 * 0.95 / 0.05) + 0.5 * plan(&stages, d);
+        let want = 0.5 * (10.0 * 0.975 / 0.025) + 0.5 * plan(&stages, d);
         assert!(close(got, want), "{got} vs {want}");
     }
 
