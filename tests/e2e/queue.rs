@@ -106,8 +106,9 @@ async fn transient_failures_are_retried_with_back_off() {
 #[tokio::test]
 async fn failures_stop_after_the_attempt_limit_and_retry_resets_them() {
     let (dir, lib) = temp_library().await;
-    let flaky = FakeStage::flaky(Stage::Poster, 4);
-    let later = FakeStage::ok(Stage::Scenes);
+    // Vision depends on the scenes (see `jobs::dependencies`).
+    let flaky = FakeStage::flaky(Stage::Scenes, 4);
+    let later = FakeStage::ok(Stage::Vision);
     let p = pipeline(&lib, vec![flaky.clone(), later.clone()]);
     let v = one_video(dir.path(), &p).await;
     run_all(&p).await;
@@ -115,10 +116,10 @@ async fn failures_stop_after_the_attempt_limit_and_retry_resets_them() {
     assert_eq!(
         later.runs(),
         0,
-        "a later stage does not run after a failed one"
+        "a stage does not run after one it depends on failed"
     );
     // ... and is not left queued for ever: it says why it did not run, and the queue settles.
-    assert_eq!(state(&p, &v, Stage::Scenes).await, JobState::Failed);
+    assert_eq!(state(&p, &v, Stage::Vision).await, JobState::Failed);
     let counts = jobs::counts(lib.pool()).await.unwrap();
     assert!(
         !counts.iter().any(|(s, n)| *s == JobState::Queued && *n > 0),
@@ -126,15 +127,15 @@ async fn failures_stop_after_the_attempt_limit_and_retry_resets_them() {
     );
     let summary = videos::list_summaries(lib.pool()).await.unwrap().remove(0);
     assert_eq!(summary.status, VideoStatus::Failed);
-    assert_eq!(summary.error.as_deref(), Some("poster: flaky failure 3"));
+    assert_eq!(summary.error.as_deref(), Some("scenes: flaky failure 3"));
     let later_error: Option<String> =
-        sqlx::query_scalar("SELECT error FROM jobs WHERE stage = 'scenes'")
+        sqlx::query_scalar("SELECT error FROM jobs WHERE stage = 'vision'")
             .fetch_one(lib.pool())
             .await
             .unwrap();
     assert_eq!(
         later_error.as_deref(),
-        Some("not run: the poster stage failed")
+        Some("not run: the scenes stage failed")
     );
 
     // A retry starts a fresh attempt count: fails once more (run 4), then succeeds (run 5).
@@ -145,10 +146,59 @@ async fn failures_stop_after_the_attempt_limit_and_retry_resets_them() {
     );
     run_all(&p).await;
     assert_eq!(flaky.runs(), 5);
-    assert_eq!(state(&p, &v, Stage::Poster).await, JobState::Done);
+    assert_eq!(state(&p, &v, Stage::Scenes).await, JobState::Done);
     assert_eq!(later.runs(), 1);
     let summary = videos::list_summaries(lib.pool()).await.unwrap().remove(0);
     assert_eq!(summary.status, VideoStatus::Ready);
+}
+
+#[tokio::test]
+async fn independent_stages_of_one_video_run_at_the_same_time() {
+    let (dir, lib) = temp_library().await;
+    // Scenes and speech do not depend on each other: with one video at a time they still overlap.
+    let scenes = FakeStage::slow(Stage::Scenes, Duration::from_millis(600));
+    let speech = FakeStage::slow(Stage::Speech, Duration::from_millis(600));
+    let vision = FakeStage::ok(Stage::Vision);
+    let p = pipeline(&lib, vec![scenes.clone(), speech.clone(), vision.clone()]);
+    let log = EventLog::collect(lib.subscribe());
+    let v = one_video(dir.path(), &p).await;
+    let runner = Runner::acquire(&p).await.unwrap().expect("lock is free");
+    let opts = RunOptions {
+        concurrency: 1,
+        ..fast()
+    };
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        runner.run(&opts, CancellationToken::new()),
+    )
+    .await
+    .expect("queue settles")
+    .unwrap();
+    assert_eq!((scenes.runs(), speech.runs(), vision.runs()), (1, 1, 1));
+    assert_eq!(state(&p, &v, Stage::Vision).await, JobState::Done);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Both started before either finished; vision started after the scenes were done.
+    let order: Vec<(Stage, bool)> = log
+        .snapshot()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Job {
+                stage,
+                update: JobUpdate::Started { .. },
+                ..
+            } => Some((*stage, true)),
+            Event::Job {
+                stage,
+                update: JobUpdate::Done { .. },
+                ..
+            } => Some((*stage, false)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(&order[..2], [(Stage::Scenes, true), (Stage::Speech, true)]);
+    let scenes_done = order.iter().position(|x| *x == (Stage::Scenes, false));
+    let vision_started = order.iter().position(|x| *x == (Stage::Vision, true));
+    assert!(scenes_done < vision_started, "{order:?}");
 }
 
 #[tokio::test]

@@ -46,7 +46,8 @@ impl Stage {
         }
     }
 
-    /// Position in the pipeline; a stage runs once every earlier stage of its video is done.
+    /// Position in the pipeline (the order stages are listed and claimed in); which stages must be
+    /// done before a stage runs is `heimdex_library::jobs::dependencies`.
     pub fn order(self) -> i64 {
         self as i64
     }

@@ -42,28 +42,90 @@ pub async fn enqueue(pool: &SqlitePool, video: &VideoId, stages: &[Stage]) -> Re
     Ok(())
 }
 
-/// Claims the next runnable job: queued, past its back-off, every earlier stage of its video done.
+/// The stages that must be done before `stage` of the same video runs. The rest may run at the
+/// same time: the poster, the scenes pass (one decode of the pictures) and speech (the audio only)
+/// start together, and the vision stage looks at the keyframes while speech is still going.
+/// Embed needs everything before it; captions come last (see [`Stage::Caption`]).
+pub fn dependencies(stage: Stage) -> &'static [Stage] {
+    match stage {
+        Stage::Poster | Stage::Scenes | Stage::Speech => &[],
+        Stage::Vision => &[Stage::Scenes],
+        Stage::Embed => &[Stage::Poster, Stage::Scenes, Stage::Speech, Stage::Vision],
+        Stage::Caption => &[
+            Stage::Poster,
+            Stage::Scenes,
+            Stage::Speech,
+            Stage::Vision,
+            Stage::Embed,
+        ],
+    }
+}
+
+/// `(stage, dependency)` rows of [`dependencies`] as an SQL `VALUES` list, and the known stages as
+/// an SQL list (a stage written by a newer version of the app is left for that version).
+fn dependency_sql() -> (String, String) {
+    let mut pairs = Vec::new();
+    for s in Stage::ALL {
+        for d in dependencies(s) {
+            pairs.push(format!("('{}', '{}')", s.as_str(), d.as_str()));
+        }
+    }
+    let known = Stage::ALL
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (pairs.join(", "), known)
+}
+
+/// Claims the next runnable job: queued, past its back-off, every stage it depends on done.
 pub async fn claim_next(pool: &SqlitePool) -> Result<Option<ClaimedJob>> {
+    claim_next_among(pool, None).await
+}
+
+/// Like [`claim_next`], among the jobs of `videos` only when given (the runner's way to start a
+/// further stage of a video it is already indexing without starting another video).
+pub async fn claim_next_among(
+    pool: &SqlitePool,
+    videos: Option<&[VideoId]>,
+) -> Result<Option<ClaimedJob>> {
+    if videos.is_some_and(<[VideoId]>::is_empty) {
+        return Ok(None);
+    }
     let now = now_ms();
-    let row = sqlx::query(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, updated_at = ?1,
+    let (pairs, known) = dependency_sql();
+    let only = match videos {
+        Some(v) => format!(
+            "AND j.video_id IN ({})",
+            (0..v.len())
+                .map(|i| format!("?{}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => String::new(),
+    };
+    let sql = format!(
+        "WITH deps(stage, dep) AS (VALUES {pairs})
+         UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, updated_at = ?1,
                          progress = 0, error = NULL
          WHERE rowid = (
              SELECT j.rowid FROM jobs j
-             WHERE j.state = 'queued' AND j.run_after <= ?1
-               AND NOT EXISTS (SELECT 1 FROM jobs d WHERE d.video_id = j.video_id
-                               AND d.stage_order < j.stage_order AND d.state <> 'done')
+             WHERE j.state = 'queued' AND j.run_after <= ?1 AND j.stage IN ({known}) {only}
+               AND NOT EXISTS (SELECT 1 FROM deps x JOIN jobs d ON d.video_id = j.video_id
+                               AND d.stage = x.dep
+                               WHERE x.stage = j.stage AND d.state <> 'done')
              ORDER BY j.run_after, j.created_at, j.video_id, j.stage_order
              LIMIT 1)
-         RETURNING video_id, stage, attempts, max_attempts",
-    )
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
+         RETURNING video_id, stage, attempts, max_attempts"
+    );
+    let mut q = sqlx::query(&sql).bind(now);
+    for v in videos.unwrap_or_default() {
+        q = q.bind(v.as_str());
+    }
+    let row = q.fetch_optional(pool).await?;
     let Some(row) = row else { return Ok(None) };
     let stage: String = row.try_get("stage")?;
     let Ok(stage) = stage.parse::<Stage>() else {
-        // A stage written by a newer version of the app: leave it for that version.
         return Ok(None);
     };
     let attempts: i64 = row.try_get("attempts")?;
@@ -307,6 +369,23 @@ pub async fn state_of(
     Ok(s.and_then(|s| s.parse().ok()))
 }
 
+/// Each job of `video` with its state, in pipeline order.
+pub async fn stage_states(pool: &SqlitePool, video: &VideoId) -> Result<Vec<(Stage, JobState)>> {
+    let rows = sqlx::query("SELECT stage, state FROM jobs WHERE video_id = ? ORDER BY stage_order")
+        .bind(video.as_str())
+        .fetch_all(pool)
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let stage: String = row.try_get("stage")?;
+        let state: String = row.try_get("state")?;
+        if let (Ok(stage), Ok(state)) = (stage.parse(), state.parse()) {
+            out.push((stage, state));
+        }
+    }
+    Ok(out)
+}
+
 /// Counts of jobs per state, for `heimdex status`.
 pub async fn counts(pool: &SqlitePool) -> Result<Vec<(JobState, i64)>> {
     let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state")
@@ -351,5 +430,89 @@ mod tests {
         assert_eq!(backoff_ms(base, 2), 8_000);
         assert_eq!(backoff_ms(base, 3), 32_000);
         assert_eq!(backoff_ms(base, 30), 600_000);
+    }
+
+    async fn library_with_videos(dir: &std::path::Path, ids: &[&str]) -> crate::Library {
+        let lib = crate::Library::open(heimdex_core::DataPaths::under(dir))
+            .await
+            .expect("opens");
+        for id in ids {
+            sqlx::query(
+                "INSERT INTO videos (id, content_hash, path, file_name, size_bytes, duration_secs, width, height, fps, \
+                 rotation, video_codec, has_audio, info_json, imported_at, updated_at) \
+                 VALUES (?, ?, '/v.mp4', 'v.mp4', 1, 30, 64, 64, 25, 0, 'h264', 1, '{}', 0, 0)",
+            )
+            .bind(id)
+            .bind(id)
+            .execute(lib.pool())
+            .await
+            .expect("video row");
+            enqueue(lib.pool(), &VideoId((*id).into()), &Stage::ALL)
+                .await
+                .expect("queued");
+        }
+        lib
+    }
+
+    async fn claim_all(pool: &SqlitePool, only: Option<&[VideoId]>) -> Vec<Stage> {
+        let mut got = Vec::new();
+        while let Some(j) = claim_next_among(pool, only).await.expect("claims") {
+            got.push(j.stage);
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn independent_stages_of_a_video_run_together() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let lib = library_with_videos(tmp.path(), &["aaaa"]).await;
+        let pool = lib.pool();
+        let v = VideoId("aaaa".into());
+        // Poster, scenes and speech need nothing: all three can be claimed at once.
+        assert_eq!(
+            claim_all(pool, None).await,
+            [Stage::Poster, Stage::Scenes, Stage::Speech]
+        );
+        // Vision waits for the scenes only, not for speech.
+        mark_done(pool, &v, Stage::Scenes).await.expect("done");
+        assert_eq!(claim_all(pool, None).await, [Stage::Vision]);
+        mark_done(pool, &v, Stage::Vision).await.expect("done");
+        mark_done(pool, &v, Stage::Poster).await.expect("done");
+        // Embed waits for speech.
+        assert!(claim_all(pool, None).await.is_empty());
+        mark_done(pool, &v, Stage::Speech).await.expect("done");
+        assert_eq!(claim_all(pool, None).await, [Stage::Embed]);
+        assert!(claim_all(pool, None).await.is_empty());
+        mark_done(pool, &v, Stage::Embed).await.expect("done");
+        assert_eq!(claim_all(pool, None).await, [Stage::Caption]);
+    }
+
+    #[tokio::test]
+    async fn claims_can_be_limited_to_some_videos() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let lib = library_with_videos(tmp.path(), &["aaaa", "bbbb"]).await;
+        let pool = lib.pool();
+        let b = [VideoId("bbbb".into())];
+        assert!(claim_all(pool, Some(&[])).await.is_empty());
+        let got = claim_all(pool, Some(&b)).await;
+        assert_eq!(got, [Stage::Poster, Stage::Scenes, Stage::Speech]);
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE video_id = 'aaaa' AND state = 'running'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("counts");
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn dependencies_point_backwards() {
+        // Every dependency comes earlier in the pipeline order (no cycles, and the order the
+        // window lists stages in stays meaningful).
+        for s in Stage::ALL {
+            for d in dependencies(s) {
+                assert!(d.order() < s.order(), "{s} depends on {d}");
+            }
+        }
     }
 }

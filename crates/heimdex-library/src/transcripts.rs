@@ -136,6 +136,39 @@ pub async fn replace(
     Ok(())
 }
 
+/// Sets each stored segment's scene to the one it overlaps most among the video's scenes now.
+/// Speech and the scenes pass run at the same time, so the scenes a transcript was stored with may
+/// be missing or older ones; the embed stage, which runs after both, calls this first.
+pub async fn reassign_scenes(pool: &SqlitePool, video: &VideoId) -> Result<()> {
+    let scenes = scene_spans(pool, video).await?;
+    let spans: Vec<Span> = scenes.iter().map(|(_, s)| *s).collect();
+    let rows = sqlx::query(
+        "SELECT idx, start_secs, end_secs, scene_idx FROM transcript_segments WHERE video_id = ?",
+    )
+    .bind(video.as_str())
+    .fetch_all(pool)
+    .await?;
+    let mut tx = pool.begin().await?;
+    for r in &rows {
+        let span = Span::new(r.try_get("start_secs")?, r.try_get("end_secs")?);
+        let scene = primary_scene(&span, &spans).map(|k| scenes[k].0);
+        let old: Option<i64> = r.try_get("scene_idx")?;
+        if scene != old {
+            let idx: i64 = r.try_get("idx")?;
+            sqlx::query(
+                "UPDATE transcript_segments SET scene_idx = ? WHERE video_id = ? AND idx = ?",
+            )
+            .bind(scene)
+            .bind(video.as_str())
+            .bind(idx)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The video's transcript, or `None` when it has none (no audio, or not transcribed yet).
 pub async fn get(pool: &SqlitePool, video: &VideoId) -> Result<Option<StoredTranscript>> {
     let Some(head) = sqlx::query(
@@ -294,9 +327,38 @@ mod tests {
             .await
             .expect("reads");
         assert_eq!(between.len(), 2);
+        // Stored before the scenes were known: the scenes are set afterwards.
+        replace(lib.pool(), &id, Some(&t), &[])
+            .await
+            .expect("stores");
+        let got = get(lib.pool(), &id).await.expect("reads").expect("present");
+        assert_eq!(got.segments[0].scene_idx, None);
+        insert_scenes(&lib, &id, &scenes).await;
+        reassign_scenes(lib.pool(), &id).await.expect("reassigns");
+        let got = get(lib.pool(), &id).await.expect("reads").expect("present");
+        assert_eq!(got.segments[0].scene_idx, Some(0));
+        assert_eq!(got.segments[1].scene_idx, Some(1));
         // No audio: the transcript goes away.
         replace(lib.pool(), &id, None, &[]).await.expect("clears");
         assert!(get(lib.pool(), &id).await.expect("reads").is_none());
+    }
+
+    async fn insert_scenes(lib: &Library, id: &VideoId, scenes: &[(i64, Span)]) {
+        for (idx, span) in scenes {
+            sqlx::query(
+                "INSERT INTO scenes (video_id, idx, start_frame, end_frame, start_secs, end_secs) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id.as_str())
+            .bind(idx)
+            .bind((span.start * 25.0) as i64)
+            .bind((span.end * 25.0) as i64)
+            .bind(span.start)
+            .bind(span.end)
+            .execute(lib.pool())
+            .await
+            .expect("scene row");
+        }
     }
 
     #[tokio::test]

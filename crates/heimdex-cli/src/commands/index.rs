@@ -15,6 +15,10 @@ pub struct Args {
     /// cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Writes every progress event as a JSON line with its time to this file (for benchmarks:
+    /// the ETAs the app reported).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub progress_log: Option<PathBuf>,
 }
 
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -23,7 +27,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         print_report(&report);
     }
     let ids: Vec<_> = report.videos.iter().map(|v| v.id.clone()).collect();
-    run_until_settled(ctx, &ids, args.jobs).await?;
+    run_until_settled(ctx, &ids, args.jobs, args.progress_log.as_deref()).await?;
 
     let summaries = ctx.listing().await?.videos;
     let mine: Vec<_> = summaries

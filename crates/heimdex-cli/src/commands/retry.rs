@@ -18,7 +18,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let n = ctx.retry(&video.id).await?;
     eprintln!("{}: {n} stage(s) queued again", video.path.display());
     if !args.no_run {
-        run_until_settled(ctx, std::slice::from_ref(&video.id), None).await?;
+        run_until_settled(ctx, std::slice::from_ref(&video.id), None, None).await?;
     }
     Ok(ExitCode::SUCCESS)
 }

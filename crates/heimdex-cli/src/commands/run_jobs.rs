@@ -4,6 +4,8 @@ use crate::context::Context;
 use crate::progress::ProgressView;
 use heimdex_core::VideoId;
 use heimdex_library::{jobs, RunOptions, Runner};
+use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -11,8 +13,15 @@ pub async fn run_until_settled(
     ctx: &Context,
     videos: &[VideoId],
     concurrency: Option<usize>,
+    progress_log: Option<&Path>,
 ) -> anyhow::Result<()> {
     let mut view = ProgressView::new();
+    let mut log = match progress_log {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(
+            |e| anyhow::anyhow!("cannot write the progress log {}: {e}", p.display()),
+        )?)),
+        None => None,
+    };
     let Some(runner) = Runner::acquire(&ctx.pipeline).await? else {
         view.println(
             "Another Heimdex process (the app or a CLI) is indexing this library; waiting for it…",
@@ -37,7 +46,12 @@ pub async fn run_until_settled(
         tokio::select! {
             r = &mut run => break r,
             e = events.recv() => match e {
-                Ok(event) => view.handle(&event),
+                Ok(event) => {
+                    if let Some(w) = log.as_mut() {
+                        write_log_line(w, &event);
+                    }
+                    view.handle(&event);
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {}
             },
@@ -49,9 +63,25 @@ pub async fn run_until_settled(
         }
     };
     while let Ok(event) = events.try_recv() {
+        if let Some(w) = log.as_mut() {
+            write_log_line(w, &event);
+        }
         view.handle(&event);
+    }
+    if let Some(w) = log.as_mut() {
+        let _ = w.flush();
     }
     view.clear();
     result?;
     Ok(())
+}
+
+/// One pipeline event as a JSON line with the wall-clock time it was seen (`t_ms`, Unix ms), for
+/// `heimdex index --progress-log` (the benchmark reads the ETAs from it).
+fn write_log_line(w: &mut impl Write, event: &heimdex_core::Event) {
+    let t_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let line = serde_json::json!({ "t_ms": t_ms, "event": event });
+    let _ = writeln!(w, "{line}");
 }

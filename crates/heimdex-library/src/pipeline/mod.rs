@@ -1,9 +1,11 @@
 //! The indexing pipeline: the stages, the facade the CLI and the app call, and the runner.
 
+pub mod eta;
 pub mod progress;
 pub mod runner;
 pub mod stage;
 
+pub use eta::VideoEta;
 pub use progress::ProgressReporter;
 pub use runner::{RunOptions, Runner};
 pub use stage::{StageContext, StageError, StageRunner};

@@ -1,5 +1,10 @@
 //! Per-job progress: throttled events with an ETA, and the latest value for the database.
+//!
+//! The ETA a job reports is the time left for its whole video when the runner gave the reporter
+//! the video's [`VideoEta`] (stages of one video run at the same time, so one stage's own rate
+//! says little about when the video is indexed); otherwise the job's own, from its rate so far.
 
+use super::eta::VideoEta;
 use heimdex_core::{Event, JobUpdate, Progress, Stage, Unit, VideoId};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +27,7 @@ pub struct ProgressReporter {
     stage: Stage,
     events: broadcast::Sender<Event>,
     state: Arc<Mutex<State>>,
+    video_eta: Option<Arc<VideoEta>>,
 }
 
 impl ProgressReporter {
@@ -41,7 +47,17 @@ impl ProgressReporter {
                 last_sent: None,
                 latest: None,
             })),
+            video_eta: None,
         }
+    }
+
+    /// Reports the time left for the whole video from `eta`, which this job keeps informed.
+    pub fn with_video_eta(mut self, eta: Arc<VideoEta>) -> Self {
+        if let Ok(s) = self.state.lock() {
+            eta.started(self.stage, s.started);
+        }
+        self.video_eta = Some(eta);
+        self
     }
 
     /// `done` of `total` units; the ETA comes from the average rate since the job started.
@@ -58,6 +74,12 @@ impl ProgressReporter {
     pub fn restart_clock(&self) {
         if let Ok(mut s) = self.state.lock() {
             s.started = Instant::now();
+            // The video's estimate keeps the first start of a job that already did some work
+            // (the embed stage reads the text after its on-screen text pass).
+            let fresh = s.latest.as_ref().is_none_or(|p| p.done <= 0.0);
+            if let (Some(eta), true) = (&self.video_eta, fresh) {
+                eta.started(self.stage, s.started);
+            }
         }
     }
 
@@ -80,8 +102,15 @@ impl ProgressReporter {
         let Ok(mut s) = self.state.lock() else { return };
         let now = Instant::now();
         let elapsed = now.duration_since(s.started).as_secs_f64();
-        let eta_secs = match total {
-            Some(t) if done > 0.0 && t >= done && elapsed > 0.2 => {
+        let eta_secs = match (&self.video_eta, total) {
+            (Some(eta), Some(t)) => {
+                if t > 0.0 {
+                    eta.progress(self.stage, (done / t).clamp(0.0, 1.0));
+                }
+                Some(eta.secs_left())
+            }
+            (Some(eta), None) => Some(eta.secs_left()),
+            (None, Some(t)) if done > 0.0 && t >= done && elapsed > 0.2 => {
                 Some(elapsed * (t - done) / done)
             }
             _ => None,

@@ -1,6 +1,6 @@
 //! The worker pool: claims jobs from the queue and runs their stages with bounded concurrency.
 
-use super::{Pipeline, ProgressReporter, StageContext, StageError};
+use super::{Pipeline, ProgressReporter, StageContext, StageError, VideoEta};
 use crate::error::Result;
 use crate::jobs::{self, ClaimedJob};
 use crate::lock::RunnerLock;
@@ -16,7 +16,8 @@ const POLL: Duration = Duration::from_millis(400);
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Jobs run at once.
+    /// Videos indexed at once. The stages of one video that do not depend on each other (see
+    /// [`jobs::dependencies`]) run at the same time within it.
     pub concurrency: usize,
     /// Return once no job is left (the CLI); otherwise wait for more work until shut down (the app).
     pub exit_when_idle: bool,
@@ -32,6 +33,14 @@ impl Default for RunOptions {
             backoff_base: Duration::from_secs(2),
         }
     }
+}
+
+/// The videos with a running job, each once.
+fn active_videos<T>(active: &HashMap<(VideoId, Stage), T>) -> Vec<VideoId> {
+    let mut v: Vec<VideoId> = active.keys().map(|(v, _)| v.clone()).collect();
+    v.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    v.dedup();
+    v
 }
 
 /// Half the cores, at least one: each stage already uses several threads (ffmpeg, the models).
@@ -80,14 +89,21 @@ impl Runner {
         let concurrency = opts.concurrency.max(1);
         let mut tasks: JoinSet<(VideoId, Stage)> = JoinSet::new();
         let mut active: HashMap<(VideoId, Stage), Active> = HashMap::new();
+        // Each video being indexed has one estimate of its time left, shared by its jobs.
+        let mut etas: HashMap<VideoId, Arc<VideoEta>> = HashMap::new();
         let mut was_busy = true;
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
             let mut disk_full = false;
-            while active.len() < concurrency {
-                let job = match jobs::claim_next(&pool).await {
+            loop {
+                // `concurrency` counts videos: a further stage of a video being indexed may start
+                // (its stages that do not depend on each other run together), another video only
+                // while fewer than `concurrency` are being indexed.
+                let videos = active_videos(&active);
+                let only = (videos.len() >= concurrency).then_some(videos.as_slice());
+                let job = match jobs::claim_next_among(&pool, only).await {
                     Ok(Some(job)) => job,
                     Ok(None) => break,
                     // The database's own disk is full: wait for room instead of stopping.
@@ -99,7 +115,10 @@ impl Runner {
                     Err(e) => return Err(e),
                 };
                 let key = (job.video.clone(), job.stage);
-                match self.start(job, opts.backoff_base, &mut tasks).await {
+                match self
+                    .start(job, opts.backoff_base, &mut tasks, &mut etas)
+                    .await
+                {
                     Ok(Some(a)) => {
                         active.insert(key, a);
                     }
@@ -107,6 +126,8 @@ impl Runner {
                     Err(e) => tracing::warn!("could not start a job: {e}"),
                 }
             }
+            let videos = active_videos(&active);
+            etas.retain(|v, _| videos.contains(v));
             if active.is_empty() && jobs::pending_count(&pool).await? == 0 {
                 if was_busy {
                     library.emit(Event::Idle);
@@ -166,6 +187,7 @@ impl Runner {
         job: ClaimedJob,
         backoff_base: Duration,
         tasks: &mut JoinSet<(VideoId, Stage)>,
+        etas: &mut HashMap<VideoId, Arc<VideoEta>>,
     ) -> Result<Option<Active>> {
         let library = self.pipeline.library().clone();
         let pool = library.pool().clone();
@@ -183,12 +205,26 @@ impl Runner {
             .await?;
             return Ok(None);
         };
+        let eta = match etas.get(&video.id) {
+            Some(e) => e.clone(),
+            None => {
+                let states = jobs::stage_states(&pool, &video.id).await?;
+                let stages: Vec<(Stage, bool)> = states
+                    .iter()
+                    .map(|(s, st)| (*s, *st == heimdex_core::JobState::Done))
+                    .collect();
+                let e = Arc::new(VideoEta::new(video.info.duration_secs, &stages));
+                etas.insert(video.id.clone(), e.clone());
+                e
+            }
+        };
         let progress = ProgressReporter::new(
             video.id.clone(),
             video.file_name.clone(),
             job.stage,
             library.events().clone(),
-        );
+        )
+        .with_video_eta(eta.clone());
         let cancel = CancellationToken::new();
         let ctx = StageContext {
             library: library.clone(),
@@ -224,6 +260,10 @@ impl Runner {
                 Err(e) => Err(e),
             };
             let outcome = finish(&pool, &job, result, backoff_base).await;
+            match &outcome {
+                Ok(Finished::Done) => eta.done(job.stage),
+                _ => eta.stopped(job.stage),
+            }
             match outcome {
                 Ok(update) => emit(match update {
                     Finished::Done => JobUpdate::Done {

@@ -47,6 +47,8 @@ impl StageRunner for EmbedStage {
         let pool = ctx.library.pool().clone();
         let video = ctx.video.clone();
         let scene_rows = scenes::list_for_video(&pool, ctx.library.paths(), &video.id).await?;
+        // Speech may have finished before the scenes pass: its segments get their scenes now.
+        transcripts::reassign_scenes(&pool, &video.id).await?;
         let mut spoken: HashMap<i64, String> = transcripts::scene_texts(&pool, &video.id)
             .await?
             .into_iter()
@@ -74,7 +76,10 @@ impl StageRunner for EmbedStage {
         let ocr_on = settings::get(&pool, ocr::OCR_SETTING).await?.as_deref() != Some("off")
             && *self.tesseract.get_or_init(ocr::available);
 
-        let total = (inputs.len() * if ocr_on { 2 } else { 1 }) as f64;
+        // Items: each keyframe read for on-screen text, each scene's text, each keyframe's picture
+        // vector (without the picture model, those are counted done when it is found missing).
+        let with_keyframe = inputs.iter().filter(|s| s.keyframe.is_some()).count();
+        let total = (inputs.len() * if ocr_on { 2 } else { 1 } + with_keyframe) as f64;
         ctx.progress
             .update_with_message(0.0, Some(total), Unit::Items, "loading search model");
         let state = ctx.library.search_state().clone();
@@ -92,20 +97,19 @@ impl StageRunner for EmbedStage {
                 }
             };
             let mut done = 0.0;
-            // On-screen text, one keyframe at a time.
+            // On-screen text: a keyframe that repeats an earlier one is read once, the others by
+            // one Tesseract process per core.
             let mut ocr_text: Vec<String> = vec![String::new(); inputs.len()];
             if ocr_on {
-                for (i, s) in inputs.iter().enumerate() {
-                    cancelled()?;
-                    if let Some(kf) = &s.keyframe {
-                        match ocr::read_text(kf) {
-                            Ok(t) => ocr_text[i] = t,
-                            Err(e) => tracing::warn!("{e}"),
-                        }
-                    }
-                    done += 1.0;
-                    progress.update(done, Some(total), Unit::Items);
-                }
+                let images: Vec<Option<PathBuf>> =
+                    inputs.iter().map(|s| s.keyframe.clone()).collect();
+                let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+                ocr_text = ocr::read_texts(&images, workers, &|n| {
+                    progress.update(n as f64, Some(total), Unit::Items);
+                    !cancel.is_cancelled()
+                });
+                cancelled()?;
+                done = inputs.len() as f64;
             }
             let texts: Vec<SceneTextRow> = inputs
                 .iter()
@@ -188,6 +192,8 @@ impl StageRunner for EmbedStage {
                                 vector: v,
                             });
                         }
+                        done += batch.len() as f64;
+                        progress.update(done, Some(total), Unit::Items);
                     }
                 }
                 Ok(None) => {}

@@ -117,12 +117,34 @@ impl StageRunner for SpeechStage {
             }
             other => other?,
         };
+        // The model (a few hundred MB with its two copies) stays loaded only while more videos
+        // wait for speech: the stages after it (the picture and text models) need the memory.
+        if !more_speech_queued(&pool, &video.id).await? {
+            if let Ok(mut slot) = self.model.lock() {
+                *slot = None;
+            }
+        }
         ctx.check_cancelled()?;
         let scenes = transcripts::scene_spans(&pool, &video.id).await?;
         transcripts::replace(&pool, &video.id, transcript.as_ref(), &scenes).await?;
         ctx.progress.update(total, Some(total), Unit::Seconds);
         Ok(())
     }
+}
+
+/// Whether another video's speech job is queued or running.
+async fn more_speech_queued(
+    pool: &sqlx::SqlitePool,
+    video: &heimdex_core::VideoId,
+) -> crate::error::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE stage = 'speech' AND state IN ('queued', 'running')
+         AND video_id <> ?",
+    )
+    .bind(video.as_str())
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
 }
 
 fn audio_error(e: AudioError) -> StageError {
