@@ -112,6 +112,13 @@ export type AppError =
 { type: "Database"; data: {
 	reason: string,
 } } | 
+/**
+ *  Another failure of the library (a folder that cannot be written, a stored row that cannot
+ *  be read, a runner lock); `reason` is a whole sentence naming the file and the fix.
+ */
+{ type: "Library"; data: {
+	reason: string,
+} } | 
 /**  A setting was given a value it cannot take. */
 { type: "InvalidSetting"; data: {
 	name: string,
