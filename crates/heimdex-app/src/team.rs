@@ -105,6 +105,10 @@ impl Team {
     /// Resumes the session kept in the keychain, without pushing: who is signed in, if anyone.
     pub async fn resume(&self, library: &Library) -> AppResult<Option<TeamUserView>> {
         let client = self.client(library).await?;
+        self.resume_with(client).await
+    }
+
+    async fn resume_with(&self, client: AuthClient) -> AppResult<Option<TeamUserView>> {
         let store: Arc<dyn TokenStore> = self.store.clone();
         match Session::restore(client, store).await {
             Ok(session) => *self.session.lock().await = session,
@@ -117,10 +121,10 @@ impl Team {
     /// Resumes the session kept in the keychain (if any) and starts pushing. Failures are logged
     /// and shown in the Team panel, never fatal.
     pub async fn restore(&self, library: &Library) {
-        if account::auth_client(library.pool()).await.is_err() {
+        let Ok(client) = account::auth_client(library.pool()).await else {
             return; // no sign-in server configured
-        }
-        match self.resume(library).await {
+        };
+        match self.resume_with(client).await {
             Ok(Some(_)) => self.start_push(library).await,
             Ok(None) => {}
             Err(e) => tracing::warn!("the saved sign-in could not be resumed: {e}"),

@@ -62,7 +62,11 @@ pub fn dependencies(stage: Stage) -> &'static [Stage] {
 }
 
 /// `(stage, dependency)` rows of [`dependencies`] as an SQL `VALUES` list, and the known stages as
-/// an SQL list (a stage written by a newer version of the app is left for that version).
+/// an SQL list (a stage written by a newer version of the app is left for that version); made
+/// once, every claim uses them.
+static DEPENDENCY_SQL: std::sync::LazyLock<(String, String)> =
+    std::sync::LazyLock::new(dependency_sql);
+
 fn dependency_sql() -> (String, String) {
     let mut pairs = Vec::new();
     for s in Stage::ALL {
@@ -93,7 +97,7 @@ pub async fn claim_next_among(
         return Ok(None);
     }
     let now = now_ms();
-    let (pairs, known) = dependency_sql();
+    let (pairs, known) = &*DEPENDENCY_SQL;
     let only = match videos {
         Some(v) => format!(
             "AND j.video_id IN ({})",
@@ -367,6 +371,19 @@ pub async fn state_of(
             .fetch_optional(pool)
             .await?;
     Ok(s.and_then(|s| s.parse().ok()))
+}
+
+/// Whether another video's `stage` job is queued or running.
+pub async fn others_waiting(pool: &SqlitePool, stage: Stage, video: &VideoId) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE stage = ? AND state IN ('queued', 'running')
+         AND video_id <> ?",
+    )
+    .bind(stage.as_str())
+    .bind(video.as_str())
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
 }
 
 /// Each job of `video` with its state, in pipeline order.

@@ -38,7 +38,7 @@ impl Default for RunOptions {
 /// The videos with a running job, each once.
 fn active_videos<T>(active: &HashMap<(VideoId, Stage), T>) -> Vec<VideoId> {
     let mut v: Vec<VideoId> = active.keys().map(|(v, _)| v.clone()).collect();
-    v.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    v.sort();
     v.dedup();
     v
 }

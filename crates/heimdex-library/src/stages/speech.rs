@@ -5,7 +5,7 @@
 //! (multilingual), else any Whisper model found. It is loaded once and kept for later videos.
 
 use crate::pipeline::{StageContext, StageError, StageRunner};
-use crate::transcripts;
+use crate::{jobs, transcripts};
 use heimdex_core::{Stage, Unit};
 use heimdex_media::audio::{self, AudioError, AudioOptions};
 use heimdex_speech::model_dir::{find_any_whisper, WHISPER_MODELS};
@@ -119,7 +119,7 @@ impl StageRunner for SpeechStage {
         };
         // The model (a few hundred MB with its two copies) stays loaded only while more videos
         // wait for speech: the stages after it (the picture and text models) need the memory.
-        if !more_speech_queued(&pool, &video.id).await? {
+        if !jobs::others_waiting(&pool, Stage::Speech, &video.id).await? {
             if let Ok(mut slot) = self.model.lock() {
                 *slot = None;
             }
@@ -130,21 +130,6 @@ impl StageRunner for SpeechStage {
         ctx.progress.update(total, Some(total), Unit::Seconds);
         Ok(())
     }
-}
-
-/// Whether another video's speech job is queued or running.
-async fn more_speech_queued(
-    pool: &sqlx::SqlitePool,
-    video: &heimdex_core::VideoId,
-) -> crate::error::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM jobs WHERE stage = 'speech' AND state IN ('queued', 'running')
-         AND video_id <> ?",
-    )
-    .bind(video.as_str())
-    .fetch_one(pool)
-    .await?;
-    Ok(n > 0)
 }
 
 fn audio_error(e: AudioError) -> StageError {
