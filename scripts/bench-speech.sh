@@ -15,6 +15,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$ROOT/scripts/env.sh"
 MODEL_NAME="${1:-whisper-tiny.en}"
 MODEL_DIR="${HEIMDEX_MODEL_DIR:-$HOME/.local/share/heimdex/models}/$MODEL_NAME"
 DATA="${HEIMDEX_SHARED_DATA:-$ROOT/../shared/data}/speech"
@@ -65,10 +66,13 @@ PY
 PROFILE="${BENCH_PROFILE:-release}"
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
   echo "building the Heimdex bench ($PROFILE)..." >&2
-  (cd "$ROOT" && cargo build --profile "$PROFILE" -q -p heimdex-speech --example speech_bench)
+  # The whole workspace's features, as the test command builds them: with `-p heimdex-speech` alone
+  # the dev profile would build CTranslate2 a second time with other features.
+  (cd "$ROOT" && cargo build --profile "$PROFILE" -q --workspace \
+    $HEIMDEX_APP_FEATURES --example speech_bench)
 fi
 PROFILE_DIR="$PROFILE"; [[ "$PROFILE" == dev ]] && PROFILE_DIR=debug
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR/examples/speech_bench"
+BIN="$CARGO_TARGET_DIR/$PROFILE_DIR/examples/speech_bench"
 
 FILES=("$DATA/jfk.wav" "$DATA/multilingual.mp3" "$LONG")
 OUT="$WORK/results.jsonl"

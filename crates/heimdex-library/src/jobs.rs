@@ -418,6 +418,40 @@ pub async fn counts(pool: &SqlitePool) -> Result<Vec<(JobState, i64)>> {
     Ok(out)
 }
 
+/// What each stage took in this library lately: seconds of wall time per second of video, over
+/// its last [`COST_HISTORY`] finished jobs on videos of at least [`COST_MIN_VIDEO_SECS`] (speech
+/// only on videos with sound). Stages with no such job are missing. The ETA weighs stages with it.
+pub async fn usual_costs(pool: &SqlitePool) -> Result<Vec<(Stage, f64)>> {
+    let rows = sqlx::query(
+        "SELECT stage, SUM(secs) AS secs, SUM(duration) AS duration FROM (
+           SELECT j.stage, (j.finished_at - j.started_at) / 1000.0 AS secs,
+                  v.duration_secs AS duration,
+                  ROW_NUMBER() OVER (PARTITION BY j.stage ORDER BY j.finished_at DESC) AS n
+           FROM jobs j JOIN videos v ON v.id = j.video_id
+           WHERE j.state = 'done' AND j.started_at IS NOT NULL AND j.finished_at >= j.started_at
+             AND v.duration_secs >= ? AND (j.stage <> 'speech' OR v.has_audio = 1))
+         WHERE n <= ? GROUP BY stage",
+    )
+    .bind(COST_MIN_VIDEO_SECS)
+    .bind(COST_HISTORY)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let stage: String = row.try_get("stage")?;
+        let (secs, duration): (f64, f64) = (row.try_get("secs")?, row.try_get("duration")?);
+        if let (Ok(stage), true) = (stage.parse(), duration > 0.0) {
+            out.push((stage, secs / duration));
+        }
+    }
+    Ok(out)
+}
+
+/// Finished jobs per stage that [`usual_costs`] averages.
+pub const COST_HISTORY: i64 = 20;
+/// Shorter videos say more about start-up than about a stage's cost per second.
+pub const COST_MIN_VIDEO_SECS: f64 = 20.0;
+
 /// True when none of `videos`' jobs is queued-and-runnable or running.
 pub async fn all_settled(pool: &SqlitePool, videos: &[VideoId]) -> Result<bool> {
     for v in videos {
@@ -520,6 +554,58 @@ mod tests {
         .await
         .expect("counts");
         assert_eq!(n, 0);
+    }
+
+    #[tokio::test]
+    async fn usual_costs_come_from_finished_jobs_on_long_enough_videos() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        // Videos of 30 s (the helper's) with sound.
+        let lib = library_with_videos(tmp.path(), &["aaaa", "bbbb", "cccc"]).await;
+        let pool = lib.pool();
+        assert!(usual_costs(pool).await.expect("reads").is_empty());
+        let finish = |video: &'static str, stage: &'static str, secs: i64| async move {
+            sqlx::query(
+                "UPDATE jobs SET state = 'done', started_at = 1000, finished_at = 1000 + ?
+                 WHERE video_id = ? AND stage = ?",
+            )
+            .bind(secs * 1000)
+            .bind(video)
+            .bind(stage)
+            .execute(pool)
+            .await
+            .expect("updates");
+        };
+        finish("aaaa", "speech", 3).await;
+        finish("bbbb", "speech", 6).await;
+        finish("aaaa", "scenes", 2).await;
+        // A running job and a short video's job do not count.
+        sqlx::query("UPDATE jobs SET state = 'running', started_at = 1 WHERE video_id = 'cccc' AND stage = 'embed'")
+            .execute(pool)
+            .await
+            .expect("updates");
+        sqlx::query("UPDATE videos SET duration_secs = 5 WHERE id = 'cccc'")
+            .execute(pool)
+            .await
+            .expect("updates");
+        finish("cccc", "scenes", 100).await;
+        let mut got = usual_costs(pool).await.expect("reads");
+        got.sort_by_key(|(s, _)| s.order());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, Stage::Scenes);
+        assert!((got[0].1 - 2.0 / 30.0).abs() < 1e-9);
+        assert_eq!(got[1].0, Stage::Speech);
+        assert!((got[1].1 - 9.0 / 60.0).abs() < 1e-9);
+        // Speech on a video without sound says nothing about speech.
+        sqlx::query("UPDATE videos SET has_audio = 0 WHERE id = 'bbbb'")
+            .execute(pool)
+            .await
+            .expect("updates");
+        let got = usual_costs(pool).await.expect("reads");
+        let speech = got
+            .iter()
+            .find(|(s, _)| *s == Stage::Speech)
+            .expect("speech");
+        assert!((speech.1 - 3.0 / 30.0).abs() < 1e-9);
     }
 
     #[test]

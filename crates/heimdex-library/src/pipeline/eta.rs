@@ -41,17 +41,64 @@ pub fn prior_secs_per_video_sec(stage: Stage) -> f64 {
     }
 }
 
+/// Each stage's cost in seconds per second of video: what it took in this library lately
+/// ([`crate::jobs::usual_costs`]) where it has run, its prior ([`prior_secs_per_video_sec`])
+/// scaled by how the learned stages compare with their priors elsewhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageCosts {
+    learned: Vec<(Stage, f64)>,
+    /// Learned over prior, over the stages learned (1 with none).
+    scale: f64,
+}
+
+impl StageCosts {
+    /// The priors alone (a library that has indexed nothing yet).
+    pub fn priors() -> Self {
+        Self::learned(Vec::new())
+    }
+
+    /// `learned`: seconds per video second for the stages that have a history.
+    pub fn learned(learned: Vec<(Stage, f64)>) -> Self {
+        let learned: Vec<(Stage, f64)> = learned
+            .into_iter()
+            .filter(|(_, c)| c.is_finite() && *c >= 0.0)
+            .collect();
+        let (seen, usual) = learned.iter().fold((0.0, 0.0), |(a, b), (s, c)| {
+            (a + c, b + prior_secs_per_video_sec(*s))
+        });
+        let scale = if seen > 0.0 && usual > 0.0 {
+            (seen / usual).clamp(0.1, 10.0)
+        } else {
+            1.0
+        };
+        Self { learned, scale }
+    }
+
+    /// Seconds per second of video for `stage`.
+    pub fn of(&self, stage: Stage) -> f64 {
+        self.learned
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map_or_else(|| prior_secs_per_video_sec(stage) * self.scale, |(_, c)| *c)
+    }
+}
+
 /// The video's fraction done below which the plan ([`plan`]) still counts.
 const PLAN_UNTIL: f64 = 0.05;
 
 /// Seconds left for the video: `stages` as they are, `elapsed` seconds since its first stage
 /// started (in this run; stages done before it are left out of `stages` as `Done { secs: None }`
 /// and count for nothing).
-pub fn estimate(stages: &[(Stage, StageStatus)], duration_secs: f64, elapsed: f64) -> f64 {
-    let planned = plan(stages, duration_secs);
+pub fn estimate(
+    stages: &[(Stage, StageStatus)],
+    duration_secs: f64,
+    elapsed: f64,
+    costs: &StageCosts,
+) -> f64 {
+    let planned = plan(stages, duration_secs, costs);
     let (mut done, mut all) = (0.0, 0.0);
     for (stage, status) in stages {
-        let w = prior_secs_per_video_sec(*stage);
+        let w = costs.of(*stage);
         let f = match *status {
             StageStatus::Done { secs: None } => continue,
             StageStatus::Done { secs: Some(_) } => 1.0,
@@ -78,9 +125,9 @@ const MIN_OBSERVED_SECS: f64 = 2.0;
 
 /// Seconds left for the video whose stages are `stages` (each stage once), `duration_secs` long, by
 /// the longest chain of stages still to run.
-pub fn plan(stages: &[(Stage, StageStatus)], duration_secs: f64) -> f64 {
+pub fn plan(stages: &[(Stage, StageStatus)], duration_secs: f64, costs: &StageCosts) -> f64 {
     let duration = duration_secs.max(0.0);
-    let prior = |s: Stage| prior_secs_per_video_sec(s) * duration;
+    let prior = |s: Stage| costs.of(s) * duration;
     // How much slower (> 1) or faster than the priors the stages seen so far ran.
     let (mut seen, mut expected) = (0.0, 0.0);
     for (stage, status) in stages {
@@ -139,6 +186,7 @@ pub fn plan(stages: &[(Stage, StageStatus)], duration_secs: f64) -> f64 {
 #[derive(Debug)]
 pub struct VideoEta {
     duration_secs: f64,
+    costs: StageCosts,
     /// When the first stage of this run started (`None` until then).
     first_start: Mutex<Option<Instant>>,
     stages: Mutex<Vec<(Stage, Tracked)>>,
@@ -152,10 +200,12 @@ enum Tracked {
 }
 
 impl VideoEta {
-    /// `stages`: the video's stages with whether each is already done.
-    pub fn new(duration_secs: f64, stages: &[(Stage, bool)]) -> Self {
+    /// `stages`: the video's stages with whether each is already done; `costs`: what they usually
+    /// take.
+    pub fn new(duration_secs: f64, stages: &[(Stage, bool)], costs: StageCosts) -> Self {
         Self {
             duration_secs,
+            costs,
             first_start: Mutex::new(None),
             stages: Mutex::new(
                 stages
@@ -258,7 +308,7 @@ impl VideoEta {
             .ok()
             .and_then(|f| *f)
             .map_or(0.0, |f| now.duration_since(f).as_secs_f64());
-        estimate(&statuses, self.duration_secs, elapsed)
+        estimate(&statuses, self.duration_secs, elapsed, &self.costs)
     }
 }
 
@@ -284,8 +334,11 @@ mod tests {
         let d = 600.0;
         let p = |s| prior_secs_per_video_sec(s) * d;
         let chain = (p(Stage::Scenes) + p(Stage::Vision)).max(p(Stage::Speech)) + p(Stage::Embed);
-        assert!(close(plan(&ALL_WAITING, d), chain));
-        assert!(close(estimate(&ALL_WAITING, d, 0.0), chain));
+        assert!(close(plan(&ALL_WAITING, d, &StageCosts::priors()), chain));
+        assert!(close(
+            estimate(&ALL_WAITING, d, 0.0, &StageCosts::priors()),
+            chain
+        ));
     }
 
     #[test]
@@ -311,7 +364,7 @@ mod tests {
             (Stage::Vision, Waiting),
             (Stage::Embed, Waiting),
         ];
-        let got = plan(&stages, d);
+        let got = plan(&stages, d, &StageCosts::priors());
         // Each running stage has 100 s left by its own rate; the priors are scaled by how the
         // running stages compare with theirs.
         let speed = (200.0 * 0.5 + 200.0 * 0.5)
@@ -340,7 +393,7 @@ mod tests {
             ),
             (Stage::Embed, Waiting),
         ];
-        let got = plan(&slow, d);
+        let got = plan(&slow, d, &StageCosts::priors());
         let want = 3.0 * usual + 4.0 * prior_secs_per_video_sec(Stage::Embed) * d;
         assert!(close(got, want), "{got} vs {want}");
     }
@@ -351,8 +404,8 @@ mod tests {
             .iter()
             .map(|(s, _)| (*s, Done { secs: Some(1.0) }))
             .collect();
-        assert_eq!(plan(&done, 600.0), 0.0);
-        assert_eq!(estimate(&done, 600.0, 10.0), 0.0);
+        assert_eq!(plan(&done, 600.0, &StageCosts::priors()), 0.0);
+        assert_eq!(estimate(&done, 600.0, 10.0, &StageCosts::priors()), 0.0);
         let mut last = f64::INFINITY;
         for i in 1..=10 {
             let f = f64::from(i) / 10.0;
@@ -367,7 +420,7 @@ mod tests {
                     },
                 ),
             ];
-            let got = plan(&stages, 600.0);
+            let got = plan(&stages, 600.0, &StageCosts::priors());
             assert!(got <= last + 1e-9, "{got} after {last}");
             last = got;
         }
@@ -402,7 +455,7 @@ mod tests {
             ),
             (Stage::Embed, Waiting),
         ];
-        let got = estimate(&stages, d, 100.0);
+        let got = estimate(&stages, d, 100.0, &StageCosts::priors());
         assert!(close(got, 100.0), "{got}");
         // Early on the plan counts: at 2.5 % done, half of each.
         let fs = 0.025 * all / p(Stage::Speech);
@@ -417,14 +470,44 @@ mod tests {
             ),
             (Stage::Embed, Waiting),
         ];
-        let got = estimate(&stages, d, 10.0);
-        let want = 0.5 * (10.0 * 0.975 / 0.025) + 0.5 * plan(&stages, d);
+        let got = estimate(&stages, d, 10.0, &StageCosts::priors());
+        let want = 0.5 * (10.0 * 0.975 / 0.025) + 0.5 * plan(&stages, d, &StageCosts::priors());
         assert!(close(got, want), "{got} vs {want}");
     }
 
     #[test]
+    fn learned_costs_replace_the_priors_and_scale_the_others() {
+        let p = prior_secs_per_video_sec;
+        assert!(close(
+            StageCosts::priors().of(Stage::Embed),
+            p(Stage::Embed)
+        ));
+        // This library runs speech and scenes at half their priors: embed, not seen yet, is
+        // expected at half its prior too.
+        let half = StageCosts::learned(vec![
+            (Stage::Speech, p(Stage::Speech) / 2.0),
+            (Stage::Scenes, p(Stage::Scenes) / 2.0),
+        ]);
+        assert!(close(half.of(Stage::Speech), p(Stage::Speech) / 2.0));
+        assert!(close(half.of(Stage::Embed), p(Stage::Embed) / 2.0));
+        // Nonsense from the history is ignored.
+        let odd = StageCosts::learned(vec![(Stage::Speech, f64::NAN), (Stage::Scenes, -1.0)]);
+        assert!(close(odd.of(Stage::Speech), p(Stage::Speech)));
+        // A plan with the learned costs is that much shorter.
+        let d = 600.0;
+        assert!(close(
+            plan(&ALL_WAITING, d, &half),
+            plan(&ALL_WAITING, d, &StageCosts::priors()) / 2.0
+        ));
+    }
+
+    #[test]
     fn the_live_estimate_follows_the_stages() {
-        let eta = VideoEta::new(600.0, &[(Stage::Poster, true), (Stage::Speech, false)]);
+        let eta = VideoEta::new(
+            600.0,
+            &[(Stage::Poster, true), (Stage::Speech, false)],
+            StageCosts::priors(),
+        );
         let before = eta.secs_left();
         assert!(close(
             before,

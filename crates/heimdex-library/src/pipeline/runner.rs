@@ -1,5 +1,6 @@
 //! The worker pool: claims jobs from the queue and runs their stages with bounded concurrency.
 
+use super::eta::StageCosts;
 use super::{Pipeline, ProgressReporter, StageContext, StageError, VideoEta};
 use crate::error::Result;
 use crate::jobs::{self, ClaimedJob};
@@ -213,7 +214,11 @@ impl Runner {
                     .iter()
                     .map(|(s, st)| (*s, *st == heimdex_core::JobState::Done))
                     .collect();
-                let e = Arc::new(VideoEta::new(video.info.duration_secs, &stages));
+                // A library whose history cannot be read estimates from the priors.
+                let costs = jobs::usual_costs(&pool)
+                    .await
+                    .map_or_else(|_| StageCosts::priors(), StageCosts::learned);
+                let e = Arc::new(VideoEta::new(video.info.duration_secs, &stages, costs));
                 etas.insert(video.id.clone(), e.clone());
                 e
             }

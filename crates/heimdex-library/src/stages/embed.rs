@@ -76,14 +76,19 @@ impl StageRunner for EmbedStage {
         let ocr_on = settings::get(&pool, ocr::OCR_SETTING).await?.as_deref() != Some("off")
             && *self.tesseract.get_or_init(ocr::available);
 
-        // Items: each keyframe read for on-screen text, each scene's text, each keyframe's picture
-        // vector (without the picture model, those are counted done when it is found missing).
-        let with_keyframe = inputs.iter().filter(|s| s.keyframe.is_some()).count();
+        let state = ctx.library.search_state().clone();
+        let model_dir = ctx.library.paths().model_dir.clone();
+        // Items: each keyframe read for on-screen text, each scene's text, and each keyframe's
+        // picture vector when a picture model (CLIP) is installed: the bar only counts work that
+        // will run, so that it moves evenly to its end.
+        let with_keyframe = if heimdex_embed::ClipEmbedder::available(&model_dir) {
+            inputs.iter().filter(|s| s.keyframe.is_some()).count()
+        } else {
+            0
+        };
         let total = (inputs.len() * if ocr_on { 2 } else { 1 } + with_keyframe) as f64;
         ctx.progress
             .update_with_message(0.0, Some(total), Unit::Items, "loading search model");
-        let state = ctx.library.search_state().clone();
-        let model_dir = ctx.library.paths().model_dir.clone();
         let progress = ctx.progress.clone();
         let cancel = ctx.cancel.clone();
         let file_name = video.file_name.clone();
@@ -166,10 +171,14 @@ impl StageRunner for EmbedStage {
                         progress.update(done, Some(total), Unit::Items);
                     }
                 }
-                Ok(None) => tracing::warn!(
-                    "text vectors skipped: all-MiniLM-L6-v2 not found in {} (run scripts/fetch-models.sh); scenes are searchable by their words only",
-                    model_dir.display()
-                ),
+                Ok(None) => {
+                    tracing::warn!(
+                        "text vectors skipped: all-MiniLM-L6-v2 not found in {} (run scripts/fetch-models.sh); scenes are searchable by their words only",
+                        model_dir.display()
+                    );
+                    done += texts.len() as f64;
+                    progress.update(done, Some(total), Unit::Items);
+                }
                 Err(e) => return Err(StageError::Transient(e.to_string())),
             }
             match state.image_embedder(&model_dir) {
