@@ -120,12 +120,14 @@ pub fn repeats(signatures: &[Option<Signature>]) -> Vec<Option<usize>> {
 
 /// The text of each of `images` (`None`: no picture, no text). A picture that repeats an earlier
 /// one (see [`Signature`]) takes its text; the others go through `workers` Tesseract processes at
-/// once. `progress(n)` is called with how many are done; it returns `false` to stop (the texts
-/// read so far come back, the rest empty). Blocking.
+/// once. `progress(read, to_read)` is called with how many pictures Tesseract has read of the
+/// `to_read` it will read (repeats and missing pictures cost nothing and are not counted): once
+/// with `read = 0` when that is known, then after each; it returns `false` to stop (the texts read
+/// so far come back, the rest empty). Blocking.
 pub fn read_texts(
     images: &[Option<PathBuf>],
     workers: usize,
-    progress: &(dyn Fn(usize) -> bool + Sync),
+    progress: &(dyn Fn(usize, usize) -> bool + Sync),
 ) -> Vec<String> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Mutex;
@@ -161,18 +163,7 @@ pub fn read_texts(
     let to_read: Vec<usize> = (0..n)
         .filter(|&i| images[i].is_some() && repeat_of[i].is_none())
         .collect();
-    // Pictures without one count as done at once, repeats when their first is read.
-    let mut repeats_of: Vec<usize> = vec![0; n];
-    let mut skipped = 0;
-    for i in 0..n {
-        match (images[i].is_some(), repeat_of[i]) {
-            (false, _) => skipped += 1,
-            (true, Some(j)) => repeats_of[j] += 1,
-            (true, None) => {}
-        }
-    }
-    done.fetch_add(skipped, Ordering::Relaxed);
-    if !progress(done.load(Ordering::Relaxed)) {
+    if !progress(0, to_read.len()) {
         return vec![String::new(); n];
     }
     let next = AtomicUsize::new(0);
@@ -196,10 +187,10 @@ pub fn read_texts(
                 if let Ok(mut slot) = texts[i].lock() {
                     *slot = text;
                 }
-                let now = done.fetch_add(1 + repeats_of[i], Ordering::Relaxed) + 1 + repeats_of[i];
+                let now = done.fetch_add(1, Ordering::Relaxed) + 1;
                 // One caller of `progress` at a time.
                 let _guard = report.lock();
-                if !progress(now) {
+                if !progress(now, to_read.len()) {
                     stop.store(true, Ordering::Relaxed);
                 }
             });
@@ -269,14 +260,19 @@ mod tests {
         let b = write("b.png", 240);
         let images = [Some(a.clone()), None, Some(b), Some(a)];
         let seen = std::sync::Mutex::new(Vec::new());
-        let texts = read_texts(&images, 2, &|n| {
-            seen.lock().expect("lock").push(n);
+        let texts = read_texts(&images, 2, &|read, to_read| {
+            seen.lock().expect("lock").push((read, to_read));
             true
         });
         assert_eq!(texts.len(), 4);
         // Blank pictures have no words, whether Tesseract is installed or not.
         assert!(texts.iter().all(String::is_empty));
-        assert_eq!(seen.lock().expect("lock").iter().max(), Some(&4));
+        // Two pictures to read (the fourth repeats the first, the second has none): the plan
+        // first, then each read.
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(seen.first(), Some(&(0, 2)));
+        assert_eq!(seen.iter().max(), Some(&(2, 2)));
+        assert_eq!(seen.len(), 3);
     }
 
     #[test]

@@ -195,8 +195,29 @@ pub struct VideoEta {
 #[derive(Debug, Clone, Copy)]
 enum Tracked {
     Waiting,
-    Running { started: Instant, fraction: f64 },
-    Done { secs: Option<f64> },
+    Running {
+        started: Instant,
+        fraction: f64,
+        /// Since when, and from which fraction, it is the video's only running stage.
+        alone: Option<(Instant, f64)>,
+    },
+    Done {
+        secs: Option<f64>,
+    },
+}
+
+/// The video's last stage with a cost, running alone: its own rate since it runs alone says best
+/// when the video ends (the stages before it shared the cores; a rate over the whole run counts
+/// their speed). `estimate`: the estimate from all stages; `fraction`: the stage's fraction now;
+/// `secs` and `gained`: the seconds since it runs alone and the fraction it did in them. Blended
+/// with `estimate` until it has done [`TRUST_FRACTION`] alone.
+pub fn last_stage_alone(estimate: f64, fraction: f64, secs: f64, gained: f64) -> f64 {
+    if gained <= 0.0 || secs <= 0.0 {
+        return estimate;
+    }
+    let own = secs * (1.0 - fraction).max(0.0) / gained;
+    let w = (gained / TRUST_FRACTION).min(1.0);
+    w * own + (1.0 - w) * estimate
 }
 
 impl VideoEta {
@@ -235,6 +256,23 @@ impl VideoEta {
                     stages.push((stage, t));
                 }
             }
+            // Which stage runs alone, since when.
+            let running = stages
+                .iter()
+                .filter(|(_, t)| matches!(t, Tracked::Running { .. }))
+                .count();
+            for (_, t) in stages.iter_mut() {
+                if let Tracked::Running {
+                    fraction, alone, ..
+                } = t
+                {
+                    if running != 1 {
+                        *alone = None;
+                    } else if alone.is_none() {
+                        *alone = Some((Instant::now(), *fraction));
+                    }
+                }
+            }
         }
     }
 
@@ -247,6 +285,7 @@ impl VideoEta {
             *t = Tracked::Running {
                 started: at,
                 fraction: 0.0,
+                alone: None,
             }
         });
     }
@@ -259,6 +298,7 @@ impl VideoEta {
                 *t = Tracked::Running {
                     started: Instant::now(),
                     fraction,
+                    alone: None,
                 }
             }
         });
@@ -292,7 +332,9 @@ impl VideoEta {
             .map(|(s, t)| {
                 let status = match *t {
                     Tracked::Waiting => StageStatus::Waiting,
-                    Tracked::Running { started, fraction } => StageStatus::Running {
+                    Tracked::Running {
+                        started, fraction, ..
+                    } => StageStatus::Running {
                         elapsed: now.duration_since(started).as_secs_f64(),
                         fraction,
                     },
@@ -301,6 +343,27 @@ impl VideoEta {
                 (*s, status)
             })
             .collect();
+        // The last stage with a cost, running alone (nothing with a cost waits).
+        let mut running = stages.iter().filter_map(|(s, t)| match *t {
+            Tracked::Running {
+                fraction, alone, ..
+            } => Some((*s, fraction, alone)),
+            _ => None,
+        });
+        let last_alone = match (running.next(), running.next()) {
+            (Some((_, fraction, Some((since, from)))), None)
+                if !stages
+                    .iter()
+                    .any(|(s, t)| matches!(t, Tracked::Waiting) && self.costs.of(*s) > 0.0) =>
+            {
+                Some((
+                    fraction,
+                    now.duration_since(since).as_secs_f64(),
+                    fraction - from,
+                ))
+            }
+            _ => None,
+        };
         drop(stages);
         let elapsed = self
             .first_start
@@ -308,7 +371,11 @@ impl VideoEta {
             .ok()
             .and_then(|f| *f)
             .map_or(0.0, |f| now.duration_since(f).as_secs_f64());
-        estimate(&statuses, self.duration_secs, elapsed, &self.costs)
+        let all = estimate(&statuses, self.duration_secs, elapsed, &self.costs);
+        match last_alone {
+            Some((fraction, secs, gained)) => last_stage_alone(all, fraction, secs, gained),
+            None => all,
+        }
     }
 }
 
@@ -499,6 +566,44 @@ mod tests {
             plan(&ALL_WAITING, d, &half),
             plan(&ALL_WAITING, d, &StageCosts::priors()) / 2.0
         ));
+    }
+
+    #[test]
+    fn the_last_stage_alone_goes_by_its_own_rate() {
+        // Nothing done alone yet: the estimate as it is.
+        assert!(close(last_stage_alone(50.0, 0.3, 0.0, 0.0), 50.0));
+        // A tenth done alone in 10 s with 60 % left: 60 s by its own rate, blended with the
+        // estimate until 15 % were done alone.
+        let w = 0.1 / TRUST_FRACTION;
+        assert!(close(
+            last_stage_alone(30.0, 0.4, 10.0, 0.1),
+            w * 60.0 + (1.0 - w) * 30.0
+        ));
+        assert!(close(last_stage_alone(30.0, 0.5, 20.0, 0.2), 50.0));
+        assert!(close(last_stage_alone(30.0, 1.0, 20.0, 0.2), 0.0));
+    }
+
+    #[test]
+    fn the_live_estimate_uses_the_last_stage_s_own_rate() {
+        let eta = VideoEta::new(
+            600.0,
+            &[(Stage::Speech, false), (Stage::Embed, false)],
+            StageCosts::priors(),
+        );
+        let t0 = Instant::now();
+        eta.started(Stage::Speech, t0);
+        eta.started(Stage::Embed, t0);
+        eta.progress(Stage::Embed, 0.5);
+        // Two stages run: no stage runs alone.
+        let shared = eta.secs_left();
+        eta.done(Stage::Speech);
+        // Embed now runs alone, from one half; nothing done alone yet: the same estimate.
+        let alone = eta.secs_left();
+        assert!(alone.is_finite() && shared.is_finite());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        eta.progress(Stage::Embed, 0.9);
+        // 40 % in about 20 ms: 10 % left takes about 5 ms by its own rate.
+        assert!(eta.secs_left() < 0.5, "{}", eta.secs_left());
     }
 
     #[test]

@@ -78,15 +78,17 @@ impl StageRunner for EmbedStage {
 
         let state = ctx.library.search_state().clone();
         let model_dir = ctx.library.paths().model_dir.clone();
-        // Items: each keyframe read for on-screen text, each scene's text, and each keyframe's
-        // picture vector when a picture model (CLIP) is installed: the bar only counts work that
-        // will run, so that it moves evenly to its end.
+        // Items: each picture Tesseract reads for on-screen text (repeated keyframes are read
+        // once: their number is known once they are compared), each scene's text, and each
+        // keyframe's picture vector when a picture model (CLIP) is installed. The bar only counts
+        // work that will run, so that it moves evenly to its end.
         let with_keyframe = if heimdex_embed::ClipEmbedder::available(&model_dir) {
             inputs.iter().filter(|s| s.keyframe.is_some()).count()
         } else {
             0
         };
-        let total = (inputs.len() * if ocr_on { 2 } else { 1 } + with_keyframe) as f64;
+        let after_ocr = (inputs.len() + with_keyframe) as f64;
+        let mut total = after_ocr + if ocr_on { inputs.len() as f64 } else { 0.0 };
         ctx.progress
             .update_with_message(0.0, Some(total), Unit::Items, "loading search model");
         let progress = ctx.progress.clone();
@@ -109,12 +111,15 @@ impl StageRunner for EmbedStage {
                 let images: Vec<Option<PathBuf>> =
                     inputs.iter().map(|s| s.keyframe.clone()).collect();
                 let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-                ocr_text = ocr::read_texts(&images, workers, &|n| {
-                    progress.update(n as f64, Some(total), Unit::Items);
+                let to_read = std::sync::atomic::AtomicUsize::new(0);
+                ocr_text = ocr::read_texts(&images, workers, &|read, n| {
+                    to_read.store(n, std::sync::atomic::Ordering::Relaxed);
+                    progress.update(read as f64, Some(n as f64 + after_ocr), Unit::Items);
                     !cancel.is_cancelled()
                 });
                 cancelled()?;
-                done = inputs.len() as f64;
+                done = to_read.into_inner() as f64;
+                total = done + after_ocr;
             }
             let texts: Vec<SceneTextRow> = inputs
                 .iter()
