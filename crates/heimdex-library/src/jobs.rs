@@ -418,33 +418,83 @@ pub async fn counts(pool: &SqlitePool) -> Result<Vec<(JobState, i64)>> {
     Ok(out)
 }
 
-/// What each stage took in this library lately: seconds of wall time per second of video, over
-/// its last [`COST_HISTORY`] finished jobs on videos of at least [`COST_MIN_VIDEO_SECS`] (speech
-/// only on videos with sound). Stages with no such job are missing. The ETA weighs stages with it.
+/// What each stage costs in this library lately, in seconds per second of video: over its last
+/// [`COST_HISTORY`] finished jobs on videos of at least [`COST_MIN_VIDEO_SECS`] (speech only on
+/// videos with sound). A job's seconds are its fair share of the time it ran: while `n` finished
+/// jobs ran at once (stages of one video overlap, videos run side by side) each second counts
+/// `1/n`, so that the costs add up to the time the work took, as the ETA weighs them. Stages with
+/// no such job are missing.
 pub async fn usual_costs(pool: &SqlitePool) -> Result<Vec<(Stage, f64)>> {
     let rows = sqlx::query(
-        "SELECT stage, SUM(secs) AS secs, SUM(duration) AS duration FROM (
-           SELECT j.stage, (j.finished_at - j.started_at) / 1000.0 AS secs,
-                  v.duration_secs AS duration,
-                  ROW_NUMBER() OVER (PARTITION BY j.stage ORDER BY j.finished_at DESC) AS n
-           FROM jobs j JOIN videos v ON v.id = j.video_id
-           WHERE j.state = 'done' AND j.started_at IS NOT NULL AND j.finished_at >= j.started_at
-             AND v.duration_secs >= ? AND (j.stage <> 'speech' OR v.has_audio = 1))
-         WHERE n <= ? GROUP BY stage",
+        "SELECT j.stage, j.started_at, j.finished_at, v.duration_secs, v.has_audio
+         FROM jobs j JOIN videos v ON v.id = j.video_id
+         WHERE j.state = 'done' AND j.started_at IS NOT NULL AND j.finished_at >= j.started_at
+         ORDER BY j.finished_at DESC LIMIT ?",
     )
-    .bind(COST_MIN_VIDEO_SECS)
-    .bind(COST_HISTORY)
+    .bind(COST_HISTORY * 8)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::new();
+    // (stage, (started, finished) in Unix ms, video seconds, video has sound)
+    type Run = (Option<Stage>, (i64, i64), f64, bool);
+    let mut runs: Vec<Run> = Vec::with_capacity(rows.len());
     for row in rows {
         let stage: String = row.try_get("stage")?;
-        let (secs, duration): (f64, f64) = (row.try_get("secs")?, row.try_get("duration")?);
-        if let (Ok(stage), true) = (stage.parse(), duration > 0.0) {
-            out.push((stage, secs / duration));
+        runs.push((
+            stage.parse().ok(),
+            (row.try_get("started_at")?, row.try_get("finished_at")?),
+            row.try_get("duration_secs")?,
+            row.try_get("has_audio")?,
+        ));
+    }
+    let spans: Vec<(i64, i64)> = runs.iter().map(|r| r.1).collect();
+    // Per stage: fair-share seconds, video seconds, jobs counted.
+    let mut sums: Vec<(Stage, f64, f64, i64)> = Vec::new();
+    for &(stage, span, duration, has_audio) in &runs {
+        let Some(stage) = stage else { continue };
+        if duration < COST_MIN_VIDEO_SECS || (stage == Stage::Speech && !has_audio) {
+            continue;
+        }
+        let i = match sums.iter().position(|(s, ..)| *s == stage) {
+            Some(i) => i,
+            None => {
+                sums.push((stage, 0.0, 0.0, 0));
+                sums.len() - 1
+            }
+        };
+        if sums[i].3 < COST_HISTORY {
+            sums[i].1 += fair_share_secs(span, &spans);
+            sums[i].2 += duration;
+            sums[i].3 += 1;
         }
     }
-    Ok(out)
+    Ok(sums
+        .into_iter()
+        .filter(|(_, _, d, _)| *d > 0.0)
+        .map(|(s, secs, d, _)| (s, secs / d))
+        .collect())
+}
+
+/// Seconds of `span` (Unix ms), each counted `1/n` while `n` of `spans` (it among them) ran.
+fn fair_share_secs(span: (i64, i64), spans: &[(i64, i64)]) -> f64 {
+    let (start, end) = span;
+    let mut cuts: Vec<i64> = spans
+        .iter()
+        .flat_map(|&(a, b)| [a, b])
+        .filter(|t| *t > start && *t < end)
+        .chain([start, end])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .map(|w| {
+            let n = spans
+                .iter()
+                .filter(|&&(a, b)| a <= w[0] && b >= w[1])
+                .count()
+                .max(1);
+            (w[1] - w[0]) as f64 / 1000.0 / n as f64
+        })
+        .sum()
 }
 
 /// Finished jobs per stage that [`usual_costs`] averages.
@@ -588,13 +638,17 @@ mod tests {
             .await
             .expect("updates");
         finish("cccc", "scenes", 100).await;
+        // All started at the same moment, beside the short video's scenes job (which counts for
+        // sharing the machine, not for costs): aaaa's scenes (2 s) ran four at once; aaaa's
+        // speech: 2 s four at once, 1 s three; bbbb's speech: the same, then 3 s two at once.
         let mut got = usual_costs(pool).await.expect("reads");
         got.sort_by_key(|(s, _)| s.order());
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].0, Stage::Scenes);
-        assert!((got[0].1 - 2.0 / 30.0).abs() < 1e-9);
+        assert!((got[0].1 - 0.5 / 30.0).abs() < 1e-9, "{got:?}");
         assert_eq!(got[1].0, Stage::Speech);
-        assert!((got[1].1 - 9.0 / 60.0).abs() < 1e-9);
+        let (a, b) = (0.5 + 1.0 / 3.0, 0.5 + 1.0 / 3.0 + 1.5);
+        assert!((got[1].1 - (a + b) / 60.0).abs() < 1e-9, "{got:?}");
         // Speech on a video without sound says nothing about speech.
         sqlx::query("UPDATE videos SET has_audio = 0 WHERE id = 'bbbb'")
             .execute(pool)
@@ -605,7 +659,16 @@ mod tests {
             .iter()
             .find(|(s, _)| *s == Stage::Speech)
             .expect("speech");
-        assert!((speech.1 - 3.0 / 30.0).abs() < 1e-9);
+        assert!((speech.1 - a / 30.0).abs() < 1e-9, "{got:?}");
+    }
+
+    #[test]
+    fn a_job_alone_counts_whole_and_shared_seconds_split() {
+        assert!((fair_share_secs((0, 4000), &[(0, 4000)]) - 4.0).abs() < 1e-9);
+        let spans = [(0, 4000), (2000, 6000), (3000, 3500)];
+        // 2 s alone, 1 s with one other, 0.5 s with two, 0.5 s with one.
+        let want = 2.0 + 0.5 + 0.5 / 3.0 + 0.25;
+        assert!((fair_share_secs((0, 4000), &spans) - want).abs() < 1e-9);
     }
 
     #[test]

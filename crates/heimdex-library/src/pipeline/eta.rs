@@ -210,15 +210,20 @@ enum Tracked {
 /// when the video ends (the stages before it shared the cores; a rate over the whole run counts
 /// their speed). `estimate`: the estimate from all stages; `fraction`: the stage's fraction now;
 /// `secs` and `gained`: the seconds since it runs alone and the fraction it did in them. Blended
-/// with `estimate` until it has done [`TRUST_FRACTION`] alone.
+/// with `estimate` from [`MIN_ALONE_GAIN`] until it has done that plus [`TRUST_FRACTION`] alone
+/// (the first items of a stage can cost far more than the rest: a few pictures read by Tesseract
+/// before hundreds of texts embedded).
 pub fn last_stage_alone(estimate: f64, fraction: f64, secs: f64, gained: f64) -> f64 {
-    if gained <= 0.0 || secs <= 0.0 {
+    if gained <= MIN_ALONE_GAIN || secs <= 0.0 {
         return estimate;
     }
     let own = secs * (1.0 - fraction).max(0.0) / gained;
-    let w = (gained / TRUST_FRACTION).min(1.0);
+    let w = ((gained - MIN_ALONE_GAIN) / TRUST_FRACTION).min(1.0);
     w * own + (1.0 - w) * estimate
 }
+
+/// The fraction the last stage must have done alone before its own rate counts at all.
+const MIN_ALONE_GAIN: f64 = 0.02;
 
 impl VideoEta {
     /// `stages`: the video's stages with whether each is already done; `costs`: what they usually
@@ -572,9 +577,11 @@ mod tests {
     fn the_last_stage_alone_goes_by_its_own_rate() {
         // Nothing done alone yet: the estimate as it is.
         assert!(close(last_stage_alone(50.0, 0.3, 0.0, 0.0), 50.0));
+        // Too little done alone to say anything.
+        assert!(close(last_stage_alone(50.0, 0.31, 5.0, 0.01), 50.0));
         // A tenth done alone in 10 s with 60 % left: 60 s by its own rate, blended with the
-        // estimate until 15 % were done alone.
-        let w = 0.1 / TRUST_FRACTION;
+        // estimate until 2 + 15 % were done alone.
+        let w = (0.1 - MIN_ALONE_GAIN) / TRUST_FRACTION;
         assert!(close(
             last_stage_alone(30.0, 0.4, 10.0, 0.1),
             w * 60.0 + (1.0 - w) * 30.0
