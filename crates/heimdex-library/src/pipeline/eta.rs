@@ -198,12 +198,28 @@ enum Tracked {
     Running {
         started: Instant,
         fraction: f64,
+        /// When `fraction` last grew, and the largest step it grew by.
+        reported: Instant,
+        step: f64,
         /// Since when, and from which fraction, it is the video's only running stage.
         alone: Option<(Instant, f64)>,
     },
     Done {
         secs: Option<f64>,
     },
+}
+
+/// A stage's fraction now, between its reports: stages that report in steps (speech after each
+/// window, seconds apart) would make the estimate jump up and down between them. From its last
+/// report, `since_report` seconds ago, the fraction is carried on at the stage's average rate up
+/// to then, by at most one more `step` (the largest it has made).
+pub fn between_reports(fraction: f64, elapsed: f64, since_report: f64, step: f64) -> f64 {
+    let until_report = elapsed - since_report;
+    if fraction <= 0.0 || until_report <= 0.0 || since_report <= 0.0 {
+        return fraction;
+    }
+    let carried = fraction / until_report * since_report;
+    (fraction + carried.min(step)).min(1.0)
 }
 
 /// The video's last stage with a cost, running alone: its own rate since it runs alone says best
@@ -290,6 +306,8 @@ impl VideoEta {
             *t = Tracked::Running {
                 started: at,
                 fraction: 0.0,
+                reported: at,
+                step: 0.0,
                 alone: None,
             }
         });
@@ -298,11 +316,25 @@ impl VideoEta {
     /// A running stage reports `fraction` done.
     pub fn progress(&self, stage: Stage, fraction: f64) {
         self.with_stage(stage, |t| match t {
-            Tracked::Running { fraction: f, .. } => *f = fraction,
+            Tracked::Running {
+                fraction: f,
+                reported,
+                step,
+                ..
+            } => {
+                if fraction > *f {
+                    *step = step.max(fraction - *f);
+                    *reported = Instant::now();
+                }
+                *f = fraction;
+            }
             _ => {
+                let now = Instant::now();
                 *t = Tracked::Running {
-                    started: Instant::now(),
+                    started: now,
                     fraction,
+                    reported: now,
+                    step: 0.0,
                     alone: None,
                 }
             }
@@ -338,23 +370,34 @@ impl VideoEta {
                 let status = match *t {
                     Tracked::Waiting => StageStatus::Waiting,
                     Tracked::Running {
-                        started, fraction, ..
-                    } => StageStatus::Running {
-                        elapsed: now.duration_since(started).as_secs_f64(),
+                        started,
                         fraction,
-                    },
+                        reported,
+                        step,
+                        ..
+                    } => {
+                        let elapsed = now.duration_since(started).as_secs_f64();
+                        let since = now.duration_since(reported).as_secs_f64();
+                        StageStatus::Running {
+                            elapsed,
+                            fraction: between_reports(fraction, elapsed, since, step),
+                        }
+                    }
                     Tracked::Done { secs } => StageStatus::Done { secs },
                 };
                 (*s, status)
             })
             .collect();
         // The last stage with a cost, running alone (nothing with a cost waits).
-        let mut running = stages.iter().filter_map(|(s, t)| match *t {
-            Tracked::Running {
-                fraction, alone, ..
-            } => Some((*s, fraction, alone)),
-            _ => None,
-        });
+        let mut running = stages
+            .iter()
+            .zip(&statuses)
+            .filter_map(|((s, t), (_, st))| match (*t, *st) {
+                (Tracked::Running { alone, .. }, StageStatus::Running { fraction, .. }) => {
+                    Some((*s, fraction, alone))
+                }
+                _ => None,
+            });
         let last_alone = match (running.next(), running.next()) {
             (Some((_, fraction, Some((since, from)))), None)
                 if !stages
@@ -611,6 +654,21 @@ mod tests {
         eta.progress(Stage::Embed, 0.9);
         // 40 % in about 20 ms: 10 % left takes about 5 ms by its own rate.
         assert!(eta.secs_left() < 0.5, "{}", eta.secs_left());
+    }
+
+    #[test]
+    fn between_reports_the_fraction_goes_on_by_at_most_one_step() {
+        // Half done after 8 s, reported 2 s ago, in steps of a tenth: the average rate would add
+        // an eighth; one step is the most.
+        assert!(close(between_reports(0.5, 10.0, 2.0, 0.1), 0.6));
+        assert!(close(
+            between_reports(0.5, 10.0, 0.5, 0.1),
+            0.5 + 0.5 / 9.5 * 0.5
+        ));
+        // Nothing reported yet, or just now: as reported.
+        assert!(close(between_reports(0.0, 10.0, 10.0, 0.0), 0.0));
+        assert!(close(between_reports(0.4, 10.0, 0.0, 0.1), 0.4));
+        assert!(close(between_reports(0.95, 10.0, 5.0, 0.2), 1.0));
     }
 
     #[test]
