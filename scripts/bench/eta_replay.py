@@ -44,10 +44,7 @@ def replay(events, duration, estimators):
                 s["start"] = t
             total = u.get("total")
             if total:
-                f = min(max(u["done"] / total, 0.0), 1.0)
-                if s["fraction"] <= 0.0 and f > 0.0:
-                    pass
-                s["fraction"] = f
+                s["fraction"] = min(max(u["done"] / total, 0.0), 1.0)
             msg = u.get("message") or ""
             if "loading" in msg and s["fraction"] <= 0.0:
                 s["start"] = t  # restart_clock: set-up does not count

@@ -88,14 +88,17 @@ impl StageRunner for EmbedStage {
             0
         };
         let after_ocr = (inputs.len() + with_keyframe) as f64;
-        let mut total = after_ocr + if ocr_on { inputs.len() as f64 } else { 0.0 };
+        // The first guess counts every keyframe for OCR; the blocking task below knows how many
+        // Tesseract reads and hands back the total it counted to.
+        let guess = after_ocr + if ocr_on { inputs.len() as f64 } else { 0.0 };
         ctx.progress
-            .update_with_message(0.0, Some(total), Unit::Items, "loading search model");
+            .update_with_message(0.0, Some(guess), Unit::Items, "loading search model");
         let progress = ctx.progress.clone();
         let cancel = ctx.cancel.clone();
         let file_name = video.file_name.clone();
         let key_video = video.id.clone();
-        let (texts, vectors) = tokio::task::spawn_blocking(move || {
+        let (texts, vectors, total) = tokio::task::spawn_blocking(move || {
+            let mut total = guess;
             let cancelled = || {
                 if cancel.is_cancelled() {
                     Err(StageError::Cancelled)
@@ -213,7 +216,7 @@ impl StageRunner for EmbedStage {
                 Ok(None) => {}
                 Err(e) => tracing::warn!("image vectors skipped: {e}"),
             }
-            Ok::<_, StageError>((texts, vectors))
+            Ok::<_, StageError>((texts, vectors, total))
         })
         .await
         .map_err(|e| StageError::Transient(format!("embed task failed: {e}")))??;
